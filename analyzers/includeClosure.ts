@@ -1,0 +1,191 @@
+/**
+ * includeClosure: one translation unit → every header it can include, split
+ * into project headers (they go into the object's sandbox) and system
+ * headers (toolchain inputs), with notes and located errors.
+ *
+ * It over-approximates: every branch of every conditional is followed. A
+ * header that cannot be found is an error only when nothing conditional
+ * lies on the way to it; a computed include whose macro cannot be found
+ * makes the TU depend on every header under its project include
+ * directories. I/O goes through the `ClosureIo` it is given.
+ */
+import path from 'node:path';
+import type { Diagnostic } from '../engine/Diagnostic.js';
+import { classifyHeaderName } from './scanIncludes.js';
+import type { IncludeDirective, ScanResult } from './scanIncludes.js';
+import { resolveInclude } from './resolveInclude.js';
+import type { FoundIn, IncludeRequest } from './resolveInclude.js';
+import type { SearchPath } from './SearchPath.js';
+
+export interface ClosureIo {
+  /** Directives of a file, or undefined if it cannot be read. */
+  scan(absPath: string): ScanResult | undefined;
+  isFile(absPath: string): boolean;
+  /** Every header file under a directory, absolute paths (for unresolved computed includes). */
+  headersUnder(absDir: string): readonly string[];
+}
+
+export interface ClosureNote {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly kind: 'missing-conditional' | 'computed-resolved' | 'computed-unresolved' | 'conditional';
+  readonly message: string;
+}
+
+export interface TuClosure {
+  readonly tu: string;
+  /** Project-relative, normalised, sorted; does not include the TU itself. */
+  readonly headers: readonly string[];
+  /** Absolute, sorted: headers outside the project root. */
+  readonly system: readonly string[];
+  /** Project candidates that were probed and did not exist before a match: creating one would shadow it. */
+  readonly shadowCandidates: readonly string[];
+  readonly notes: readonly ClosureNote[];
+  readonly errors: readonly Diagnostic[];
+  /** True when a computed include could not be resolved and all headers were added. */
+  readonly unresolvedComputed: boolean;
+}
+
+interface Visit {
+  readonly file: string;
+  readonly foundIn: FoundIn;
+  /** Reached only through a conditional directive somewhere on the way. */
+  readonly conditional: boolean;
+  readonly system: boolean;
+}
+
+export function includeClosure(
+  root: string,
+  tuRel: string,
+  sp: SearchPath,
+  defineMacros: ReadonlyMap<string, string>,
+  io: ClosureIo,
+): TuClosure {
+  const rel = (abs: string): string | undefined => {
+    const r = path.relative(root, abs);
+    return r === '' || r.startsWith('..') || path.isAbsolute(r) ? undefined : r;
+  };
+  const display = (abs: string): string => rel(abs) ?? abs;
+  const headers = new Set<string>();
+  const system = new Set<string>();
+  const shadow = new Set<string>();
+  const notes: ClosureNote[] = [];
+  const errors: Diagnostic[] = [];
+  const visited = new Set<string>();
+  const macros = new Map<string, Set<string>>();
+  for (const [k, v] of defineMacros) macros.set(k, new Set([v]));
+  const deferred: { d: IncludeDirective; from: Visit }[] = [];
+  const queue: Visit[] = [];
+  let unresolvedComputed = false;
+
+  const tuAbs = path.join(root, tuRel);
+
+  const enqueue = (v: Visit): void => {
+    const key = `${v.file}\0${String(v.foundIn)}\0${v.conditional ? 1 : 0}`;
+    if (visited.has(key)) return;
+    visited.add(key);
+    queue.push(v);
+  };
+
+  const follow = (req: IncludeRequest, from: Visit, d: { line: number; column: number; conditional: boolean }, fromFile: string): void => {
+    const r = resolveInclude(req, { path: from.file, foundIn: from.foundIn }, sp, io.isFile);
+    for (const p of r.probed) {
+      const pr = rel(p);
+      if (pr !== undefined) shadow.add(pr);
+    }
+    const conditional = from.conditional || d.conditional;
+    if (r.file === undefined) {
+      if (from.system) return;
+      const where = { file: display(fromFile), line: d.line, column: d.column };
+      if (conditional) {
+        notes.push({ ...where, kind: 'missing-conditional', message: `${req.name}: not found (inside a conditional; ignored)` });
+      } else {
+        errors.push({ severity: 'error', message: `${req.name}: No such file or directory`, location: where });
+      }
+      return;
+    }
+    const hr = rel(r.file);
+    if (hr !== undefined) headers.add(hr);
+    else system.add(r.file);
+    enqueue({ file: r.file, foundIn: r.foundIn, conditional, system: hr === undefined });
+  };
+
+  const handle = (d: IncludeDirective, from: Visit, final: boolean): void => {
+    if (d.form !== 'computed') {
+      follow({ directive: d.directive, form: d.form, name: d.name }, from, d, from.file);
+      return;
+    }
+    const values = macros.get(d.name);
+    if (!values) {
+      if (!final) deferred.push({ d, from });
+      else if (!from.system) {
+        unresolvedComputed = true;
+        notes.push({
+          file: display(from.file), line: d.line, column: d.column, kind: 'computed-unresolved',
+          message: `#include ${d.name}: macro not defined as a header name; every header under the include directories is an input`,
+        });
+      }
+      return;
+    }
+    for (const v of values) {
+      const c = classifyHeaderName(v);
+      if (c.form === 'computed') continue;
+      if (!from.system) {
+        notes.push({ file: display(from.file), line: d.line, column: d.column, kind: 'computed-resolved', message: `#include ${d.name} resolved as ${v}` });
+      }
+      follow({ directive: d.directive, form: c.form, name: c.name }, from, d, from.file);
+    }
+  };
+
+  const drain = (): void => {
+    for (let v = queue.shift(); v; v = queue.shift()) {
+      const scan = io.scan(v.file);
+      if (!scan) continue;
+      for (const [name, value] of scan.headerMacros) {
+        let set = macros.get(name);
+        if (!set) macros.set(name, (set = new Set()));
+        set.add(value);
+      }
+      for (const d of scan.includes) handle(d, v, false);
+    }
+  };
+
+  const tuVisit: Visit = { file: tuAbs, foundIn: 'not-searched', conditional: false, system: false };
+  // -include FILE acts as `#include "FILE"` before the first line, searched first in the working directory.
+  for (const f of sp.forcedIncludes) {
+    follow({ directive: 'include', form: 'quote', name: f }, { ...tuVisit, file: path.join(root, '<command-line>') }, { line: 1, column: 1, conditional: false }, tuAbs);
+  }
+  enqueue(tuVisit);
+  drain();
+  // Computed includes whose macro appeared later (in another header) get a second chance.
+  while (deferred.length > 0) {
+    const batch = deferred.splice(0);
+    const before = macros.size;
+    for (const { d, from } of batch) handle(d, from, false);
+    drain();
+    if (deferred.length === batch.length && macros.size === before) {
+      for (const { d, from } of deferred.splice(0)) handle(d, from, true);
+      drain();
+    }
+  }
+  if (unresolvedComputed) {
+    const dirs = [path.dirname(tuAbs), ...sp.quote, ...sp.bracket, ...sp.system].filter((d) => rel(d) !== undefined || d === root);
+    for (const dir of new Set(dirs)) {
+      for (const h of io.headersUnder(dir)) {
+        const hr = rel(h);
+        if (hr !== undefined) headers.add(hr);
+      }
+    }
+  }
+  headers.delete(tuRel);
+  return {
+    tu: tuRel,
+    headers: [...headers].sort(),
+    system: [...system].sort(),
+    shadowCandidates: [...shadow].sort(),
+    notes,
+    errors,
+    unresolvedComputed,
+  };
+}

@@ -1,0 +1,79 @@
+/**
+ * FileHasher: path → content hash, re-reading a file only when its stat
+ * (mtime, ctime, size, inode) differs from the one recorded with its hash.
+ *
+ * Loaded from the memo once per run and written back once, in one
+ * transaction. A file modified within the last two seconds is hashed but not
+ * recorded, so an edit made within the file system's timestamp granularity
+ * is never hidden by the cache ("racy" entries, as git calls them).
+ */
+import fs from 'node:fs';
+import { contentHash } from './hashes.js';
+import type { ContentHash } from './hashes.js';
+import type { FileRecord, FileStat, MemoStore } from './Memo.js';
+
+/** The file system as the hasher sees it; tests pass a fake. */
+export interface HashFs {
+  /** undefined when the path does not exist or is not a regular file. */
+  stat(path: string): FileStat | undefined;
+  read(path: string): Buffer;
+  now(): number;
+}
+
+export const nodeHashFs: HashFs = {
+  stat(p) {
+    try {
+      const s = fs.statSync(p);
+      return s.isFile() ? { mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, size: s.size, ino: s.ino } : undefined;
+    } catch {
+      return undefined;
+    }
+  },
+  read: (p) => fs.readFileSync(p),
+  now: () => Date.now(),
+};
+
+const RACY_MS = 2000;
+
+export class FileHasher {
+  private readonly known: Map<string, FileRecord>;
+  private readonly changed = new Map<string, FileRecord | null>();
+  private readonly thisRun = new Map<string, ContentHash | undefined>();
+  /** Files actually read this run (for tests and the no-op path). */
+  hashedCount = 0;
+
+  constructor(
+    private readonly memo: Pick<MemoStore, 'loadFiles' | 'saveFiles'>,
+    private readonly fsys: HashFs = nodeHashFs,
+  ) {
+    this.known = memo.loadFiles();
+  }
+
+  /** The content hash of an existing regular file, or undefined if there is none. */
+  hash(path: string): ContentHash | undefined {
+    if (this.thisRun.has(path)) return this.thisRun.get(path);
+    const st = this.fsys.stat(path);
+    let result: ContentHash | undefined;
+    if (!st) {
+      if (this.known.has(path)) this.changed.set(path, null);
+    } else {
+      const old = this.known.get(path);
+      if (old && old.mtimeMs === st.mtimeMs && old.ctimeMs === st.ctimeMs && old.size === st.size && old.ino === st.ino) {
+        result = old.hash;
+      } else {
+        result = contentHash(this.fsys.read(path));
+        this.hashedCount++;
+        if (this.fsys.now() - st.mtimeMs >= RACY_MS) this.changed.set(path, { ...st, hash: result });
+        else if (old) this.changed.set(path, null);
+      }
+    }
+    this.thisRun.set(path, result);
+    return result;
+  }
+
+  /** Writes this run's new and removed entries to the memo. */
+  flush(): void {
+    this.memo.saveFiles(this.changed);
+    this.changed.clear();
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * ProjectLock: one nixmake at a time per project. A second process waits
+ * (and says so) until the first ends; a lock left by a process that no
+ * longer exists (kill -9) is taken over.
+ *
+ * The lock is a file created with O_EXCL holding the owner's pid. It does
+ * not protect against other tools writing the project.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class ProjectLock {
+  private held = false;
+
+  constructor(private readonly file: string) {}
+
+  private tryTake(): number | undefined {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    try {
+      const fd = fs.openSync(this.file, 'wx');
+      fs.writeSync(fd, String(process.pid));
+      fs.closeSync(fd);
+      this.held = true;
+      return undefined;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number(fs.readFileSync(this.file, 'utf8').trim());
+    if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || !alive(owner)) {
+      fs.rmSync(this.file, { force: true });
+      return this.tryTake();
+    }
+    return owner;
+  }
+
+  /** Takes the lock, calling `onWait(pid)` once if another process holds it. */
+  async acquire(onWait: (pid: number) => void, signal?: AbortSignal): Promise<void> {
+    let told = false;
+    for (;;) {
+      const owner = this.tryTake();
+      if (owner === undefined) return;
+      if (!told) onWait(owner);
+      told = true;
+      if (signal?.aborted) throw new Error('interrupted while waiting for the project lock');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  release(): void {
+    if (!this.held) return;
+    this.held = false;
+    try {
+      if (fs.readFileSync(this.file, 'utf8').trim() === String(process.pid)) fs.rmSync(this.file, { force: true });
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * main: the command line. Parses arguments, wires the real store, memo and
+ * reporters into the engine, and maps outcomes to exit codes: 0 success,
+ * 1 failure, 130 interrupted. Ctrl-C cancels the builds in flight.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { build, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../engine/build.js';
+import { clean } from '../engine/clean.js';
+import { deps } from '../engine/deps.js';
+import { formatDiagnostic } from '../engine/Diagnostic.js';
+import { NixDaemonStore } from '../store/NixDaemonStore.js';
+import { JsonReporter } from '../reporters/JsonReporter.js';
+import type { Output, Reporter } from '../reporters/Reporter.js';
+import { processOutput } from '../reporters/Reporter.js';
+import { TerminalReporter } from '../reporters/TerminalReporter.js';
+import { parseArgs, USAGE } from './parseArgs.js';
+
+function version(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
+  const parsed = parseArgs(argv);
+  if (!parsed.ok) {
+    output.err(`nixmake: ${parsed.message}\n\n${USAGE}`);
+    return EXIT_FAILURE;
+  }
+  const cmd = parsed.command;
+  switch (cmd.command) {
+    case 'help':
+      output.out(USAGE);
+      return EXIT_OK;
+    case 'version':
+      output.out(`nixmake ${version()}\n`);
+      return EXIT_OK;
+    case 'clean': {
+      const r = clean(path.resolve(cmd.dir));
+      output.out(`nixmake: removed ${r.resultLinks} result link(s), ${r.gcRoots} GC root(s) and the memo\n`);
+      return EXIT_OK;
+    }
+    case 'deps': {
+      const reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: false });
+      const root = path.resolve(cmd.dir);
+      const r = deps(root, cmd.files, (e) => reporter.event(e));
+      if (!r) return EXIT_FAILURE;
+      for (const t of r.tus) {
+        if (cmd.json) {
+          output.out(`${JSON.stringify({ tu: t.tu, target: t.target, headers: t.headers, system: t.system, notes: t.notes })}\n`);
+        } else {
+          output.out(`${t.tu} (${t.target}):\n`);
+          for (const h of t.headers) output.out(`  ${h}\n`);
+          for (const s of t.system) output.out(`  [system] ${s}\n`);
+          for (const n of t.notes) output.out(`  note: ${n.file}:${n.line}:${n.column}: ${n.message}\n`);
+        }
+      }
+      for (const e of r.errors) output.err(`${formatDiagnostic(e)}\n`);
+      return r.errors.length > 0 ? EXIT_FAILURE : EXIT_OK;
+    }
+    case 'build': {
+      const reporter: Reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: cmd.explain });
+      const controller = new AbortController();
+      let interrupts = 0;
+      const onSignal = (): void => {
+        interrupts++;
+        if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+        output.err('nixmake: interrupted; cancelling builds in flight\n');
+        controller.abort();
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      try {
+        const root = path.resolve(cmd.dir);
+        return await build(
+          {
+            root,
+            jobs: cmd.jobs ?? os.availableParallelism(),
+            keepGoing: cmd.keepGoing,
+            targets: cmd.targets,
+            dryRun: cmd.dryRun,
+            signal: controller.signal,
+          },
+          {
+            emit: (e) => reporter.event(e),
+            store: (config, files) => new NixDaemonStore(config.nix.options, files.tmpDir),
+          },
+        );
+      } finally {
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    }
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * parseArgs: argv → a command with its options, or a usage error. Pure.
+ */
+
+export interface BuildCommand {
+  readonly command: 'build';
+  readonly dir: string;
+  readonly jobs: number | undefined;
+  readonly keepGoing: boolean;
+  readonly json: boolean;
+  readonly explain: boolean;
+  readonly dryRun: boolean;
+  readonly targets: readonly string[];
+}
+
+export interface CleanCommand {
+  readonly command: 'clean';
+  readonly dir: string;
+}
+
+export interface DepsCommand {
+  readonly command: 'deps';
+  readonly dir: string;
+  readonly json: boolean;
+  readonly files: readonly string[];
+}
+
+export type Command = BuildCommand | CleanCommand | DepsCommand | { readonly command: 'help' } | { readonly command: 'version' };
+
+export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
+
+export const USAGE = `usage: nixmake <command> [options]
+
+commands:
+  build [-C DIR] [-j N] [-k] [--json] [--explain] [--dry-run] [TARGET...]
+                     build the targets (default: all) as per-object Nix derivations
+  deps [-C DIR] [--json] [FILE...]
+                     print each translation unit's header closure
+  clean [-C DIR]     remove result links, GC roots and the memo (never sources)
+  help               show this text
+  version            show the version
+
+options:
+  -C DIR       run in DIR (the folder holding nixmake.json)
+  -j N         run N builds at once (default: number of cores)
+  -k           keep going past failures
+  --json       one JSON object per line; the last line is the summary
+  --explain    say why each node is built
+  --dry-run    print the plan without building
+`;
+
+export function parseArgs(argv: readonly string[]): ParseResult {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { ok: true, command: { command: 'help' } };
+  if (cmd === 'version' || cmd === '--version') return { ok: true, command: { command: 'version' } };
+  if (cmd !== 'build' && cmd !== 'clean' && cmd !== 'deps') return { ok: false, message: `unknown command "${cmd}"` };
+
+  let dir = '.';
+  let jobs: number | undefined;
+  let keepGoing = false;
+  let json = false;
+  let explain = false;
+  let dryRun = false;
+  const positional: string[] = [];
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    const value = (flag: string): string | undefined => {
+      if (a.length > flag.length) return a.slice(flag.length);
+      return rest[++i];
+    };
+    if (a === '--') {
+      positional.push(...rest.slice(i + 1));
+      break;
+    } else if (a.startsWith('-C')) {
+      const v = value('-C');
+      if (v === undefined) return { ok: false, message: '-C needs a directory' };
+      dir = v;
+    } else if (a.startsWith('-j') && cmd === 'build') {
+      const v = value('-j');
+      const n = Number(v);
+      if (v === undefined || !Number.isInteger(n) || n < 1) return { ok: false, message: `-j needs a positive number, got ${v ?? 'nothing'}` };
+      jobs = n;
+    } else if (a === '-k' && cmd === 'build') keepGoing = true;
+    else if (a === '--json' && cmd !== 'clean') json = true;
+    else if (a === '--explain' && cmd === 'build') explain = true;
+    else if ((a === '--dry-run' || a === '-n') && cmd === 'build') dryRun = true;
+    else if (a.startsWith('-') && a !== '-') return { ok: false, message: `unknown option "${a}" for ${cmd}` };
+    else positional.push(a);
+  }
+  if (cmd === 'clean') {
+    if (positional.length > 0) return { ok: false, message: 'clean takes no arguments' };
+    return { ok: true, command: { command: 'clean', dir } };
+  }
+  if (cmd === 'deps') return { ok: true, command: { command: 'deps', dir, json, files: positional } };
+  return { ok: true, command: { command: 'build', dir, jobs, keepGoing, json, explain, dryRun, targets: positional } };
+}

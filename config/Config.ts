@@ -1,0 +1,57 @@
+/**
+ * Config: the validated contents of `nixmake.json`.
+ *
+ * Only types live here. `parseConfig` produces them from JSON text and
+ * `expandSources` turns source globs into file lists; neither is done here.
+ */
+
+export type TargetType = 'executable' | 'static-library' | 'shared-library';
+
+/** Compile and link settings; the top level holds defaults, each target adds to them. */
+export interface BuildSettings {
+  readonly includeDirs: readonly string[];
+  readonly defines: readonly string[];
+  readonly cflags: readonly string[];
+  readonly cxxflags: readonly string[];
+  readonly ldflags: readonly string[];
+  readonly libs: readonly string[];
+}
+
+export interface TargetConfig extends BuildSettings {
+  readonly name: string;
+  readonly type: TargetType;
+  /** fast-glob patterns relative to the project root; a leading `!` excludes. */
+  readonly sources: readonly string[];
+  readonly deps: readonly string[];
+}
+
+/**
+ * Where the compiler comes from. `host` uses the machine's own tools, which
+ * enter the sandbox through the daemon's `sandbox-paths`. Paths under
+ * /nix/store (for example a nixpkgs gcc wrapper) become real store inputs.
+ */
+export interface ToolchainConfig {
+  readonly cc: string;
+  readonly cxx: string;
+  readonly ar: string;
+  /** Directories put on PATH inside the sandbox (coreutils, binutils, the compiler). */
+  readonly path: readonly string[];
+  /** The builder's shell: a bash. */
+  readonly shell: string;
+}
+
+export interface NixConfig {
+  /** Extra `--option NAME VALUE` pairs for every Nix command (substituters, builders, ...). */
+  readonly options: Readonly<Record<string, string>>;
+}
+
+export interface Config {
+  /** Absolute path of the project root (the folder holding nixmake.json). */
+  readonly root: string;
+  readonly defaults: BuildSettings;
+  readonly targets: ReadonlyMap<string, TargetConfig>;
+  readonly toolchain: ToolchainConfig;
+  readonly nix: NixConfig;
+}
+
+export const CONFIG_FILE = 'nixmake.json';

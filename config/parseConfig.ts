@@ -1,0 +1,232 @@
+/**
+ * parseConfig: JSON text of `nixmake.json` → a validated Config, or every
+ * problem found, each with the JSON path of the field at fault.
+ *
+ * Pure: it reads no files. Globs are checked later by `expandSources`,
+ * because that needs the file system.
+ */
+import type { Diagnostic, Result } from '../engine/Diagnostic.js';
+import { CONFIG_FILE } from './Config.js';
+import type { BuildSettings, Config, NixConfig, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
+
+const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
+const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', '$schema']);
+const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps']);
+const TOOLCHAIN_FIELDS = new Set<string>(['cc', 'cxx', 'ar', 'path', 'shell']);
+const NIX_FIELDS = new Set<string>(['options']);
+const TARGET_TYPES: readonly TargetType[] = ['executable', 'static-library', 'shared-library'];
+/** Target names become file names (`result-NAME`, `libNAME.a`) and Nix store names. */
+const TARGET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
+
+export const HOST_TOOLCHAIN: ToolchainConfig = {
+  cc: '/usr/bin/gcc',
+  cxx: '/usr/bin/g++',
+  ar: '/usr/bin/ar',
+  path: ['/usr/bin'],
+  shell: '/usr/bin/bash',
+};
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+class Checker {
+  readonly errors: Diagnostic[] = [];
+
+  error(jsonPath: string, message: string): void {
+    this.errors.push({ severity: 'error', message, location: { file: CONFIG_FILE }, jsonPath });
+  }
+
+  object(value: Json | undefined, path: string): Record<string, Json> | undefined {
+    if (value === undefined) return undefined;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+      this.error(path, `expected an object, got ${describe(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+
+  unknownFields(obj: Record<string, Json>, allowed: ReadonlySet<string>, path: string): void {
+    for (const key of Object.keys(obj)) {
+      if (!allowed.has(key)) {
+        this.error(join(path, key), `unknown field "${key}" (expected one of: ${[...allowed].filter((k) => k !== '$schema').join(', ')})`);
+      }
+    }
+  }
+
+  stringList(value: Json | undefined, path: string): string[] {
+    if (value === undefined) return [];
+    if (!Array.isArray(value)) {
+      this.error(path, `expected an array of strings, got ${describe(value)}`);
+      return [];
+    }
+    const out: string[] = [];
+    value.forEach((item, i) => {
+      if (typeof item !== 'string') this.error(`${path}[${i}]`, `expected a string, got ${describe(item)}`);
+      else if (item.includes('\0')) this.error(`${path}[${i}]`, 'must not contain a NUL character');
+      else out.push(item);
+    });
+    return out;
+  }
+
+  string(value: Json | undefined, path: string): string | undefined {
+    if (value === undefined) return undefined;
+    if (typeof value !== 'string') {
+      this.error(path, `expected a string, got ${describe(value)}`);
+      return undefined;
+    }
+    return value;
+  }
+}
+
+function join(path: string, key: string): string {
+  const simple = /^[A-Za-z_$][A-Za-z0-9_$]*$/.test(key);
+  const part = simple ? key : `[${JSON.stringify(key)}]`;
+  if (path === '') return part;
+  return simple ? `${path}.${part}` : `${path}${part}`;
+}
+
+function describe(value: Json | undefined): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/** Converts JSON.parse's "position N" into line:column. */
+function jsonSyntaxError(text: string, err: Error): Diagnostic {
+  const m = /position (\d+)/.exec(err.message);
+  let line: number | undefined;
+  let column: number | undefined;
+  if (m) {
+    const pos = Number(m[1]);
+    const before = text.slice(0, pos);
+    line = before.split('\n').length;
+    column = pos - before.lastIndexOf('\n');
+  }
+  const message = err.message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
+  return {
+    severity: 'error',
+    message: `invalid JSON: ${message}`,
+    location: line === undefined ? { file: CONFIG_FILE } : { file: CONFIG_FILE, line, column },
+  };
+}
+
+function settings(c: Checker, obj: Record<string, Json>, path: string): BuildSettings {
+  const s = {
+    includeDirs: c.stringList(obj['includeDirs'], join(path, 'includeDirs')),
+    defines: c.stringList(obj['defines'], join(path, 'defines')),
+    cflags: c.stringList(obj['cflags'], join(path, 'cflags')),
+    cxxflags: c.stringList(obj['cxxflags'], join(path, 'cxxflags')),
+    ldflags: c.stringList(obj['ldflags'], join(path, 'ldflags')),
+    libs: c.stringList(obj['libs'], join(path, 'libs')),
+  };
+  s.includeDirs.forEach((dir, i) => {
+    if (dir.startsWith('/')) c.error(`${join(path, 'includeDirs')}[${i}]`, 'must be relative to the project root; put system directories in cflags as -isystem');
+  });
+  s.defines.forEach((d, i) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*(\(.*\))?(=|$)/s.test(d)) c.error(`${join(path, 'defines')}[${i}]`, `"${d}" is not NAME or NAME=VALUE`);
+  });
+  s.libs.forEach((l, i) => {
+    if (l === '' || l.startsWith('-')) c.error(`${join(path, 'libs')}[${i}]`, `"${l}" should be a library name such as "m" (linked as -lm)`);
+  });
+  return s;
+}
+
+function toolchain(c: Checker, value: Json | undefined): ToolchainConfig {
+  const obj = c.object(value, 'toolchain');
+  if (!obj) return HOST_TOOLCHAIN;
+  c.unknownFields(obj, TOOLCHAIN_FIELDS, 'toolchain');
+  const pick = (key: 'cc' | 'cxx' | 'ar' | 'shell'): string => {
+    const v = c.string(obj[key], `toolchain.${key}`) ?? HOST_TOOLCHAIN[key];
+    if (!v.startsWith('/')) c.error(`toolchain.${key}`, 'must be an absolute path');
+    return v;
+  };
+  const path = obj['path'] === undefined ? HOST_TOOLCHAIN.path : c.stringList(obj['path'], 'toolchain.path');
+  return { cc: pick('cc'), cxx: pick('cxx'), ar: pick('ar'), shell: pick('shell'), path };
+}
+
+function nix(c: Checker, value: Json | undefined): NixConfig {
+  const obj = c.object(value, 'nix');
+  if (!obj) return { options: {} };
+  c.unknownFields(obj, NIX_FIELDS, 'nix');
+  const opts = c.object(obj['options'], 'nix.options') ?? {};
+  const options: Record<string, string> = {};
+  for (const [k, v] of Object.entries(opts)) {
+    if (typeof v === 'string') options[k] = v;
+    else if (typeof v === 'boolean' || typeof v === 'number') options[k] = String(v);
+    else c.error(join('nix.options', k), `expected a string, got ${describe(v)}`);
+  }
+  return { options };
+}
+
+/** Reports one error per target on a cycle, naming the whole cycle. */
+function findCycles(c: Checker, targets: ReadonlyMap<string, TargetConfig>): void {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (name: string): void => {
+    state.set(name, 'visiting');
+    stack.push(name);
+    const t = targets.get(name);
+    t?.deps.forEach((dep, i) => {
+      if (!targets.has(dep)) return;
+      const s = state.get(dep);
+      if (s === 'visiting') {
+        const cycle = [...stack.slice(stack.indexOf(dep)), dep].join(' -> ');
+        c.error(`${join('targets', name)}.deps[${i}]`, `cycle between targets: ${cycle}`);
+      } else if (s === undefined) {
+        visit(dep);
+      }
+    });
+    stack.pop();
+    state.set(name, 'done');
+  };
+  for (const name of [...targets.keys()].sort()) if (!state.has(name)) visit(name);
+}
+
+export function parseConfig(text: string, root: string): Result<Config> {
+  const c = new Checker();
+  let data: Json;
+  try {
+    data = JSON.parse(text) as Json;
+  } catch (err) {
+    return { ok: false, errors: [jsonSyntaxError(text, err as Error)], warnings: [] };
+  }
+  const top = c.object(data, '(root)');
+  if (!top) return { ok: false, errors: c.errors, warnings: [] };
+  c.unknownFields(top, TOP_FIELDS, '');
+  const defaults = settings(c, top, '');
+  const targetsObj = c.object(top['targets'], 'targets');
+  if (top['targets'] === undefined) c.error('targets', 'missing: a config needs at least one target');
+  const targets = new Map<string, TargetConfig>();
+  for (const [name, value] of Object.entries(targetsObj ?? {})) {
+    const path = join('targets', name);
+    if (!TARGET_NAME.test(name)) c.error(path, `target name "${name}" may use only letters, digits and _ . + - (it becomes a file name)`);
+    const obj = c.object(value, path);
+    if (!obj) continue;
+    c.unknownFields(obj, TARGET_FIELDS, path);
+    const type = c.string(obj['type'], `${path}.type`);
+    if (type === undefined && obj['type'] === undefined) c.error(`${path}.type`, `missing: one of ${TARGET_TYPES.join(', ')}`);
+    else if (type !== undefined && !TARGET_TYPES.includes(type as TargetType)) c.error(`${path}.type`, `"${type}" is not one of ${TARGET_TYPES.join(', ')}`);
+    const sources = c.stringList(obj['sources'], `${path}.sources`);
+    if (obj['sources'] === undefined) c.error(`${path}.sources`, 'missing: a list of source globs');
+    else if (sources.length > 0 && sources.every((s) => s.startsWith('!'))) c.error(`${path}.sources`, 'has only exclusions (patterns starting with !)');
+    const own = settings(c, obj, path);
+    targets.set(name, {
+      name,
+      type: (type ?? 'executable') as TargetType,
+      sources,
+      deps: c.stringList(obj['deps'], `${path}.deps`),
+      ...own,
+    });
+  }
+  for (const t of targets.values()) {
+    t.deps.forEach((dep, i) => {
+      const at = `${join('targets', t.name)}.deps[${i}]`;
+      const d = targets.get(dep);
+      if (!d) c.error(at, `unknown target "${dep}"`);
+      else if (d.type === 'executable') c.error(at, `"${dep}" is an executable; only libraries can be linked against`);
+    });
+  }
+  findCycles(c, targets);
+  const config: Config = { root, defaults, targets, toolchain: toolchain(c, top['toolchain']), nix: nix(c, top['nix']) };
+  if (c.errors.length > 0) return { ok: false, errors: c.errors, warnings: [] };
+  return { ok: true, value: config, warnings: [] };
+}

@@ -1,0 +1,206 @@
+/**
+ * build: the pipeline, top to bottom —
+ *   config → sources → toolchain → include analysis → graph → fingerprints
+ *   → plan → execute → record
+ * — each stage handing one object to the next. Stages return diagnostics;
+ * this function emits them and turns them into an exit code (0, 1, 130).
+ *
+ * With nothing to build it never contacts Nix: it stats files, reads the
+ * memo and checks that the memoised store paths still exist.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
+import { FileHasher } from '../cache/FileHasher.js';
+import { sha256 } from '../cache/hashes.js';
+import { openMemo } from '../cache/openMemo.js';
+import { ProjectLock } from '../cache/ProjectLock.js';
+import { CONFIG_FILE } from '../config/Config.js';
+import type { Config, TargetConfig } from '../config/Config.js';
+import { expandSources } from '../config/expandSources.js';
+import { parseConfig } from '../config/parseConfig.js';
+import type { NixStore } from '../store/NixStore.js';
+import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
+import { TEMPLATES_DIR } from '../store/NixDaemonStore.js';
+import { probeToolchain } from '../toolchain/probeToolchain.js';
+import { buildGraph } from './BuildGraph.js';
+import type { Diagnostic } from './Diagnostic.js';
+import type { EventSink } from './events.js';
+import { execute, labelOf } from './execute.js';
+import { fingerprintGraph } from './fingerprint.js';
+import { plan as makePlan } from './plan.js';
+import { ProjectFiles } from './ProjectFiles.js';
+
+export interface BuildOptions {
+  readonly root: string;
+  readonly jobs: number;
+  readonly keepGoing: boolean;
+  /** Empty: every target. */
+  readonly targets: readonly string[];
+  readonly dryRun: boolean;
+  readonly signal: AbortSignal;
+}
+
+export interface BuildDeps {
+  readonly emit: EventSink;
+  readonly store: (config: Config, files: ProjectFiles) => NixStore;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_INTERRUPTED = 130;
+
+/** Reads and validates nixmake.json; diagnostics are emitted, undefined means failure. */
+export function loadConfig(root: string, emit: EventSink): Config | undefined {
+  const file = path.join(root, CONFIG_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    emit({ event: 'diagnostic', diagnostic: { severity: 'error', message: `no ${CONFIG_FILE} in ${root}`, location: { file: CONFIG_FILE } } });
+    return undefined;
+  }
+  const r = parseConfig(text, root);
+  if (!r.ok) {
+    for (const d of r.errors) emit({ event: 'diagnostic', diagnostic: d });
+    return undefined;
+  }
+  return r.value;
+}
+
+/** The requested targets and everything they link against, in config order. */
+export function selectTargets(config: Config, names: readonly string[]): { targets: TargetConfig[]; errors: Diagnostic[] } {
+  if (names.length === 0) return { targets: [...config.targets.values()], errors: [] };
+  const errors: Diagnostic[] = [];
+  const want = new Set<string>();
+  const add = (n: string): void => {
+    if (want.has(n)) return;
+    want.add(n);
+    for (const d of config.targets.get(n)?.deps ?? []) add(d);
+  };
+  for (const n of names) {
+    if (config.targets.has(n)) add(n);
+    else errors.push({ severity: 'error', message: `unknown target "${n}" (targets: ${[...config.targets.keys()].join(', ')})` });
+  }
+  return { targets: [...config.targets.values()].filter((t) => want.has(t.name)), errors };
+}
+
+function templateHash(hasher: FileHasher): string {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.push(`${path.relative(TEMPLATES_DIR, p)}:${hasher.hash(p) ?? ''}`);
+    }
+  };
+  walk(TEMPLATES_DIR);
+  return sha256(files.join('\n'));
+}
+
+export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number> {
+  const t0 = performance.now();
+  const { emit } = deps;
+  const diag = (d: Diagnostic): void => emit({ event: 'diagnostic', diagnostic: d });
+  const summary = (s: { objects_built?: number; links_built?: number; up_to_date?: number; failed?: number; submitted?: number }): void =>
+    emit({
+      event: 'summary',
+      objects_built: s.objects_built ?? 0,
+      links_built: s.links_built ?? 0,
+      up_to_date: s.up_to_date ?? 0,
+      failed: s.failed ?? 0,
+      submitted: s.submitted ?? 0,
+      seconds: Math.round((performance.now() - t0)) / 1000,
+    });
+
+  const config = loadConfig(opts.root, emit);
+  if (!config) return EXIT_FAILURE;
+  const selected = selectTargets(config, opts.targets);
+  const sources = expandSources({ ...config, targets: new Map(selected.targets.map((t) => [t.name, t])) });
+  const early = [...selected.errors, ...(sources.ok ? [] : sources.errors)];
+  if (early.length > 0 || !sources.ok) {
+    early.forEach(diag);
+    return EXIT_FAILURE;
+  }
+
+  const files = new ProjectFiles(config.root);
+  const lock = new ProjectLock(path.join(files.stateDir, 'lock'));
+  await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
+  const memo = openMemo(files.memoFile, diag);
+  try {
+    const hasher = new FileHasher(memo);
+    const scans = new ScanCache(memo, hasher);
+    const toolchain = probeToolchain(config.toolchain, memo, hasher);
+
+    const analysis = analyzeTargets(config, selected.targets, sources.value, toolchain, scans);
+    analysis.warnings.forEach(diag);
+    if (analysis.errors.length > 0) {
+      analysis.errors.forEach(diag);
+      hasher.flush();
+      scans.flush();
+      summary({ failed: analysis.errors.length });
+      return EXIT_FAILURE;
+    }
+    const graph = buildGraph({ ...config, targets: new Map(selected.targets.map((t) => [t.name, t])) }, sources.value, analysis.closures);
+    const fps = fingerprintGraph(graph, {
+      root: config.root,
+      toolchainId: toolchain.id,
+      templateHash: templateHash(hasher),
+      platform: toolchain.system,
+      hashOf: (p) => hasher.hash(p),
+    });
+    const thePlan = makePlan(graph, fps, {
+      getNode: (fp) => memo.getNode(fp),
+      getCurrent: (k) => memo.getCurrent(k),
+      storePathExists: (p) => fs.existsSync(p),
+    });
+    hasher.flush();
+    scans.flush();
+
+    emit({ event: 'plan', to_build: thePlan.build.length, up_to_date: thePlan.upToDate.length, dry_run: opts.dryRun });
+    for (const p of thePlan.build) {
+      emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason });
+    }
+    if (opts.dryRun) {
+      summary({ up_to_date: thePlan.upToDate.length });
+      return EXIT_OK;
+    }
+
+    const store = deps.store(config, files);
+    // Up-to-date nodes: keep their bookkeeping true without building anything.
+    for (const u of thePlan.upToDate) {
+      if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
+      if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
+      const root = files.gcRootFor(u.node.key);
+      if (files.readLink(root) !== u.record.out) {
+        fs.mkdirSync(files.rootsDir, { recursive: true });
+        await store.addRoot(u.record.out, root, opts.signal);
+      }
+    }
+    const r = await execute(thePlan, graph, { store, memo, files, toolchain, emit }, { jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal });
+    if (opts.targets.length === 0 && !r.interrupted) {
+      const keep = new Set<string>([...graph.objects.keys(), ...graph.links.keys()]);
+      files.pruneRoots(keep);
+    }
+    summary({
+      objects_built: r.objectsBuilt,
+      links_built: r.linksBuilt,
+      up_to_date: thePlan.upToDate.length,
+      failed: r.failed,
+      submitted: r.submitted,
+    });
+    if (r.interrupted || opts.signal.aborted) return EXIT_INTERRUPTED;
+    return r.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+  } catch (err) {
+    if (opts.signal.aborted) return EXIT_INTERRUPTED;
+    if (err instanceof StoreUnavailableError || err instanceof NixCommandError) {
+      diag({ severity: 'error', message: err.message });
+      return EXIT_FAILURE;
+    }
+    throw err;
+  } finally {
+    memo.close();
+    lock.release();
+  }
+}
+

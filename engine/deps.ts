@@ -1,0 +1,56 @@
+/**
+ * deps: the include closure of each translation unit, for `nixmake deps`.
+ * Runs the pipeline up to include analysis and stops; builds nothing.
+ */
+import path from 'node:path';
+import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
+import type { ClosureNote } from '../analyzers/includeClosure.js';
+import { FileHasher } from '../cache/FileHasher.js';
+import { openMemo } from '../cache/openMemo.js';
+import { expandSources } from '../config/expandSources.js';
+import { probeToolchain } from '../toolchain/probeToolchain.js';
+import { objectKey } from './BuildGraph.js';
+import { loadConfig } from './build.js';
+import type { Diagnostic } from './Diagnostic.js';
+import type { EventSink } from './events.js';
+import { ProjectFiles } from './ProjectFiles.js';
+
+export interface TuDeps {
+  readonly tu: string;
+  readonly target: string;
+  readonly headers: readonly string[];
+  readonly system: readonly string[];
+  readonly notes: readonly ClosureNote[];
+}
+
+export function deps(root: string, only: readonly string[], emit: EventSink): { tus: TuDeps[]; errors: Diagnostic[] } | undefined {
+  const config = loadConfig(root, emit);
+  if (!config) return undefined;
+  const sources = expandSources(config);
+  if (!sources.ok) {
+    sources.errors.forEach((d) => emit({ event: 'diagnostic', diagnostic: d }));
+    return undefined;
+  }
+  const wanted = new Set(only.map((f) => path.relative(root, path.resolve(f))));
+  const files = new ProjectFiles(root);
+  const memo = openMemo(files.memoFile, (d) => emit({ event: 'diagnostic', diagnostic: d }));
+  try {
+    const hasher = new FileHasher(memo);
+    const scans = new ScanCache(memo, hasher);
+    const toolchain = probeToolchain(config.toolchain, memo, hasher);
+    const analysis = analyzeTargets(config, [...config.targets.values()], sources.value, toolchain, scans);
+    hasher.flush();
+    scans.flush();
+    const tus: TuDeps[] = [];
+    for (const t of config.targets.values()) {
+      for (const tu of sources.value.get(t.name) ?? []) {
+        if (wanted.size > 0 && !wanted.has(tu)) continue;
+        const c = analysis.closures.get(objectKey(t.name, tu));
+        if (c) tus.push({ tu, target: t.name, headers: c.headers, system: c.system, notes: c.notes });
+      }
+    }
+    return { tus, errors: analysis.errors };
+  } finally {
+    memo.close();
+  }
+}

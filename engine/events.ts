@@ -1,0 +1,55 @@
+/**
+ * events: what the engine reports while it works, as a tagged union.
+ * Reporters (reporters/) decide how to show them; the engine never prints.
+ */
+import type { Diagnostic } from './Diagnostic.js';
+import type { Reason } from './plan.js';
+
+export interface Summary {
+  readonly objects_built: number;
+  readonly links_built: number;
+  readonly up_to_date: number;
+  readonly failed: number;
+  readonly submitted: number;
+  readonly seconds: number;
+}
+
+export type BuildEvent =
+  | { readonly event: 'diagnostic'; readonly diagnostic: Diagnostic }
+  | { readonly event: 'plan'; readonly to_build: number; readonly up_to_date: number; readonly dry_run: boolean }
+  | {
+      readonly event: 'node-planned';
+      readonly node: string;
+      readonly kind: 'object' | 'link';
+      readonly label: string;
+      readonly reason: Reason;
+    }
+  | {
+      readonly event: 'node-started';
+      readonly node: string;
+      readonly kind: 'object' | 'link';
+      /** `src/foo.c` for objects, the target name for links. */
+      readonly label: string;
+      readonly index: number;
+      readonly total: number;
+      readonly reason: Reason;
+    }
+  | { readonly event: 'node-built'; readonly node: string; readonly drv: string; readonly out: string; readonly seconds: number }
+  | {
+      readonly event: 'node-failed';
+      readonly node: string;
+      readonly kind: 'object' | 'link';
+      readonly label: string;
+      readonly message: string;
+      /** The build log, with sandbox paths made project-relative. */
+      readonly log: string;
+    }
+  | { readonly event: 'node-skipped'; readonly node: string; readonly because: string }
+  | { readonly event: 'result-link'; readonly target: string; readonly path: string; readonly out: string }
+  | ({ readonly event: 'summary' } & Summary);
+
+export type EventSink = (e: BuildEvent) => void;
+
+export function unreachable(x: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(x)}`);
+}

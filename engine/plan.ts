@@ -1,0 +1,110 @@
+/**
+ * plan: which nodes must be built, each with its reason, and which are up
+ * to date. A pure function of the graph, the fingerprints and what the memo
+ * says; `--dry-run --json` prints exactly this.
+ *
+ * It does not build, and it does not talk to Nix: whether an output still
+ * exists is asked of the `PlanIo` it is given (a stat of the store path).
+ */
+import type { Fingerprint } from '../cache/hashes.js';
+import type { CurrentRecord, NodeRecord } from '../cache/Memo.js';
+import type { BuildGraph, BuildNode } from './BuildGraph.js';
+import type { Fingerprinted, NodeInputs } from './fingerprint.js';
+
+export type Reason =
+  | { readonly kind: 'new' }
+  | { readonly kind: 'source-changed' }
+  | { readonly kind: 'header-changed'; readonly path: string }
+  | { readonly kind: 'flags-changed' }
+  | { readonly kind: 'toolchain-changed' }
+  | { readonly kind: 'template-changed' }
+  | { readonly kind: 'output-missing' }
+  | { readonly kind: 'dependency-changed' };
+
+export function formatReason(r: Reason): string {
+  return r.kind === 'header-changed' ? `header-changed: ${r.path}` : r.kind;
+}
+
+export interface PlannedNode {
+  readonly node: BuildNode;
+  readonly fp: Fingerprinted;
+  readonly reason: Reason;
+}
+
+export interface UpToDateNode {
+  readonly node: BuildNode;
+  readonly fp: Fingerprinted;
+  readonly record: NodeRecord;
+  /** The memo's current entry is another fingerprint (an edit was undone): update it. */
+  readonly currentStale: boolean;
+}
+
+export interface Plan {
+  /** Objects first, then links in dependency order. */
+  readonly build: readonly PlannedNode[];
+  readonly upToDate: readonly UpToDateNode[];
+}
+
+export interface PlanIo {
+  getNode(fp: Fingerprint): NodeRecord | undefined;
+  getCurrent(nodeKey: string): CurrentRecord | undefined;
+  /** Whether a store path still exists (it may have been garbage-collected). */
+  storePathExists(p: string): boolean;
+}
+
+/** Why a node whose fingerprint has no valid memo entry must be built. */
+export function reasonFor(now: NodeInputs, before: NodeInputs | undefined, dependencyRebuilt: boolean): Reason {
+  if (!before || before.kind !== now.kind) return { kind: 'new' };
+  if (before.toolchain !== now.toolchain || before.platform !== now.platform) return { kind: 'toolchain-changed' };
+  if (before.template !== now.template) return { kind: 'template-changed' };
+  if (now.kind === 'object' && before.kind === 'object') {
+    if (before.source !== now.source || before.tu !== now.tu) return { kind: 'source-changed' };
+    for (const table of ['headers', 'system'] as const) {
+      const a = before[table];
+      const b = now[table];
+      const changed = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort().find((h) => a[h] !== b[h]);
+      if (changed !== undefined) return { kind: 'header-changed', path: changed };
+    }
+    return { kind: 'flags-changed' };
+  }
+  if (now.kind === 'link' && before.kind === 'link') {
+    const sameFlags = JSON.stringify([before.ldflags, before.libs, before.type, before.lang]) === JSON.stringify([now.ldflags, now.libs, now.type, now.lang]);
+    if (!sameFlags) return { kind: 'flags-changed' };
+    return dependencyRebuilt || JSON.stringify(before.objects) !== JSON.stringify(now.objects) || JSON.stringify(before.libraries) !== JSON.stringify(now.libraries)
+      ? { kind: 'dependency-changed' }
+      : { kind: 'new' };
+  }
+  return { kind: 'new' };
+}
+
+export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>, io: PlanIo): Plan {
+  const build: PlannedNode[] = [];
+  const upToDate: UpToDateNode[] = [];
+  const rebuilt = new Set<string>();
+  const nodes: BuildNode[] = [...graph.objects.values()];
+  for (const t of graph.targetOrder) {
+    const l = graph.links.get(`link:${t}`);
+    if (l) nodes.push(l);
+  }
+  for (const node of nodes) {
+    const fp = fps.get(node.key);
+    if (!fp) throw new Error(`internal: no fingerprint for ${node.key}`);
+    const current = io.getCurrent(node.key);
+    const record = io.getNode(fp.fingerprint);
+    if (record && io.storePathExists(record.out) && io.storePathExists(record.drv)) {
+      upToDate.push({ node, fp, record, currentStale: current?.fingerprint !== fp.fingerprint });
+      continue;
+    }
+    let reason: Reason;
+    if (record || current?.fingerprint === fp.fingerprint) {
+      reason = { kind: 'output-missing' };
+    } else {
+      const before = current ? (JSON.parse(current.inputs) as NodeInputs) : undefined;
+      const deps = node.kind === 'link' ? [...node.objects, ...node.libraries] : [];
+      reason = reasonFor(fp.inputs, before, deps.some((d) => rebuilt.has(d)));
+    }
+    rebuilt.add(node.key);
+    build.push({ node, fp, reason });
+  }
+  return { build, upToDate };
+}

@@ -1,0 +1,6 @@
+#ifndef GREET_INTERNAL_FMT_H
+#define GREET_INTERNAL_FMT_H
+
+#define GREET_PUNCTUATION "!"
+
+#endif

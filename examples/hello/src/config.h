@@ -1,0 +1,6 @@
+#ifndef HELLO_CONFIG_H
+#define HELLO_CONFIG_H
+
+#define HELLO_NAME "world"
+
+#endif

@@ -1,0 +1,32 @@
+# link.nix: one derivation that links a target: an executable ($out/bin/NAME),
+# a static library ($out/lib/libNAME.a) or a shared library ($out/lib/libNAME.so).
+#
+# `objects` and `libraries` are derivations (or outputs carrying their
+# derivation as context), so Nix sees the whole graph. Library arguments are
+# built here from store paths and the validated target name; user flags and
+# library names arrive as lists and stay lists.
+{ toolchain, node, objects, libraries }:
+let
+  libArg = lib:
+    if lib.type == "static-library" then [ "${lib.out}/lib/lib${lib.name}.a" ]
+    else [ "-L${lib.out}/lib" "-l${lib.name}" "-Wl,-rpath,${lib.out}/lib" ];
+in
+derivation {
+  name = node.name;
+  system = toolchain.system;
+  builder = toolchain.shell;
+  args = [ ./builders/link.sh ];
+  __structuredAttrs = true;
+
+  toolchainPath = toolchain.path;
+  toolchainId = toolchain.id;
+  linker = if node.lang == "c++" then toolchain.cxx else toolchain.cc;
+  ar = toolchain.ar;
+  targetName = node.target;
+  targetType = node.type;
+  objects = objects;
+  objectNames = node.objectNames;
+  libraryArgs = builtins.concatLists (map libArg libraries);
+  ldflags = node.ldflags;
+  libs = map (l: "-l" + l) node.libs;
+}

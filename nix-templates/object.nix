@@ -1,0 +1,26 @@
+# object.nix: one derivation that compiles one translation unit into $out (the .o file).
+#
+# Inputs are exactly the TU and the project headers of its include closure,
+# each added to the store by content (name "nixmake-input", so one content is
+# one store path) and laid out at its project-relative path by the builder.
+# Flags, the language, the toolchain identity and the hash of the system
+# headers read are plain attributes: all data, none of it spliced into code.
+{ toolchain, node }:
+derivation {
+  name = node.name;
+  system = toolchain.system;
+  builder = toolchain.shell;
+  args = [ ./builders/object.sh ];
+  __structuredAttrs = true;
+
+  toolchainPath = toolchain.path;
+  toolchainId = toolchain.id;
+  compiler = if node.lang == "c++" then toolchain.cxx else toolchain.cc;
+  lang = node.lang;
+  tu = node.tu;
+  compileFlags = node.flags;
+  systemHeadersHash = node.systemHeadersHash;
+  inputs = builtins.mapAttrs
+    (rel: abs: builtins.path { path = /. + abs; name = "nixmake-input"; })
+    node.inputs;
+}

@@ -1,0 +1,30 @@
+/**
+ * JsonReporter: one JSON object per line on stdout for every event; the
+ * last line is the summary. Diagnostics are flattened so that `file`,
+ * `line` and `column` are top-level fields.
+ */
+import { formatReason } from '../engine/plan.js';
+import type { BuildEvent } from '../engine/events.js';
+import type { Output, Reporter } from './Reporter.js';
+
+export class JsonReporter implements Reporter {
+  constructor(private readonly output: Output) {}
+
+  event(e: BuildEvent): void {
+    let line: Record<string, unknown>;
+    switch (e.event) {
+      case 'diagnostic': {
+        const d = e.diagnostic;
+        line = { event: 'diagnostic', severity: d.severity, message: d.message, ...d.location, ...(d.jsonPath !== undefined ? { path: d.jsonPath } : {}) };
+        break;
+      }
+      case 'node-planned':
+      case 'node-started':
+        line = { ...e, reason: formatReason(e.reason) };
+        break;
+      default:
+        line = { ...e };
+    }
+    this.output.out(`${JSON.stringify(line)}\n`);
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * TerminalReporter: ninja-style progress for people. `[n/N] CC src/foo.c`
+ * as each node starts, a failed node's log, diagnostics as
+ * `file:line:col: error: message`, and one summary line.
+ */
+import { formatDiagnostic } from '../engine/Diagnostic.js';
+import type { BuildEvent } from '../engine/events.js';
+import { unreachable } from '../engine/events.js';
+import { formatReason } from '../engine/plan.js';
+import type { Output, Reporter } from './Reporter.js';
+
+export interface TerminalOptions {
+  /** Print why each node is built. */
+  readonly explain: boolean;
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export class TerminalReporter implements Reporter {
+  private dryRun = false;
+
+  constructor(
+    private readonly output: Output,
+    private readonly options: TerminalOptions,
+  ) {}
+
+  event(e: BuildEvent): void {
+    const o = this.output;
+    switch (e.event) {
+      case 'diagnostic':
+        o.err(`${formatDiagnostic(e.diagnostic)}\n`);
+        return;
+      case 'plan':
+        this.dryRun = e.dry_run;
+        if (e.dry_run) o.out(`nixmake: would build ${plural(e.to_build, 'node')}; ${e.up_to_date} up to date\n`);
+        return;
+      case 'node-planned':
+        if (this.options.explain || this.dryRun) o.out(`${this.dryRun ? 'would build' : 'nixmake explain:'} ${e.label}: ${formatReason(e.reason)}\n`);
+        return;
+      case 'node-started':
+        o.out(`[${e.index}/${e.total}] ${e.kind === 'object' ? 'CC' : 'LINK'} ${e.label}\n`);
+        return;
+      case 'node-failed':
+        o.err(`FAILED: ${e.label}\n${e.log.trimEnd()}\n`);
+        if (!e.log.trim()) o.err(`${e.message}\n`);
+        return;
+      case 'node-skipped':
+      case 'node-built':
+      case 'result-link':
+        return;
+      case 'summary': {
+        if (this.dryRun) return;
+        if (e.objects_built + e.links_built + e.failed === 0 && e.submitted === 0) {
+          o.out(`nixmake: no work to do (${e.up_to_date} up to date, ${e.seconds.toFixed(3)}s)\n`);
+          return;
+        }
+        const parts = [`built ${plural(e.objects_built, 'object')} and ${plural(e.links_built, 'link')}`, `${e.up_to_date} up to date`];
+        if (e.failed > 0) parts.push(`${e.failed} failed`);
+        o.out(`nixmake: ${parts.join(', ')} (${e.seconds.toFixed(2)}s)\n`);
+        return;
+      }
+      default:
+        unreachable(e);
+    }
+  }
+}

@@ -1,0 +1,105 @@
+/**
+ * NixDaemonStore: the NixStore interface carried out with Nix's own
+ * commands, always through the daemon (NIX_REMOTE=daemon), so builds run in
+ * its sandbox with its settings.
+ *
+ * One `nix-instantiate` process evaluates every changed node at once; one
+ * `nix-store --realise` per node lets the scheduler start each node as soon
+ * as its inputs are built. A failed build's full log is read back with
+ * `nix-store --read-log`.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { EvalPlan, NixStore, RealiseResult, StorePaths } from './NixStore.js';
+import { NixCommandError, StoreUnavailableError } from './NixStore.js';
+
+export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../nix-templates');
+
+interface RunResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const DAEMON_DOWN = /cannot connect to socket|Connection refused|No such file or directory.*daemon-socket|cannot connect to daemon/i;
+
+export class NixDaemonStore implements NixStore {
+  constructor(
+    private readonly options: Readonly<Record<string, string>> = {},
+    private readonly tmpDir: string = os.tmpdir(),
+  ) {}
+
+  private run(cmd: string, args: readonly string[], signal?: AbortSignal): Promise<RunResult> {
+    const optionArgs = Object.entries(this.options).flatMap(([k, v]) => ['--option', k, v]);
+    return new Promise((resolve, reject) => {
+      const child = spawn(cmd, [...optionArgs, ...args], {
+        env: { ...process.env, NIX_REMOTE: 'daemon' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      const onAbort = (): void => {
+        child.kill('SIGINT');
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        signal?.removeEventListener('abort', onAbort);
+        if (e.code === 'ENOENT') reject(new StoreUnavailableError(`${cmd} not found: install Nix (see README, "Install")`));
+        else reject(e);
+      });
+      child.on('close', (code, sig) => {
+        signal?.removeEventListener('abort', onAbort);
+        const stderr = Buffer.concat(err).toString('utf8');
+        if (DAEMON_DOWN.test(stderr)) {
+          reject(new StoreUnavailableError(`cannot reach the Nix daemon (${firstErrorLine(stderr)}); start it with: nix-daemon &`));
+          return;
+        }
+        resolve({ code: code ?? (sig ? 130 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr });
+      });
+    });
+  }
+
+  async instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<Map<string, StorePaths>> {
+    fs.mkdirSync(this.tmpDir, { recursive: true });
+    const planFile = path.join(this.tmpDir, `plan-${process.pid}-${Date.now()}.json`);
+    fs.writeFileSync(planFile, JSON.stringify(plan));
+    try {
+      const r = await this.run(
+        'nix-instantiate',
+        ['--eval', '--strict', '--json', '--read-write-mode', '--argstr', 'planFile', planFile, path.join(TEMPLATES_DIR, 'graph.nix')],
+        signal,
+      );
+      if (r.code !== 0) throw new NixCommandError(`nix-instantiate failed (exit ${r.code}):\n${r.stderr.trim()}`);
+      const parsed = JSON.parse(r.stdout) as Record<string, StorePaths>;
+      return new Map(Object.entries(parsed));
+    } finally {
+      fs.rmSync(planFile, { force: true });
+    }
+  }
+
+  async realise(drv: string, gcRoot: string, signal?: AbortSignal): Promise<RealiseResult> {
+    const r = await this.run('nix-store', ['--realise', drv, '--add-root', gcRoot, '--quiet'], signal);
+    if (r.code === 0) return { ok: true };
+    const log = await this.run('nix-store', ['--read-log', drv]).catch(() => undefined);
+    return {
+      ok: false,
+      message: firstErrorLine(r.stderr),
+      log: log && log.code === 0 ? log.stdout : r.stderr,
+    };
+  }
+
+  async addRoot(out: string, gcRoot: string, signal?: AbortSignal): Promise<void> {
+    const r = await this.run('nix-store', ['--realise', out, '--add-root', gcRoot, '--quiet'], signal);
+    if (r.code !== 0) throw new NixCommandError(`cannot register GC root ${gcRoot}: ${firstErrorLine(r.stderr)}`);
+  }
+}
+
+function firstErrorLine(stderr: string): string {
+  const line = stderr.split('\n').find((l) => l.startsWith('error:')) ?? stderr.trim().split('\n')[0] ?? '';
+  return line.replace(/^error:\s*/, '').trim();
+}
