@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The first command of the README: installs everything nixmake needs on a
+# Debian machine (Nix, the npm dependencies), builds nixmake, then builds the
+# bundled example project through it and runs the result.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/nix-daemon.sh
+
+echo "nixmake setup: installing npm dependencies" >&2
+npm ci --no-audit --no-fund --loglevel=error
+npm run --silent build
+
+echo "nixmake setup: building examples/hello through nixmake" >&2
+node bin/nixmake.js build -C examples/hello
+./examples/hello/result-hello/bin/hello

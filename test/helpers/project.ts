@@ -1,0 +1,105 @@
+/**
+ * Test rig: writes a project from an inline file tree into a fresh temporary
+ * folder, runs the real `nixmake` CLI on it, and parses its JSON output.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const CLI = path.join(REPO, 'bin/nixmake.js');
+
+export type Tree = Record<string, string>;
+
+export function makeProject(tree: Tree, prefix = 'nixmake-test-'): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  writeTree(dir, tree);
+  return dir;
+}
+
+export function writeTree(dir: string, tree: Tree): void {
+  for (const [rel, text] of Object.entries(tree)) {
+    const p = path.join(dir, rel);
+    fs.mkdirSync(path.dirname(p), { recursive: true });
+    fs.writeFileSync(p, text);
+  }
+}
+
+/** Copies a folder of the repository (an example project) into a temporary one. */
+export function copyProject(relDir: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-test-'));
+  fs.cpSync(path.join(REPO, relDir), dir, {
+    recursive: true,
+    filter: (src) => !/[/\\](\.nixmake|result-[^/\\]*)$/.test(src),
+  });
+  return dir;
+}
+
+export interface Summary {
+  event: 'summary';
+  objects_built: number;
+  links_built: number;
+  up_to_date: number;
+  failed: number;
+  submitted: number;
+  seconds: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  events: Record<string, unknown>[];
+  summary: Summary | undefined;
+}
+
+export function nixmake(args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: options.cwd ?? REPO,
+    env: { ...process.env, ...options.env },
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const events = args.includes('--json')
+    ? r.stdout
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as Record<string, unknown>)
+    : [];
+  const last = events[events.length - 1];
+  return {
+    code: r.status ?? 128,
+    stdout: r.stdout,
+    stderr: r.stderr,
+    events,
+    summary: last?.['event'] === 'summary' ? (last as unknown as Summary) : undefined,
+  };
+}
+
+/** `nixmake build --json -C dir`, returning the run and its summary without timings. */
+export function build(dir: string, ...extra: string[]): RunResult & { counts: Omit<Summary, 'seconds' | 'event'> | undefined } {
+  const r = nixmake(['build', '--json', '-C', dir, ...extra]);
+  const counts = r.summary
+    ? {
+        objects_built: r.summary.objects_built,
+        links_built: r.summary.links_built,
+        up_to_date: r.summary.up_to_date,
+        failed: r.summary.failed,
+        submitted: r.summary.submitted,
+      }
+    : undefined;
+  return { ...r, counts };
+}
+
+export function run(cmd: string, args: readonly string[], cwd?: string): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, NIX_REMOTE: 'daemon' } });
+  return { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Sets a file's mtime a few seconds into the past or future without changing its content. */
+export function touch(file: string, offsetSeconds = 5): void {
+  const t = new Date(Date.now() + offsetSeconds * 1000);
+  fs.utimesSync(file, t, t);
+}
