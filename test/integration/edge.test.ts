@@ -1,0 +1,119 @@
+/**
+ * Inputs that must not confuse nixmake: odd file names, config mistakes,
+ * missing headers and a daemon that cannot be reached. Odd names go through
+ * the real daemon; the others fail before any build.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { build, makeProject, nixmake, run } from '../helpers/project.js';
+
+const dirs: string[] = [];
+const project = (tree: Record<string, string>): string => {
+  const d = makeProject(tree);
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+describe('odd file names', () => {
+  it('builds a project whose files and folders hold spaces, quotes, $ and unicode', () => {
+    const inc = `inc lude/it's $HOME "q"`;
+    const dir = project({
+      'nixmake.json': JSON.stringify({
+        includeDirs: [inc],
+        defines: ['MSG="it\'s $HOME; `rm -rf /`"'],
+        targets: {
+          'odd-lib': { type: 'static-library', sources: ['l$b dir/*.c'] },
+          odd: { type: 'executable', sources: ["src dir/*.c"], deps: ['odd-lib'] },
+        },
+      }),
+      [`${inc}/h $x.h`]: '#define FROM_HEADER "header $x"\nconst char *lib_name(void);\n',
+      'l$b dir/l "1".c': '#include "h $x.h"\nconst char *lib_name(void) { return "lïb"; }\n',
+      "src dir/ma in's $x.c": '#include <stdio.h>\n#include "h $x.h"\n#include "ünï côdé.h"\nint main(void) { printf("%s|%s|%s|%s\\n", MSG, FROM_HEADER, lib_name(), UNI); return 0; }\n',
+      'src dir/ünï côdé.h': '#define UNI "ünï"\n',
+    });
+    const r = build(dir);
+    expect(r.stderr).toBe('');
+    expect(r.counts).toEqual({ objects_built: 2, links_built: 2, up_to_date: 0, failed: 0, submitted: 4 });
+    expect(run(path.join(dir, 'result-odd/bin/odd'), []).stdout).toBe("it's $HOME; `rm -rf /`|header $x|lïb|ünï\n");
+    expect(build(dir).counts).toMatchObject({ submitted: 0, up_to_date: 4 });
+    fs.appendFileSync(path.join(dir, `${inc}/h $x.h`), '/* edited */\n');
+    expect(build(dir).counts).toMatchObject({ objects_built: 2, links_built: 2 });
+  });
+});
+
+describe('config errors', () => {
+  const targets = { app: { type: 'executable', sources: ['*.c'] } };
+  const cases: [string, unknown, RegExp][] = [
+    ['an unknown field', { targets, cflagz: [] }, /nixmake\.json: error: cflagz: unknown field "cflagz"/],
+    ['an unknown target in deps', { targets: { app: { ...targets.app, deps: ['nope'] } } }, /targets\.app\.deps\[0\]: unknown target "nope"/],
+    ['a glob that matches nothing', { targets: { app: { type: 'executable', sources: ['src/*.c'] } } }, /targets\.app\.sources\[0\]: "src\/\*\.c" matches no file/],
+    [
+      'a cycle between targets',
+      {
+        targets: {
+          app: { ...targets.app, deps: ['a'] },
+          a: { type: 'static-library', sources: ['*.c'], deps: ['b'] },
+          b: { type: 'static-library', sources: ['*.c'], deps: ['a'] },
+        },
+      },
+      /targets\.\w\.deps\[0\]: cycle between targets: (a -> b -> a|b -> a -> b)/,
+    ],
+    ['a wrong type', { targets: { app: { type: 'program', sources: ['*.c'] } } }, /targets\.app\.type: "program" is not one of executable, static-library, shared-library/],
+  ];
+  for (const [what, config, message] of cases) {
+    it(`reports ${what} with its JSON path and exit code 1`, () => {
+      const dir = project({ 'nixmake.json': JSON.stringify(config, null, 2), 'main.c': 'int main(void) { return 0; }\n' });
+      const r = nixmake(['build', '-C', dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+      expect(fs.existsSync(path.join(dir, '.nixmake'))).toBe(false);
+    });
+  }
+
+  it('reports invalid JSON at its line and column', () => {
+    const dir = project({ 'nixmake.json': '{\n  "targets": {\n    "app": { "type": "executable" "sources": [] }\n  }\n}\n' });
+    const r = nixmake(['build', '-C', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^nixmake\.json:3:\d+: error: invalid JSON/m);
+  });
+});
+
+describe('errors found before building', () => {
+  it('reports every missing header at file:line:col and exits 1', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'src/a.c': '#include "present.h"\n#include "absent.h"\nint main(void) { return 0; }\n',
+      'src/b.c': '#ifdef NEVER\n#include "optional.h"\n#endif\n  #  include <nowhere/x.h>\n',
+      'src/present.h': '\n',
+    });
+    const r = build(dir);
+    expect(r.code).toBe(1);
+    const diags = r.events.filter((e) => e['event'] === 'diagnostic').map((e) => `${e['file']}:${e['line']}:${e['column']}: ${e['message']}`);
+    expect(diags).toEqual(['src/a.c:2:1: absent.h: No such file or directory', 'src/b.c:4:3: nowhere/x.h: No such file or directory']);
+    expect(r.counts).toMatchObject({ submitted: 0 });
+  });
+
+  it('says clearly when the daemon cannot be reached', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['*.c'] } } }),
+      'main.c': 'int main(void) { return 0; }\n',
+    });
+    const r = nixmake(['build', '-C', dir], { env: { NIX_DAEMON_SOCKET_PATH: path.join(dir, 'no-such-socket') } });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/error: cannot reach the Nix daemon .*start it with/);
+  });
+
+  it('reports an unknown target on the command line', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['*.c'] } } }),
+      'main.c': 'int main(void) { return 0; }\n',
+    });
+    const r = nixmake(['build', '-C', dir, 'ap']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('unknown target "ap" (targets: app)');
+  });
+});

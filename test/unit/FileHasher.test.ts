@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import { FileHasher } from '../../cache/FileHasher.js';
+import type { HashFs } from '../../cache/FileHasher.js';
+import type { FileRecord } from '../../cache/Memo.js';
+
+class FakeFs implements HashFs {
+  files = new Map<string, { data: string; mtimeMs: number }>();
+  reads = 0;
+  clock = 100_000;
+  stat(p: string) {
+    const f = this.files.get(p);
+    return f ? { mtimeMs: f.mtimeMs, ctimeMs: f.mtimeMs, size: f.data.length, ino: 1 } : undefined;
+  }
+  read(p: string) {
+    this.reads++;
+    return Buffer.from(this.files.get(p)?.data ?? '');
+  }
+  now() {
+    return this.clock;
+  }
+}
+
+class FakeMemo {
+  saved = new Map<string, FileRecord>();
+  loadFiles() {
+    return new Map(this.saved);
+  }
+  saveFiles(records: ReadonlyMap<string, FileRecord | null>) {
+    for (const [p, r] of records) {
+      if (r) this.saved.set(p, r);
+      else this.saved.delete(p);
+    }
+  }
+}
+
+describe('FileHasher (the stat cache)', () => {
+  it('reads a file only when its stat changed', () => {
+    const fs = new FakeFs();
+    const memo = new FakeMemo();
+    fs.files.set('/a.c', { data: 'int a;', mtimeMs: 1000 });
+    const first = new FileHasher(memo, fs);
+    const h = first.hash('/a.c');
+    first.flush();
+    expect(fs.reads).toBe(1);
+    const second = new FileHasher(memo, fs);
+    expect(second.hash('/a.c')).toBe(h);
+    expect(fs.reads).toBe(1);
+    fs.files.set('/a.c', { data: 'int b;', mtimeMs: 2000 });
+    const third = new FileHasher(memo, fs);
+    expect(third.hash('/a.c')).not.toBe(h);
+    expect(fs.reads).toBe(2);
+  });
+
+  it('does not record a file modified within the last two seconds (racy)', () => {
+    const fs = new FakeFs();
+    const memo = new FakeMemo();
+    fs.files.set('/a.c', { data: 'x', mtimeMs: fs.clock - 500 });
+    const h = new FileHasher(memo, fs);
+    h.hash('/a.c');
+    h.flush();
+    expect(memo.saved.size).toBe(0);
+  });
+
+  it('forgets a deleted file', () => {
+    const fs = new FakeFs();
+    const memo = new FakeMemo();
+    fs.files.set('/a.c', { data: 'x', mtimeMs: 1 });
+    const h = new FileHasher(memo, fs);
+    h.hash('/a.c');
+    h.flush();
+    fs.files.delete('/a.c');
+    const h2 = new FileHasher(memo, fs);
+    expect(h2.hash('/a.c')).toBeUndefined();
+    h2.flush();
+    expect(memo.saved.size).toBe(0);
+  });
+});
