@@ -8,7 +8,9 @@ cd "$(dirname "$0")/.."
 bash scripts/nix-daemon.sh
 
 echo "nixmake setup: installing npm dependencies" >&2
-npm ci --no-audit --no-fund --loglevel=error
+# `npm ci` rejects the lock file npm 11 writes here (it omits other platforms' optional
+# rollup binaries); `npm install` installs exactly the locked versions all the same.
+npm install --no-audit --no-fund --loglevel=error
 npm run --silent build
 
 echo "nixmake setup: building examples/hello through nixmake" >&2

@@ -1,0 +1,106 @@
+/**
+ * Include analysis end to end through the daemon: a header that shadows
+ * another, forced includes (-include), and computed includes, resolved and
+ * unresolved.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { build, makeProject, nixmake, run } from '../helpers/project.js';
+
+const dirs: string[] = [];
+const project = (tree: Record<string, string>): string => {
+  const d = makeProject(tree);
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+const unique = `/* ${process.pid}-${Date.now()} */\n`;
+
+describe('shadowing', () => {
+  it('adding include/first/x.h rebuilds exactly the TUs that include x.h, and equals a clean build', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({
+        includeDirs: ['include/first', 'include/second'],
+        targets: { app: { type: 'executable', sources: ['src/*.c'] } },
+      }),
+      'include/second/x.h': `${unique}#define X 2\n`,
+      'src/a.c': '#include "x.h"\nint a(void) { return X; }\n',
+      'src/b.c': '#include <x.h>\nint b(void) { return X * 10; }\n',
+      'src/main.c': '#include <stdio.h>\nint a(void); int b(void);\nint main(void) { printf("%d %d\\n", a(), b()); return 0; }\n',
+    });
+    expect(build(dir).counts).toMatchObject({ objects_built: 3, links_built: 1, failed: 0 });
+    const bin = path.join(dir, 'result-app/bin/app');
+    expect(run(bin, []).stdout).toBe('2 20\n');
+
+    fs.mkdirSync(path.join(dir, 'include/first'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'include/first/x.h'), `${unique}#define X 1\n`);
+    const r = build(dir, '--explain');
+    expect(r.counts).toMatchObject({ objects_built: 2, links_built: 1, up_to_date: 1, failed: 0 });
+    const rebuilt = r.events.filter((e) => e['event'] === 'node-planned').map((e) => `${e['label']}: ${e['reason']}`);
+    expect(rebuilt).toEqual(['src/a.c: header-changed: include/first/x.h', 'src/b.c: header-changed: include/first/x.h', 'app: dependency-changed']);
+    expect(run(bin, []).stdout).toBe('1 10\n');
+
+    const incremental = fs.readlinkSync(path.join(dir, 'result-app'));
+    expect(nixmake(['clean', '-C', dir]).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'result-app'))).toBe(false);
+    expect(build(dir).counts).toMatchObject({ failed: 0, submitted: 4 });
+    expect(fs.readlinkSync(path.join(dir, 'result-app'))).toBe(incremental);
+  });
+});
+
+describe('forced and computed includes', () => {
+  it('-include FILE is an input of every TU', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ cflags: ['-include', 'config/force.h'], targets: { app: { type: 'executable', sources: ['main.c'] } } }),
+      'config/force.h': `${unique}#define VALUE 7\n`,
+      'main.c': '#include <stdio.h>\nint main(void) { printf("%d\\n", VALUE); return 0; }\n',
+    });
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('7\n');
+    fs.writeFileSync(path.join(dir, 'config/force.h'), `${unique}#define VALUE 8\n`);
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, links_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('8\n');
+  });
+
+  it('#include MACRO is resolved when MACRO is a header name, in the TU, a header or -D', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ defines: ['FROM_FLAGS="impl/flags.h"'], targets: { app: { type: 'executable', sources: ['main.c'] } } }),
+      'names.h': '#define IMPL_HEADER "impl/one.h"\n',
+      'impl/one.h': `${unique}#define ONE 1\n`,
+      'impl/flags.h': '#define TWO 2\n',
+      'impl/unused.h': '#error never included\n',
+      'main.c': '#include <stdio.h>\n#include "names.h"\n#include IMPL_HEADER\n#include FROM_FLAGS\nint main(void) { printf("%d\\n", ONE + TWO); return 0; }\n',
+    });
+    const deps = nixmake(['deps', '--json', '-C', dir]);
+    expect(deps.code).toBe(0);
+    const line = JSON.parse(deps.stdout.trim()) as { headers: string[]; notes: { kind: string }[] };
+    expect(line.headers).toEqual(['impl/flags.h', 'impl/one.h', 'names.h']);
+    expect(line.notes.map((n) => n.kind)).toEqual(['computed-resolved', 'computed-resolved']);
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, failed: 0 });
+    fs.writeFileSync(path.join(dir, 'impl/one.h'), `${unique}#define ONE 10\n`);
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('12\n');
+  });
+
+  it('an unresolved computed include warns at file:line and makes every header an input', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ includeDirs: ['inc'], targets: { app: { type: 'executable', sources: ['src/main.c'] } } }),
+      'inc/pick.h': '#define STR(x) #x\n#define XSTR(x) STR(x)\n',
+      'inc/impl/two.h': `${unique}#define TWO 2\n`,
+      'inc/other.h': '#define OTHER 3\n',
+      'src/main.c': '#include <stdio.h>\n#include "pick.h"\n#include XSTR(impl/two.h)\nint main(void) { printf("%d\\n", TWO); return 0; }\n',
+    });
+    const r = build(dir);
+    expect(r.code).toBe(0);
+    const warning = r.events.find((e) => e['event'] === 'diagnostic');
+    expect(warning).toMatchObject({ severity: 'warning', file: 'src/main.c', line: 3 });
+    expect(String(warning?.['message'])).toContain('XSTR(impl/two.h)');
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('2\n');
+    // Every header under inc/ is an input, so even one the TU never reads rebuilds it.
+    fs.writeFileSync(path.join(dir, 'inc/other.h'), '#define OTHER 4\n');
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, failed: 0 });
+  });
+});
