@@ -39,6 +39,16 @@ function defineMacros(flags: readonly string[]): Map<string, string> {
   return m;
 }
 
+/** Every macro name the flags define: -DNAME and -DNAME=VALUE. */
+function flagMacroNames(flags: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const f of flags) {
+    const m = /^-D([A-Za-z_][A-Za-z0-9_]*)/.exec(f);
+    if (m) names.add(m[1] as string);
+  }
+  return names;
+}
+
 export class ScanCache {
   private readonly inMemory = new Map<string, ScanResult | undefined>();
   readonly pending = new Map<string, string>();
@@ -115,7 +125,7 @@ export function analyzeTargets(
         isFile,
         headersUnder: (dir) => fg.sync('**/*.{h,hh,hpp,hxx,inc,def,H,h++,tcc,ipp}', { cwd: dir, absolute: true, onlyFiles: true, ignore: ['.nixmake/**', 'node_modules/**', '.git/**'] }),
       };
-      const closure = includeClosure(config.root, tu, sp, defineMacros(flags), io);
+      const closure = includeClosure(config.root, tu, sp, defineMacros(flags), io, flagMacroNames(flags));
       closures.set(objectKey(t.name, tu), closure);
       // A header shared by many TUs reports its error once.
       for (const e of closure.errors) {

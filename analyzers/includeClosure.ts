@@ -29,7 +29,7 @@ export interface ClosureNote {
   readonly file: string;
   readonly line: number;
   readonly column: number;
-  readonly kind: 'missing-conditional' | 'computed-resolved' | 'computed-unresolved' | 'conditional';
+  readonly kind: 'missing-conditional' | 'computed-resolved' | 'computed-unresolved' | 'computed-never-defined';
   readonly message: string;
 }
 
@@ -55,12 +55,17 @@ interface Visit {
   readonly system: boolean;
 }
 
+/**
+ * `defineMacros`: -DNAME=VALUE from the flags; `flagMacros`: every name the
+ * flags define at all (-DNAME, -DNAME=VALUE).
+ */
 export function includeClosure(
   root: string,
   tuRel: string,
   sp: SearchPath,
   defineMacros: ReadonlyMap<string, string>,
   io: ClosureIo,
+  flagMacros: ReadonlySet<string> = new Set(defineMacros.keys()),
 ): TuClosure {
   const rel = (abs: string): string | undefined => {
     const r = path.relative(root, abs);
@@ -74,6 +79,7 @@ export function includeClosure(
   const errors: Diagnostic[] = [];
   const visited = new Set<string>();
   const macros = new Map<string, Set<string>>();
+  const definedAnywhere = new Set<string>(flagMacros);
   for (const [k, v] of defineMacros) macros.set(k, new Set([v]));
   const deferred: { d: IncludeDirective; from: Visit }[] = [];
   const queue: Visit[] = [];
@@ -118,8 +124,15 @@ export function includeClosure(
     }
     const values = macros.get(d.name);
     if (!values) {
+      const head = /^[A-Za-z_][A-Za-z0-9_]*/.exec(d.name)?.[0];
       if (!final) deferred.push({ d, from });
-      else if (!from.system) {
+      else if (head !== undefined && !definedAnywhere.has(head)) {
+        // No file of the closure and no flag defines the macro: this directive can
+        // never include anything (taken, it would be a compile error), so it adds no input.
+        if (!from.system) {
+          notes.push({ file: display(from.file), line: d.line, column: d.column, kind: 'computed-never-defined', message: `#include ${d.name}: ${head} is never defined; ignored` });
+        }
+      } else if (!from.system) {
         unresolvedComputed = true;
         notes.push({
           file: display(from.file), line: d.line, column: d.column, kind: 'computed-unresolved',
@@ -142,6 +155,7 @@ export function includeClosure(
     for (let v = queue.shift(); v; v = queue.shift()) {
       const scan = io.scan(v.file);
       if (!scan) continue;
+      for (const name of scan.definedMacros ?? []) definedAnywhere.add(name);
       for (const [name, value] of scan.headerMacros) {
         let set = macros.get(name);
         if (!set) macros.set(name, (set = new Set()));

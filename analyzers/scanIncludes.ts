@@ -30,10 +30,12 @@ export interface ScanResult {
   readonly includes: readonly IncludeDirective[];
   /** `#define NAME "x.h"` or `#define NAME <x.h>`, in file order, for computed includes. */
   readonly headerMacros: readonly (readonly [name: string, value: string])[];
+  /** Every macro name this file #defines, whatever its value. */
+  readonly definedMacros: readonly string[];
 }
 
 /** Bump when the scanner's output changes, so cached scans are not reused. */
-export const SCANNER_VERSION = 1;
+export const SCANNER_VERSION = 2;
 
 const CONDITIONAL_TYPES = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_else', 'preproc_elifdef']);
 const DIRECTIVE_LINE = /^[ \t]*#[ \t]*(include_next|include|import)\b[ \t]*(.*)$/;
@@ -88,14 +90,21 @@ export function scanIncludes(text: string, grammar: Grammar): ScanResult {
   const guard = includeGuard(root);
   const includes: IncludeDirective[] = [];
   const headerMacros: [string, string][] = [];
+  const definedMacros = new Set<string>();
   const seenLines = new Set<number>();
 
-  for (const node of root.descendantsOfType(['preproc_include', 'preproc_call', 'preproc_def'])) {
+  for (const node of root.descendantsOfType(['preproc_include', 'preproc_call', 'preproc_def', 'preproc_function_def'])) {
     const line = node.startPosition.row + 1;
     const column = node.startPosition.column + 1;
+    if (node.type === 'preproc_function_def') {
+      const name = node.childForFieldName('name')?.text;
+      if (name) definedMacros.add(name);
+      continue;
+    }
     if (node.type === 'preproc_def') {
       const value = node.childForFieldName('value')?.text.trim();
       const name = node.childForFieldName('name')?.text;
+      if (name) definedMacros.add(name);
       if (name && value && /^("[^"]*"|<[^>]*>)$/.test(value)) headerMacros.push([name, value]);
       continue;
     }
@@ -129,6 +138,11 @@ export function scanIncludes(text: string, grammar: Grammar): ScanResult {
       conditional: true,
     });
   });
+  // A #define the grammar did not see still counts (it decides whether a computed include can happen).
+  for (const l of lines) {
+    const m = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)/.exec(l);
+    if (m) definedMacros.add(m[1] as string);
+  }
   includes.sort((a, b) => a.line - b.line);
-  return { includes, headerMacros };
+  return { includes, headerMacros, definedMacros: [...definedMacros].sort() };
 }

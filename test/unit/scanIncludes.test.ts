@@ -27,6 +27,10 @@ describe('scanIncludes', () => {
     expect(cpp.includes.map((d) => d.name)).toEqual(['vector', 'x.hpp']);
   });
 
+  it('records every macro a file defines, object-like or function-like', () => {
+    expect(scanIncludes('#define A 1\n#define B(x) #x\n#if 0\n#define C\n#endif\n', 'c').definedMacros).toEqual(['A', 'B', 'C']);
+  });
+
   it('does not lose a directive the grammar cannot place', () => {
     const r = scanIncludes('int x = (\n#include "mid.h"\n;\n', 'c');
     expect(r.includes.map((d) => d.name)).toContain('mid.h');
