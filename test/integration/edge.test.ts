@@ -45,6 +45,27 @@ describe('odd file names', () => {
   });
 });
 
+describe('failures', () => {
+  it('-k keeps going past a failed compile; without it the build stops', () => {
+    const tree = {
+      'nixmake.json': JSON.stringify({ targets: { bad: { type: 'executable', sources: ['a.c'] }, good: { type: 'executable', sources: ['b.c'] } } }),
+      'a.c': 'int main(void) { return nope; }\n',
+      'b.c': `int main(void) { return 0; } /* ${process.pid}-${Date.now()} */\n`,
+    };
+    let dir = project(tree);
+    let r = build(dir, '-j1');
+    expect(r.code).toBe(1);
+    expect(r.counts).toEqual({ objects_built: 0, links_built: 0, up_to_date: 0, failed: 1, submitted: 1 });
+    dir = project(tree);
+    r = build(dir, '-j1', '-k');
+    expect(r.code).toBe(1);
+    expect(r.counts).toEqual({ objects_built: 1, links_built: 1, up_to_date: 0, failed: 1, submitted: 3 });
+    expect(fs.existsSync(path.join(dir, 'result-good/bin/good'))).toBe(true);
+    expect(fs.existsSync(path.join(dir, 'result-bad'))).toBe(false);
+    expect(r.events.find((e) => e['event'] === 'node-skipped')).toMatchObject({ node: 'link:bad', because: 'a.c was not built' });
+  });
+});
+
 describe('config errors', () => {
   const targets = { app: { type: 'executable', sources: ['*.c'] } };
   const cases: [string, unknown, RegExp][] = [
