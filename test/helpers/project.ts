@@ -103,3 +103,19 @@ export function touch(file: string, offsetSeconds = 5): void {
   const t = new Date(Date.now() + offsetSeconds * 1000);
   fs.utimesSync(file, t, t);
 }
+
+/**
+ * For a test file: returns `project(tree)`, which writes a temporary project
+ * that is removed after each test.
+ */
+export function useTempProjects(afterEach: (fn: () => void) => void): (tree: Tree) => string {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  return (tree) => {
+    const d = makeProject(tree);
+    dirs.push(d);
+    return d;
+  };
+}

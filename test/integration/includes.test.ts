@@ -6,17 +6,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build, makeProject, nixmake, run } from '../helpers/project.js';
+import { build, nixmake, run, useTempProjects } from '../helpers/project.js';
 
-const dirs: string[] = [];
-const project = (tree: Record<string, string>): string => {
-  const d = makeProject(tree);
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
-});
+const project = useTempProjects(afterEach);
 const unique = `/* ${process.pid}-${Date.now()} */\n`;
 
 describe('shadowing', () => {
