@@ -58,6 +58,23 @@ describe('failures', () => {
   });
 });
 
+describe('a corrupt memo', () => {
+  it('is set aside with a warning, and the build succeeds', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['*.c'] } } }),
+      'main.c': `int main(void) { return 0; } /* ${process.pid}-${Date.now()} */\n`,
+    });
+    expect(build(dir).code).toBe(0);
+    const memo = path.join(dir, '.nixmake/memo.sqlite');
+    for (const ext of ['-wal', '-shm']) fs.rmSync(memo + ext, { force: true });
+    fs.writeFileSync(memo, 'this is not a database'.repeat(300));
+    const r = nixmake(['build', '-C', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^\.nixmake\/memo\.sqlite: warning: memo database is corrupt .*moved it to .*memo\.sqlite\.corrupt-\d+/m);
+    expect(build(dir).counts).toMatchObject({ submitted: 0, up_to_date: 2 });
+  });
+});
+
 describe('config errors', () => {
   const targets = { app: { type: 'executable', sources: ['*.c'] } };
   const cases: [string, unknown, RegExp][] = [
