@@ -52,8 +52,6 @@ function flagMacroNames(flags: readonly string[]): Set<string> {
 export class ScanCache {
   private readonly inMemory = new Map<string, ScanResult | undefined>();
   readonly pending = new Map<string, string>();
-  /** Files parsed with tree-sitter this run. */
-  parsedCount = 0;
 
   constructor(
     private readonly memo: Pick<MemoStore, 'getScan' | 'putScans'>,
@@ -73,7 +71,6 @@ export class ScanCache {
       } else {
         try {
           result = scanIncludes(fs.readFileSync(abs, 'utf8'), grammar);
-          this.parsedCount++;
           this.pending.set(key, JSON.stringify(result));
         } catch {
           result = undefined;

@@ -39,8 +39,6 @@ export interface TuClosure {
   readonly headers: readonly string[];
   /** Absolute, sorted: headers outside the project root. */
   readonly system: readonly string[];
-  /** Project candidates that were probed and did not exist before a match: creating one would shadow it. */
-  readonly shadowCandidates: readonly string[];
   readonly notes: readonly ClosureNote[];
   readonly errors: readonly Diagnostic[];
   /** True when a computed include could not be resolved and all headers were added. */
@@ -74,7 +72,6 @@ export function includeClosure(
   const display = (abs: string): string => rel(abs) ?? abs;
   const headers = new Set<string>();
   const system = new Set<string>();
-  const shadow = new Set<string>();
   const notes: ClosureNote[] = [];
   const errors: Diagnostic[] = [];
   const visited = new Set<string>();
@@ -96,10 +93,6 @@ export function includeClosure(
 
   const follow = (req: IncludeRequest, from: Visit, d: { line: number; column: number; conditional: boolean }, fromFile: string): void => {
     const r = resolveInclude(req, { path: from.file, foundIn: from.foundIn }, sp, io.isFile);
-    for (const p of r.probed) {
-      const pr = rel(p);
-      if (pr !== undefined) shadow.add(pr);
-    }
     const conditional = from.conditional || d.conditional;
     if (r.file === undefined) {
       if (from.system) return;
@@ -197,7 +190,6 @@ export function includeClosure(
     tu: tuRel,
     headers: [...headers].sort(),
     system: [...system].sort(),
-    shadowCandidates: [...shadow].sort(),
     notes,
     errors,
     unresolvedComputed,

@@ -39,8 +39,6 @@ export class FileHasher {
   private readonly known: Map<string, FileRecord>;
   private readonly changed = new Map<string, FileRecord | null>();
   private readonly thisRun = new Map<string, ContentHash | undefined>();
-  /** Files actually read this run (for tests and the no-op path). */
-  hashedCount = 0;
 
   constructor(
     private readonly memo: Pick<MemoStore, 'loadFiles' | 'saveFiles'>,
@@ -62,7 +60,6 @@ export class FileHasher {
         result = old.hash;
       } else {
         result = contentHash(this.fsys.read(path));
-        this.hashedCount++;
         if (this.fsys.now() - st.mtimeMs >= RACY_MS) this.changed.set(path, { ...st, hash: result });
         else if (old) this.changed.set(path, null);
       }
