@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import fg from 'fast-glob';
 import type { FileHasher } from '../cache/FileHasher.js';
 import type { MemoStore } from '../cache/Memo.js';
-import type { Config, TargetConfig } from '../config/Config.js';
+import type { Config } from '../config/Config.js';
 import { compileFlags, objectKey } from '../engine/BuildGraph.js';
 import type { Diagnostic } from '../engine/Diagnostic.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
@@ -87,9 +87,9 @@ export class ScanCache {
   }
 }
 
+/** Analyzes every TU of every target in `config` (already narrowed to the selected ones). */
 export function analyzeTargets(
   config: Config,
-  targets: readonly TargetConfig[],
   sources: ReadonlyMap<string, readonly string[]>,
   toolchain: Toolchain,
   scans: ScanCache,
@@ -111,7 +111,7 @@ export function analyzeTargets(
     return r;
   };
   const seenErrors = new Set<string>();
-  for (const t of targets) {
+  for (const t of config.targets.values()) {
     for (const tu of sources.get(t.name) ?? []) {
       const lang = languageOf(tu) ?? 'c';
       const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';

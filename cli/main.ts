@@ -9,7 +9,7 @@ import path from 'node:path';
 import { build, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../engine/build.js';
 import { clean } from '../engine/clean.js';
 import { deps } from '../engine/deps.js';
-import { formatDiagnostic } from '../engine/Diagnostic.js';
+import { formatDiagnostic, UserError } from '../engine/Diagnostic.js';
 import { NixDaemonStore } from '../store/NixDaemonStore.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
@@ -44,7 +44,14 @@ export async function main(argv: readonly string[], output: Output = processOutp
     case 'deps': {
       const reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: false });
       const root = path.resolve(cmd.dir);
-      const r = deps(root, cmd.files, (e) => reporter.event(e));
+      let r: ReturnType<typeof deps>;
+      try {
+        r = deps(root, cmd.files, (e) => reporter.event(e));
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        reporter.event({ event: 'diagnostic', diagnostic: { severity: 'error', message: err.message } });
+        return EXIT_FAILURE;
+      }
       if (!r) return EXIT_FAILURE;
       for (const t of r.tus) {
         if (cmd.json) {

@@ -10,21 +10,21 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
-import { FileHasher } from '../cache/FileHasher.js';
+import type { FileHasher } from '../cache/FileHasher.js';
 import { sha256 } from '../cache/hashes.js';
 import { openMemo } from '../cache/openMemo.js';
 import { ProjectLock } from '../cache/ProjectLock.js';
 import { CONFIG_FILE } from '../config/Config.js';
-import type { Config, TargetConfig } from '../config/Config.js';
+import type { Config } from '../config/Config.js';
 import { expandSources } from '../config/expandSources.js';
 import { parseConfig } from '../config/parseConfig.js';
 import type { NixStore } from '../store/NixStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { TEMPLATES_DIR } from '../store/NixDaemonStore.js';
-import { probeToolchain } from '../toolchain/probeToolchain.js';
 import { buildGraph } from './BuildGraph.js';
+import { UserError } from './Diagnostic.js';
 import type { Diagnostic } from './Diagnostic.js';
+import { analyzeProject } from './analyzeProject.js';
 import type { EventSink } from './events.js';
 import { execute, labelOf } from './execute.js';
 import { fingerprintGraph } from './fingerprint.js';
@@ -68,9 +68,9 @@ export function loadConfig(root: string, emit: EventSink): Config | undefined {
   return r.value;
 }
 
-/** The requested targets and everything they link against, in config order. */
-export function selectTargets(config: Config, names: readonly string[]): { targets: TargetConfig[]; errors: Diagnostic[] } {
-  if (names.length === 0) return { targets: [...config.targets.values()], errors: [] };
+/** The config narrowed to the requested targets and everything they link against. */
+export function selectTargets(config: Config, names: readonly string[]): { config: Config; errors: Diagnostic[] } {
+  if (names.length === 0) return { config, errors: [] };
   const errors: Diagnostic[] = [];
   const want = new Set<string>();
   const add = (n: string): void => {
@@ -82,7 +82,7 @@ export function selectTargets(config: Config, names: readonly string[]): { targe
     if (config.targets.has(n)) add(n);
     else errors.push({ severity: 'error', message: `unknown target "${n}" (targets: ${[...config.targets.keys()].join(', ')})` });
   }
-  return { targets: [...config.targets.values()].filter((t) => want.has(t.name)), errors };
+  return { config: { ...config, targets: new Map([...config.targets].filter(([name]) => want.has(name))) }, errors };
 }
 
 function templateHash(hasher: FileHasher): string {
@@ -116,7 +116,8 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   const config = loadConfig(opts.root, emit);
   if (!config) return EXIT_FAILURE;
   const selected = selectTargets(config, opts.targets);
-  const sources = expandSources({ ...config, targets: new Map(selected.targets.map((t) => [t.name, t])) });
+  const scoped = selected.config;
+  const sources = expandSources(scoped);
   const early = [...selected.errors, ...(sources.ok ? [] : sources.errors)];
   if (early.length > 0 || !sources.ok) {
     early.forEach(diag);
@@ -128,20 +129,15 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
   const memo = openMemo(files.memoFile, diag);
   try {
-    const hasher = new FileHasher(memo);
-    const scans = new ScanCache(memo, hasher);
-    const toolchain = probeToolchain(config.toolchain, memo, hasher);
-
-    const analysis = analyzeTargets(config, selected.targets, sources.value, toolchain, scans);
+    const { hasher, toolchain, analysis } = analyzeProject(scoped, sources.value, memo);
     analysis.warnings.forEach(diag);
     if (analysis.errors.length > 0) {
       analysis.errors.forEach(diag);
       hasher.flush();
-      scans.flush();
       summary({ failed: analysis.errors.length });
       return EXIT_FAILURE;
     }
-    const graph = buildGraph({ ...config, targets: new Map(selected.targets.map((t) => [t.name, t])) }, sources.value, analysis.closures);
+    const graph = buildGraph(scoped, sources.value, analysis.closures);
     const fps = fingerprintGraph(graph, {
       root: config.root,
       toolchainId: toolchain.id,
@@ -155,7 +151,6 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
       storePathExists: (p) => fs.existsSync(p),
     });
     hasher.flush();
-    scans.flush();
 
     emit({ event: 'plan', to_build: thePlan.build.length, up_to_date: thePlan.upToDate.length, dry_run: opts.dryRun });
     for (const p of thePlan.build) {
@@ -193,7 +188,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     return r.failed > 0 ? EXIT_FAILURE : EXIT_OK;
   } catch (err) {
     if (opts.signal.aborted) return EXIT_INTERRUPTED;
-    if (err instanceof StoreUnavailableError || err instanceof NixCommandError) {
+    if (err instanceof StoreUnavailableError || err instanceof NixCommandError || err instanceof UserError) {
       diag({ severity: 'error', message: err.message });
       return EXIT_FAILURE;
     }

@@ -3,12 +3,10 @@
  * Runs the pipeline up to include analysis and stops; builds nothing.
  */
 import path from 'node:path';
-import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import type { ClosureNote } from '../analyzers/includeClosure.js';
-import { FileHasher } from '../cache/FileHasher.js';
 import { openMemo } from '../cache/openMemo.js';
 import { expandSources } from '../config/expandSources.js';
-import { probeToolchain } from '../toolchain/probeToolchain.js';
+import { analyzeProject } from './analyzeProject.js';
 import { objectKey } from './BuildGraph.js';
 import { loadConfig } from './build.js';
 import type { Diagnostic } from './Diagnostic.js';
@@ -32,15 +30,10 @@ export function deps(root: string, only: readonly string[], emit: EventSink): { 
     return undefined;
   }
   const wanted = new Set(only.map((f) => path.relative(root, path.resolve(f))));
-  const files = new ProjectFiles(root);
-  const memo = openMemo(files.memoFile, (d) => emit({ event: 'diagnostic', diagnostic: d }));
+  const memo = openMemo(new ProjectFiles(root).memoFile, (d) => emit({ event: 'diagnostic', diagnostic: d }));
   try {
-    const hasher = new FileHasher(memo);
-    const scans = new ScanCache(memo, hasher);
-    const toolchain = probeToolchain(config.toolchain, memo, hasher);
-    const analysis = analyzeTargets(config, [...config.targets.values()], sources.value, toolchain, scans);
+    const { hasher, analysis } = analyzeProject(config, sources.value, memo);
     hasher.flush();
-    scans.flush();
     const tus: TuDeps[] = [];
     for (const t of config.targets.values()) {
       for (const tu of sources.value.get(t.name) ?? []) {

@@ -7,7 +7,7 @@
  * unchanged, a later run only stats them. It does not check that the
  * toolchain is usable inside the Nix sandbox.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../cache/hashes.js';
@@ -31,16 +31,13 @@ export function nixSystem(): string {
   return `${arch}-${process.platform === 'darwin' ? 'darwin' : 'linux'}`;
 }
 
-function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): { stdout: string; stderr: string } {
-  try {
-    const stdout = execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return { stdout, stderr: '' };
-  } catch (err) {
-    const e = err as { code?: string; stdout?: string; stderr?: string; status?: number };
-    if (e.code === 'ENOENT') throw new UserError(`toolchain: ${cmd} not found (set "toolchain" in nixmake.json)`);
-    if (e.status === 0 || e.stderr !== undefined) return { stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
-    throw err;
+function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): string {
+  const r = spawnSync(cmd, args, { env, encoding: 'utf8' });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') {
+    throw new UserError(`toolchain: ${cmd} not found (set "toolchain" in nixmake.json)`);
   }
+  if (r.status !== 0) throw new UserError(`toolchain: \`${cmd} ${args.join(' ')}\` failed: ${(r.stderr ?? '').trim() || `exit ${r.status}`}`);
+  return r.stdout;
 }
 
 function searchDirs(cc: string, lang: 'c' | 'c++', env: NodeJS.ProcessEnv): string[] {
@@ -76,9 +73,9 @@ export function probeToolchain(config: ToolchainConfig, memo: Pick<MemoStore, 'g
     }
   }
   const env = { ...process.env, PATH: config.path.join(':'), LC_ALL: 'C' };
-  const version = run(config.cc, ['--version'], env).stdout.split('\n')[0] ?? '';
+  const version = run(config.cc, ['--version'], env).split('\n')[0] ?? '';
   const helpers = ['cc1', 'cc1plus', 'collect2', 'as', 'ld']
-    .map((p) => run(config.cc, [`-print-prog-name=${p}`], env).stdout.trim())
+    .map((p) => run(config.cc, [`-print-prog-name=${p}`], env).trim())
     .map((p) => which(p, config.path))
     .filter((p): p is string => p !== undefined);
   const files: Record<string, string> = {};
@@ -92,7 +89,7 @@ export function probeToolchain(config: ToolchainConfig, memo: Pick<MemoStore, 'g
     const h = hasher.hash(real);
     if (h) files[real] = h;
   }
-  const cxxVersion = run(config.cxx, ['--version'], env).stdout.split('\n')[0] ?? '';
+  const cxxVersion = run(config.cxx, ['--version'], env).split('\n')[0] ?? '';
   const id = sha256(JSON.stringify({ version, cxxVersion, files: Object.entries(files).sort() }));
   const toolchain: Toolchain = {
     ...config,

@@ -137,6 +137,18 @@ describe('errors found before building', () => {
     expect(r.stderr).toMatch(/error: cannot reach the Nix daemon .*start it with/);
   });
 
+  it('reports a toolchain that does not exist, for build and deps', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ toolchain: { cc: '/nonexistent/gcc' }, targets: { app: { type: 'executable', sources: ['*.c'] } } }),
+      'main.c': 'int main(void) { return 0; }\n',
+    });
+    for (const cmd of ['build', 'deps']) {
+      const r = nixmake([cmd, '-C', dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe('error: toolchain: /nonexistent/gcc not found (set "toolchain" in nixmake.json)\n');
+    }
+  });
+
   it('reports an unknown target on the command line', () => {
     const dir = project({
       'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['*.c'] } } }),
