@@ -67,8 +67,11 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   let stopping = false;
 
   const run = async (item: PlannedNode, p: StorePaths): Promise<Outcome> => {
-    if (stopping || opts.signal.aborted) return 'skipped';
     const { node } = item;
+    if (stopping || opts.signal.aborted) {
+      emit({ event: 'node-skipped', node: node.key, because: opts.signal.aborted ? 'the build was interrupted' : 'the build stopped at a failure (use -k to keep going)' });
+      return 'skipped';
+    }
     emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason });
     result.submitted++;
     const t0 = performance.now();

@@ -48,6 +48,11 @@ describe('failures', () => {
     let r = build(dir, '-j1');
     expect(r.code).toBe(1);
     expect(r.counts).toEqual({ objects_built: 0, links_built: 0, up_to_date: 0, failed: 1, submitted: 1 });
+    expect(r.events.filter((e) => e['event'] === 'node-skipped').map((e) => `${e['node']}: ${e['because']}`)).toEqual([
+      'obj:good:b.c: the build stopped at a failure (use -k to keep going)',
+      'link:bad: a.c was not built',
+      'link:good: b.c was not built',
+    ]);
     dir = project(tree);
     r = build(dir, '-j1', '-k');
     expect(r.code).toBe(1);
