@@ -46,7 +46,7 @@ options:
   -k           keep going past failures
   --json       one JSON object per line; the last line is the summary
   --explain    say why each node is built
-  --dry-run    print the plan without building
+  --dry-run, -n  print the plan without building
 `;
 
 export function parseArgs(argv: readonly string[]): ParseResult {

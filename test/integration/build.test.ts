@@ -52,6 +52,13 @@ describe('building the example project through the daemon', () => {
 
   it('changing one .c builds that object and the links that depend on it', () => {
     edit('src/main.c', (s) => s.replace('puts(buf);', 'puts(buf);\n    puts("--");'));
+    const dry = build(dir, '--dry-run');
+    expect(dry.counts).toEqual({ objects_built: 0, links_built: 0, up_to_date: 3, failed: 0, submitted: 0 });
+    expect(dry.events.filter((e) => e['event'] === 'node-planned').map((e) => `${e['label']}: ${e['reason']}`)).toEqual([
+      'src/main.c: source-changed',
+      'hello: dependency-changed',
+    ]);
+    expect(hello()).toBe('Hello, world!\n');
     const r = build(dir);
     expect(r.counts).toEqual({ objects_built: 1, links_built: 1, up_to_date: 3, failed: 0, submitted: 2 });
     const started = r.events.filter((e) => e['event'] === 'node-started').map((e) => e['label']);

@@ -3,10 +3,11 @@
  * missing headers and a daemon that cannot be reached. Odd names go through
  * the real daemon; the others fail before any build.
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build, nixmake, run, useTempProjects } from '../helpers/project.js';
+import { build, CLI, nixmake, run, useTempProjects } from '../helpers/project.js';
 
 const project = useTempProjects(afterEach);
 
@@ -60,6 +61,30 @@ describe('failures', () => {
     expect(fs.existsSync(path.join(dir, 'result-good/bin/good'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'result-bad'))).toBe(false);
     expect(r.events.find((e) => e['event'] === 'node-skipped')).toMatchObject({ node: 'link:bad', because: 'a.c was not built' });
+  });
+});
+
+describe('two nixmake processes on one project', () => {
+  it('the second waits for the first, says so, and finds everything built', async () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['*.c'] } } }),
+      'main.c': `int main(void) { return 0; } /* ${process.pid}-${Date.now()} */\n`,
+    });
+    const start = (): Promise<{ code: number; stdout: string; stderr: string }> =>
+      new Promise((resolve) => {
+        const child = spawn(process.execPath, [CLI, 'build', '--json', '-C', dir]);
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+        child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+        child.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
+      });
+    const runs = await Promise.all([start(), start()]);
+    expect(runs.map((r) => r.code)).toEqual([0, 0]);
+    const summaries = runs.map((r) => JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { objects_built: number; links_built: number });
+    expect(summaries.map((s) => s.objects_built + s.links_built).sort()).toEqual([0, 2]);
+    const waited = runs.filter((r) => r.stdout.includes('waiting for another nixmake (pid'));
+    expect(waited).toHaveLength(1);
   });
 });
 
