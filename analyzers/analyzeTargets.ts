@@ -3,11 +3,13 @@
  * selected target, with the file system and caches wired in.
  *
  * Scans are cached by content hash (in memory for this run, in the memo
- * across runs); existence probes are cached for the run. Resolution itself
+ * across runs); on a cold start the TUs are scanned first, on all cores.
+ * Existence probes and resolutions are cached for the run. Resolution itself
  * is redone every run, which is what makes a newly added shadowing header
  * take effect. It does not fingerprint or plan.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import fg from 'fast-glob';
 import type { FileHasher } from '../cache/FileHasher.js';
 import type { MemoStore } from '../cache/Memo.js';
@@ -16,6 +18,8 @@ import { compileFlags, objectKey } from '../engine/BuildGraph.js';
 import type { Diagnostic } from '../engine/Diagnostic.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import { includeClosure } from './includeClosure.js';
+import { ResolveCache } from './ResolveCache.js';
+import { scanInWorkers, workersAvailable } from './scanInWorkers.js';
 import type { ClosureIo, TuClosure } from './includeClosure.js';
 import { languageOf } from './language.js';
 import { scanIncludes, SCANNER_VERSION } from './scanIncludes.js';
@@ -49,36 +53,77 @@ function flagMacroNames(flags: readonly string[]): Set<string> {
   return names;
 }
 
+/** Below this many unscanned files, starting threads costs more than it saves. */
+const PARALLEL_MIN = 48;
+
+function scanFile(abs: string, grammar: Grammar): ScanResult | undefined {
+  try {
+    return scanIncludes(fs.readFileSync(abs, 'utf8'), grammar);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Scan results by content hash: in memory for this run, in the memo across
+ * runs. `prefetch` scans a known batch of files (every TU) on all cores
+ * before the walk starts; whatever the walk meets later is scanned inline.
+ */
 export class ScanCache {
   private readonly inMemory = new Map<string, ScanResult | undefined>();
   readonly pending = new Map<string, string>();
+  /** Files scanned by this run (not found in the memo), for reports. */
+  scanned = 0;
 
   constructor(
     private readonly memo: Pick<MemoStore, 'getScan' | 'putScans'>,
     private readonly hasher: FileHasher,
+    private readonly threads: number = 1,
   ) {}
+
+  /** Distinct files whose scan this run looked up. */
+  get files(): number {
+    return this.inMemory.size;
+  }
+
+  private cached(abs: string, grammar: Grammar): { key: string; result: string | undefined } | undefined {
+    const hash = this.hasher.hash(abs);
+    if (!hash) return undefined;
+    const key = `${SCANNER_VERSION}:${grammar}:${hash}`;
+    return { key, result: this.pending.get(key) ?? this.memo.getScan(key) };
+  }
 
   scan(abs: string, grammar: Grammar): ScanResult | undefined {
     const memKey = `${grammar}\0${abs}`;
     if (this.inMemory.has(memKey)) return this.inMemory.get(memKey);
-    const hash = this.hasher.hash(abs);
+    const c = this.cached(abs, grammar);
     let result: ScanResult | undefined;
-    if (hash) {
-      const key = `${SCANNER_VERSION}:${grammar}:${hash}`;
-      const cached = this.pending.get(key) ?? this.memo.getScan(key);
-      if (cached) {
-        result = JSON.parse(cached) as ScanResult;
-      } else {
-        try {
-          result = scanIncludes(fs.readFileSync(abs, 'utf8'), grammar);
-          this.pending.set(key, JSON.stringify(result));
-        } catch {
-          result = undefined;
-        }
-      }
+    if (c?.result) {
+      result = JSON.parse(c.result) as ScanResult;
+    } else if (c) {
+      result = scanFile(abs, grammar);
+      this.remember(c.key, result);
     }
     this.inMemory.set(memKey, result);
     return result;
+  }
+
+  /** Scans, in worker threads, those of `files` the memo does not know yet (if there are enough to be worth it). */
+  async prefetch(files: readonly { abs: string; grammar: Grammar }[]): Promise<void> {
+    if (this.threads < 2 || !workersAvailable()) return;
+    const todo = new Map<string, { abs: string; grammar: Grammar }>();
+    for (const f of files) {
+      const c = this.cached(f.abs, f.grammar);
+      if (c && !c.result) todo.set(c.key, f);
+    }
+    if (todo.size < PARALLEL_MIN) return;
+    const results = await scanInWorkers([...todo.values()], this.threads);
+    [...todo.keys()].forEach((key, i) => this.remember(key, results[i]));
+  }
+
+  private remember(key: string, result: ScanResult | undefined): void {
+    this.scanned++;
+    if (result) this.pending.set(key, JSON.stringify(result));
   }
 
   flush(): void {
@@ -88,12 +133,12 @@ export class ScanCache {
 }
 
 /** Analyzes every TU of every target in `config` (already narrowed to the selected ones). */
-export function analyzeTargets(
+export async function analyzeTargets(
   config: Config,
   sources: ReadonlyMap<string, readonly string[]>,
   toolchain: Toolchain,
   scans: ScanCache,
-): Analysis {
+): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();
   const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
@@ -110,32 +155,52 @@ export function analyzeTargets(
     }
     return r;
   };
-  const seenErrors = new Set<string>();
+  interface Job {
+    readonly key: string;
+    readonly tu: string;
+    readonly grammar: Grammar;
+    readonly flags: readonly string[];
+    readonly io: ClosureIo;
+    readonly sp: ReturnType<typeof searchPathFromFlags>;
+  }
+  const resolver = new ResolveCache(isFile);
+  const headersUnder = (dir: string): string[] =>
+    fg.sync('**/*.{h,hh,hpp,hxx,inc,def,H,h++,tcc,ipp}', { cwd: dir, absolute: true, onlyFiles: true, ignore: ['.nixmake/**', 'node_modules/**', '.git/**'] });
+  const jobs: Job[] = [];
   for (const t of config.targets.values()) {
+    // One search path and one io per target and language, so resolutions are shared.
+    const perLang = new Map<string, Omit<Job, 'key' | 'tu'>>();
     for (const tu of sources.get(t.name) ?? []) {
       const lang = languageOf(tu) ?? 'c';
-      const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';
-      const flags = compileFlags(config, t, lang);
-      const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[lang]);
-      const io: ClosureIo = {
-        scan: (abs) => scans.scan(abs, grammar),
-        isFile,
-        headersUnder: (dir) => fg.sync('**/*.{h,hh,hpp,hxx,inc,def,H,h++,tcc,ipp}', { cwd: dir, absolute: true, onlyFiles: true, ignore: ['.nixmake/**', 'node_modules/**', '.git/**'] }),
-      };
-      const closure = includeClosure(config.root, tu, sp, defineMacros(flags), io, flagMacroNames(flags));
-      closures.set(objectKey(t.name, tu), closure);
-      // A header shared by many TUs reports its error once.
-      for (const e of closure.errors) {
-        const k = `${e.location?.file}:${e.location?.line}:${e.message}`;
-        if (!seenErrors.has(k)) errors.push(e);
-        seenErrors.add(k);
+      let shared = perLang.get(lang);
+      if (!shared) {
+        const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';
+        const flags = compileFlags(config, t, lang);
+        const io: ClosureIo = { scan: (abs) => scans.scan(abs, grammar), isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
+        perLang.set(lang, (shared = { grammar, flags, io, sp: searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[lang]) }));
       }
-      for (const n of closure.notes) {
-        if (n.kind !== 'computed-unresolved') continue;
-        const k = `${n.file}:${n.line}:${n.message}`;
-        if (!seenErrors.has(k)) warnings.push({ severity: 'warning', message: n.message, location: { file: n.file, line: n.line, column: n.column } });
-        seenErrors.add(k);
-      }
+      jobs.push({ key: objectKey(t.name, tu), tu, ...shared });
+    }
+  }
+  await scans.prefetch(jobs.map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })));
+  for (const job of jobs) {
+    closures.set(job.key, includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
+  }
+  // Reported in target and TU order; a header shared by many TUs reports its error once.
+  const seenErrors = new Set<string>();
+  for (const job of jobs) {
+    const closure = closures.get(job.key);
+    if (!closure) continue;
+    for (const e of closure.errors) {
+      const k = `${e.location?.file}:${e.location?.line}:${e.message}`;
+      if (!seenErrors.has(k)) errors.push(e);
+      seenErrors.add(k);
+    }
+    for (const n of closure.notes) {
+      if (n.kind !== 'computed-unresolved') continue;
+      const k = `${n.file}:${n.line}:${n.message}`;
+      if (!seenErrors.has(k)) warnings.push({ severity: 'warning', message: n.message, location: { file: n.file, line: n.line, column: n.column } });
+      seenErrors.add(k);
     }
   }
   return { closures, errors, warnings };

@@ -14,7 +14,7 @@ import type { Diagnostic } from '../engine/Diagnostic.js';
 import { classifyHeaderName } from './scanIncludes.js';
 import type { IncludeDirective, ScanResult } from './scanIncludes.js';
 import { resolveInclude } from './resolveInclude.js';
-import type { FoundIn, IncludeRequest } from './resolveInclude.js';
+import type { FoundIn, Includer, IncludeRequest, Resolution } from './resolveInclude.js';
 import type { SearchPath } from './SearchPath.js';
 
 export interface ClosureIo {
@@ -23,6 +23,8 @@ export interface ClosureIo {
   isFile(absPath: string): boolean;
   /** Every header file under a directory, absolute paths (for unresolved computed includes). */
   headersUnder(absDir: string): readonly string[];
+  /** A memoised `resolveInclude` (see ResolveCache); by default it is called directly. */
+  resolve?(req: IncludeRequest, includer: Includer, sp: SearchPath): Resolution;
 }
 
 export interface ClosureNote {
@@ -92,7 +94,8 @@ export function includeClosure(
   };
 
   const follow = (req: IncludeRequest, from: Visit, d: { line: number; column: number; conditional: boolean }, fromFile: string): void => {
-    const r = resolveInclude(req, { path: from.file, foundIn: from.foundIn }, sp, io.isFile);
+    const includer = { path: from.file, foundIn: from.foundIn };
+    const r = io.resolve ? io.resolve(req, includer, sp) : resolveInclude(req, includer, sp, io.isFile);
     const conditional = from.conditional || d.conditional;
     if (r.file === undefined) {
       if (from.system) return;

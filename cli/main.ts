@@ -44,9 +44,9 @@ export async function main(argv: readonly string[], output: Output = processOutp
     case 'deps': {
       const reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: false });
       const root = path.resolve(cmd.dir);
-      let r: ReturnType<typeof deps>;
+      let r: Awaited<ReturnType<typeof deps>>;
       try {
-        r = deps(root, cmd.files, (e) => reporter.event(e));
+        r = await deps(root, cmd.files, (e) => reporter.event(e));
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         reporter.event({ event: 'diagnostic', diagnostic: { severity: 'error', message: err.message } });

@@ -7,6 +7,7 @@
  */
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import type { Analysis } from '../analyzers/analyzeTargets.js';
+import os from 'node:os';
 import { FileHasher } from '../cache/FileHasher.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
@@ -18,13 +19,25 @@ export interface ProjectAnalysis {
   readonly hasher: FileHasher;
   readonly toolchain: Toolchain;
   readonly analysis: Analysis;
+  /** Files whose scan was not in the memo and were parsed by this run. */
+  readonly scanned: number;
+  /** Distinct files (TUs and headers) whose scans were used. */
+  readonly files: number;
+  readonly seconds: number;
 }
 
-export function analyzeProject(config: Config, sources: SourceLists, memo: MemoStore): ProjectAnalysis {
+/** Threads for a cold scan: every core, or NIXMAKE_SCAN_THREADS (1 scans in the main thread only). */
+export function scanThreads(): number {
+  const n = Number.parseInt(process.env['NIXMAKE_SCAN_THREADS'] ?? '', 10);
+  return Number.isInteger(n) && n > 0 ? n : os.availableParallelism();
+}
+
+export async function analyzeProject(config: Config, sources: SourceLists, memo: MemoStore): Promise<ProjectAnalysis> {
+  const t0 = performance.now();
   const hasher = new FileHasher(memo);
-  const scans = new ScanCache(memo, hasher);
+  const scans = new ScanCache(memo, hasher, scanThreads());
   const toolchain = probeToolchain(config.toolchain, memo, hasher);
-  const analysis = analyzeTargets(config, sources, toolchain, scans);
+  const analysis = await analyzeTargets(config, sources, toolchain, scans);
   scans.flush();
-  return { hasher, toolchain, analysis };
+  return { hasher, toolchain, analysis, scanned: scans.scanned, files: scans.files, seconds: (performance.now() - t0) / 1000 };
 }

@@ -21,7 +21,7 @@ export interface TuDeps {
   readonly notes: readonly ClosureNote[];
 }
 
-export function deps(root: string, only: readonly string[], emit: EventSink): { tus: TuDeps[]; errors: Diagnostic[] } | undefined {
+export async function deps(root: string, only: readonly string[], emit: EventSink): Promise<{ tus: TuDeps[]; errors: Diagnostic[] } | undefined> {
   const config = loadConfig(root, emit);
   if (!config) return undefined;
   const sources = expandSources(config);
@@ -32,7 +32,7 @@ export function deps(root: string, only: readonly string[], emit: EventSink): { 
   const wanted = new Set(only.map((f) => path.relative(root, path.resolve(f))));
   const memo = openMemo(new ProjectFiles(root).memoFile, (d) => emit({ event: 'diagnostic', diagnostic: d }));
   try {
-    const { hasher, analysis } = analyzeProject(config, sources.value, memo);
+    const { hasher, analysis } = await analyzeProject(config, sources.value, memo);
     hasher.flush();
     const tus: TuDeps[] = [];
     for (const t of config.targets.values()) {

@@ -30,6 +30,9 @@ export class TerminalReporter implements Reporter {
       case 'diagnostic':
         o.err(`${formatDiagnostic(e.diagnostic)}\n`);
         return;
+      case 'analysis':
+        if (this.options.explain) o.out(`nixmake explain: analysed ${plural(e.tus, 'TU')} (${plural(e.files, 'file')}, ${e.scanned} parsed) in ${e.seconds.toFixed(3)}s\n`);
+        return;
       case 'plan':
         this.dryRun = e.dry_run;
         if (e.dry_run) o.out(`nixmake: would build ${plural(e.to_build, 'node')}; ${e.up_to_date} up to date\n`);

@@ -96,3 +96,53 @@ describe('forced and computed includes', () => {
     expect(build(dir).counts).toMatchObject({ objects_built: 1, failed: 0 });
   });
 });
+
+describe('symlinks and ..', () => {
+  it('an include dir that is a symlink, a header reached through it and a "../" include build, and an edit through the link rebuilds', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ includeDirs: ['include'], targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'vendor/api/api.h': `${unique}#include "detail.h"\n#include "../common.h"\n#define API (DETAIL + COMMON)\n`,
+      'vendor/api/detail.h': '#define DETAIL 30\n',
+      'vendor/common.h': '#define COMMON 4\n',
+      'src/main.c': '#include <stdio.h>\n#include <pub/api.h>\nint main(void) { printf("%d\\n", API); return 0; }\n',
+    });
+    fs.mkdirSync(path.join(dir, 'include'));
+    fs.symlinkSync('../vendor/api', path.join(dir, 'include/pub'));
+    // The lexical view (include/pub/../common.h = include/common.h) is what the sandbox sees.
+    fs.symlinkSync('../vendor/common.h', path.join(dir, 'include/common.h'));
+    const d = nixmake(['deps', '-C', dir, '--json']);
+    expect(d.code).toBe(0);
+    expect(JSON.parse(d.stdout.trim()).headers).toEqual(['include/common.h', 'include/pub/api.h', 'include/pub/detail.h']);
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, links_built: 1, failed: 0 });
+    const bin = path.join(dir, 'result-app/bin/app');
+    expect(run(bin, []).stdout).toBe('34\n');
+    fs.writeFileSync(path.join(dir, 'vendor/api/detail.h'), '#define DETAIL 50\n');
+    const r = build(dir, '--explain');
+    expect(r.events.filter((e) => e['event'] === 'node-planned').map((e) => `${e['label']}: ${e['reason']}`))
+      .toEqual(['src/main.c: header-changed: include/pub/detail.h', 'app: dependency-changed']);
+    expect(run(bin, []).stdout).toBe('54\n');
+  });
+});
+
+describe('parallel scanning', () => {
+  it('a cold scan in worker threads gives the same closures as one thread, and a warm one parses nothing', () => {
+    const files: Record<string, string> = {
+      'nixmake.json': JSON.stringify({ includeDirs: ['include'], targets: { lib: { type: 'static-library', sources: ['src/*.c'] } } }),
+    };
+    for (let i = 0; i < 8; i++) files[`include/h${i}.h`] = `#ifndef H${i}\n#define H${i}\n${i > 0 ? `#include "h${i - 1}.h"\n` : '#include <string.h>\n'}#endif\n`;
+    for (let i = 0; i < 80; i++) files[`src/f${i}.c`] = `#include <stdio.h>\n#include "h${i % 8}.h"\nint f${i}(void) { return ${i}; }\n`;
+    const dir = project(files);
+    const analysis = (r: { stdout: string }): Record<string, unknown> | undefined =>
+      r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e['event'] === 'analysis');
+    const parallel = nixmake(['build', '-C', dir, '--dry-run', '--json'], { env: { NIXMAKE_SCAN_THREADS: '2' } });
+    expect(analysis(parallel)).toMatchObject({ tus: 80, scanned: expect.any(Number) as number });
+    expect(Number(analysis(parallel)?.['scanned'])).toBeGreaterThanOrEqual(88);
+    const depsParallel = nixmake(['deps', '-C', dir, '--json']);
+    fs.rmSync(path.join(dir, '.nixmake'), { recursive: true });
+    const depsSerial = nixmake(['deps', '-C', dir, '--json'], { env: { NIXMAKE_SCAN_THREADS: '1' } });
+    expect(depsSerial.code).toBe(0);
+    expect(depsParallel.stdout).toBe(depsSerial.stdout);
+    expect(JSON.parse(depsSerial.stdout.split('\n')[0] as string)).toMatchObject({ tu: 'src/f0.c', headers: ['include/h0.h'] });
+    expect(analysis(nixmake(['build', '-C', dir, '--dry-run', '--json']))).toMatchObject({ tus: 80, scanned: 0 });
+  });
+});
