@@ -49,8 +49,12 @@ export interface MemoStore {
   getScan(key: string): string | undefined;
   putScans(entries: ReadonlyMap<string, string>): void;
   getNode(fp: Fingerprint): NodeRecord | undefined;
-  /** Records a built node and makes it the current one for `nodeKey`, atomically. */
-  recordBuilt(nodeKey: string, fp: Fingerprint, rec: NodeRecord, inputs: string): void;
+  /**
+   * Records a built node and makes it the current one for `nodeKey`,
+   * atomically; `aliases` are further keys for the same record (a link's
+   * result key).
+   */
+  recordBuilt(nodeKey: string, fp: Fingerprint, rec: NodeRecord, inputs: string, aliases?: readonly Fingerprint[]): void;
   getCurrent(nodeKey: string): CurrentRecord | undefined;
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
@@ -133,9 +137,9 @@ export class SqliteMemo implements MemoStore {
     return this.stmts.getNode.get(fp) as NodeRecord | undefined;
   }
 
-  recordBuilt(nodeKey: string, fp: Fingerprint, rec: NodeRecord, inputs: string): void {
+  recordBuilt(nodeKey: string, fp: Fingerprint, rec: NodeRecord, inputs: string, aliases: readonly Fingerprint[] = []): void {
     this.db.transaction(() => {
-      this.stmts.putNode.run(fp, rec.drv, rec.out, Date.now());
+      for (const key of [fp, ...aliases]) this.stmts.putNode.run(key, rec.drv, rec.out, Date.now());
       this.stmts.putCurrent.run(nodeKey, fp, inputs);
     })();
   }

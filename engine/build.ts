@@ -26,7 +26,7 @@ import { UserError } from './Diagnostic.js';
 import type { Diagnostic } from './Diagnostic.js';
 import { analyzeProject } from './analyzeProject.js';
 import type { EventSink } from './events.js';
-import { execute, labelOf } from './execute.js';
+import { execute, keepRoot, labelOf } from './execute.js';
 import { fingerprintGraph } from './fingerprint.js';
 import { plan as makePlan } from './plan.js';
 import { ProjectFiles } from './ProjectFiles.js';
@@ -102,11 +102,12 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   const t0 = performance.now();
   const { emit } = deps;
   const diag = (d: Diagnostic): void => emit({ event: 'diagnostic', diagnostic: d });
-  const summary = (s: { objects_built?: number; links_built?: number; up_to_date?: number; failed?: number; submitted?: number }): void =>
+  const summary = (s: { objects_built?: number; links_built?: number; cut_off?: number; up_to_date?: number; failed?: number; submitted?: number }): void =>
     emit({
       event: 'summary',
       objects_built: s.objects_built ?? 0,
       links_built: s.links_built ?? 0,
+      cut_off: s.cut_off ?? 0,
       up_to_date: s.up_to_date ?? 0,
       failed: s.failed ?? 0,
       submitted: s.submitted ?? 0,
@@ -167,10 +168,9 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     for (const u of thePlan.upToDate) {
       if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
       if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
-      const root = files.gcRootFor(u.node.key);
-      if (files.readLink(root) !== u.record.out) {
+      if (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out) {
         fs.mkdirSync(files.rootsDir, { recursive: true });
-        await store.addRoot(u.record.out, root, opts.signal);
+        await keepRoot(store, files, u.node.key, u.record.out, opts.signal);
       }
     }
     const r = await execute(thePlan, graph, { store, memo, files, toolchain, emit }, { jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal });
@@ -181,6 +181,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     summary({
       objects_built: r.objectsBuilt,
       links_built: r.linksBuilt,
+      cut_off: r.cutOff,
       up_to_date: thePlan.upToDate.length,
       failed: r.failed,
       submitted: r.submitted,

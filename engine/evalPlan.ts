@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { sha256, canonicalJson } from '../cache/hashes.js';
-import type { EvalPlan, StorePaths } from '../store/NixStore.js';
+import type { EvalPlan } from '../store/NixStore.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import type { BuildGraph } from './BuildGraph.js';
 import { storeName } from './BuildGraph.js';
@@ -21,15 +21,15 @@ export function evalPlan(
   realpath: (p: string) => string,
 ): EvalPlan {
   const planned = new Set(plan.build.map((p) => p.node.key));
-  const builtRecords = new Map<string, StorePaths>(plan.upToDate.map((u) => [u.node.key, u.record]));
+  const builtOuts = new Map<string, string>(plan.upToDate.map((u) => [u.node.key, u.record.out]));
   const objects: Record<string, unknown> = {};
   const links: Record<string, unknown> = {};
-  const built: Record<string, StorePaths> = {};
+  const built: Record<string, string> = {};
   const reference = (key: string): void => {
     if (planned.has(key)) return;
-    const r = builtRecords.get(key);
-    if (!r) throw new Error(`internal: ${key} is neither planned nor built`);
-    built[key] = { drv: r.drv, out: r.out };
+    const out = builtOuts.get(key);
+    if (!out) throw new Error(`internal: ${key} is neither planned nor built`);
+    built[key] = out;
   };
   for (const { node, fp } of plan.build) {
     if (node.kind === 'object') {

@@ -8,6 +8,8 @@ import type { Reason } from './plan.js';
 export interface Summary {
   readonly objects_built: number;
   readonly links_built: number;
+  /** Links planned but not rebuilt: the outputs they link were unchanged (early cutoff). */
+  readonly cut_off: number;
   readonly up_to_date: number;
   readonly failed: number;
   readonly submitted: number;
@@ -46,6 +48,8 @@ export type BuildEvent =
       /** The build log, with sandbox paths made project-relative. */
       readonly log: string;
     }
+  /** A planned link whose inputs' outputs were unchanged: its previous output was reused. */
+  | { readonly event: 'node-cutoff'; readonly node: string; readonly label: string; readonly out: string }
   | { readonly event: 'node-skipped'; readonly node: string; readonly because: string }
   | { readonly event: 'result-link'; readonly target: string; readonly path: string; readonly out: string }
   | ({ readonly event: 'summary' } & Summary);

@@ -3,6 +3,12 @@
  * evaluation, then realises each through the daemon as soon as the nodes it
  * needs are built (p-queue, `jobs` at a time), and records each success.
  *
+ * Early cutoff: objects are content-addressed, so a recompiled object with
+ * the same bytes keeps its store path. Before a link is submitted, its result
+ * key (its settings plus the output paths it links, see `linkResultKey`) is
+ * looked up in the memo; if an output for it still exists, that output is
+ * reused and nothing is submitted.
+ *
  * Order of writes, so that a crash at any moment leaves nothing wrong: Nix
  * builds the output and registers its GC root; then the memo records the
  * node (one transaction); then, for a link, `result-<target>` is replaced.
@@ -10,12 +16,14 @@
  */
 import fs from 'node:fs';
 import PQueue from 'p-queue';
+import type { Fingerprint } from '../cache/hashes.js';
 import type { MemoStore } from '../cache/Memo.js';
-import type { NixStore, StorePaths } from '../store/NixStore.js';
+import type { NixStore } from '../store/NixStore.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import type { BuildGraph } from './BuildGraph.js';
 import type { EventSink } from './events.js';
 import { evalPlan } from './evalPlan.js';
+import { linkResultKey } from './fingerprint.js';
 import type { Plan, PlannedNode } from './plan.js';
 import type { ProjectFiles } from './ProjectFiles.js';
 
@@ -27,7 +35,7 @@ export interface ExecuteOptions {
 
 export interface ExecuteDeps {
   readonly store: NixStore;
-  readonly memo: Pick<MemoStore, 'recordBuilt'>;
+  readonly memo: Pick<MemoStore, 'recordBuilt' | 'getNode'>;
   readonly files: ProjectFiles;
   readonly toolchain: Toolchain;
   readonly emit: EventSink;
@@ -36,6 +44,8 @@ export interface ExecuteDeps {
 export interface ExecuteResult {
   objectsBuilt: number;
   linksBuilt: number;
+  /** Links not rebuilt because the outputs they link did not change. */
+  cutOff: number;
   failed: number;
   submitted: number;
   interrupted: boolean;
@@ -53,29 +63,59 @@ export function cleanLog(log: string): string {
 }
 
 export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, opts: ExecuteOptions): Promise<ExecuteResult> {
-  const result: ExecuteResult = { objectsBuilt: 0, linksBuilt: 0, failed: 0, submitted: 0, interrupted: false };
+  const result: ExecuteResult = { objectsBuilt: 0, linksBuilt: 0, cutOff: 0, failed: 0, submitted: 0, interrupted: false };
   if (plan.build.length === 0) return result;
   const { store, memo, files, emit } = deps;
 
-  const paths = await store.instantiate(evalPlan(plan, graph, deps.toolchain, files.root, (p) => fs.realpathSync(p)), opts.signal);
+  const drvs = await store.instantiate(evalPlan(plan, graph, deps.toolchain, files.root, (p) => fs.realpathSync(p)), opts.signal);
   fs.mkdirSync(files.rootsDir, { recursive: true });
 
   const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
   const outcomes = new Map<string, Promise<Outcome>>();
+  /** Output path of every node built, reused or up to date. */
+  const outs = new Map<string, string>(plan.upToDate.map((u) => [u.node.key, u.record.out]));
   const total = plan.build.length;
   let started = 0;
   let stopping = false;
 
-  const run = async (item: PlannedNode, p: StorePaths): Promise<Outcome> => {
+  const resultKeyOf = (item: PlannedNode): Fingerprint | undefined => {
+    const { node, fp } = item;
+    if (node.kind !== 'link' || fp.inputs.kind !== 'link') return undefined;
+    const libraryOuts: Record<string, string> = {};
+    for (const k of node.libraries) libraryOuts[k] = outs.get(k) ?? '';
+    return linkResultKey(fp.inputs, node.objects.map((k) => outs.get(k) ?? ''), libraryOuts);
+  };
+
+  const finish = async (item: PlannedNode, drv: string, out: string, aliases: readonly Fingerprint[]): Promise<void> => {
+    const { node } = item;
+    outs.set(node.key, out);
+    await keepRoot(store, files, node.key, out, opts.signal);
+    memo.recordBuilt(node.key, item.fp.fingerprint, { drv, out }, item.fp.inputsJson, aliases);
+    if (node.kind === 'link') {
+      const link = files.resultLink(node.target);
+      files.setLink(link, out);
+      emit({ event: 'result-link', target: node.target, path: link, out });
+    }
+  };
+
+  const run = async (item: PlannedNode, drv: string): Promise<Outcome> => {
     const { node } = item;
     if (stopping || opts.signal.aborted) {
       emit({ event: 'node-skipped', node: node.key, because: opts.signal.aborted ? 'the build was interrupted' : 'the build stopped at a failure (use -k to keep going)' });
       return 'skipped';
     }
+    const resultKey = resultKeyOf(item);
+    const previous = resultKey === undefined ? undefined : memo.getNode(resultKey);
+    if (resultKey !== undefined && previous && fs.existsSync(previous.out)) {
+      await finish(item, previous.drv, previous.out, [resultKey]);
+      result.cutOff++;
+      emit({ event: 'node-cutoff', node: node.key, label: labelOf(node), out: previous.out });
+      return 'ok';
+    }
     emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason });
     result.submitted++;
     const t0 = performance.now();
-    const r = await store.realise(p.drv, files.gcRootFor(node.key), opts.signal);
+    const r = await store.realise(drv, files.gcRootFor(node.key), opts.signal);
     if (opts.signal.aborted) {
       result.interrupted = true;
       return 'skipped';
@@ -86,21 +126,16 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
       emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: r.message, log: cleanLog(r.log) });
       return 'failed';
     }
-    memo.recordBuilt(node.key, item.fp.fingerprint, p, item.fp.inputsJson);
+    await finish(item, drv, r.out, resultKey === undefined ? [] : [resultKey]);
     if (node.kind === 'object') result.objectsBuilt++;
-    else {
-      result.linksBuilt++;
-      const link = files.resultLink(node.target);
-      files.setLink(link, p.out);
-      emit({ event: 'result-link', target: node.target, path: link, out: p.out });
-    }
-    emit({ event: 'node-built', node: node.key, drv: p.drv, out: p.out, seconds: (performance.now() - t0) / 1000 });
+    else result.linksBuilt++;
+    emit({ event: 'node-built', node: node.key, drv, out: r.out, seconds: (performance.now() - t0) / 1000 });
     return 'ok';
   };
 
   for (const item of plan.build) {
-    const p = paths.get(item.node.key);
-    if (!p) throw new Error(`internal: Nix returned no derivation for ${item.node.key}`);
+    const drv = drvs.get(item.node.key);
+    if (!drv) throw new Error(`internal: Nix returned no derivation for ${item.node.key}`);
     const needs = item.node.kind === 'link' ? [...item.node.objects, ...item.node.libraries] : [];
     const waits = needs.flatMap((k) => {
       const o = outcomes.get(k);
@@ -115,10 +150,23 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
         emit({ event: 'node-skipped', node: item.node.key, because: `${label} was not built` });
         return 'skipped';
       }
-      return (await queue.add(() => run(item, p))) ?? 'skipped';
+      return (await queue.add(() => run(item, drv))) ?? 'skipped';
     })());
   }
   await Promise.all(outcomes.values());
   if (opts.signal.aborted) result.interrupted = true;
   return result;
+}
+
+/**
+ * Points a node's GC root at `out`. A root link that exists was registered
+ * with Nix when it was made (an indirect root follows the link), so it is
+ * only retargeted; a new one is registered through the store.
+ */
+export async function keepRoot(store: NixStore, files: ProjectFiles, nodeKey: string, out: string, signal: AbortSignal): Promise<void> {
+  const root = files.gcRootFor(nodeKey);
+  const now = files.readLink(root);
+  if (now === out) return;
+  if (now !== undefined) files.setLink(root, out);
+  else await store.addRoot(out, root, signal);
 }

@@ -107,3 +107,14 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
   }
   return out;
 }
+
+/**
+ * The key of a link's result: its own settings plus the output paths of the
+ * objects and libraries it links. Objects are content-addressed, so a
+ * recompiled object with the same bytes has the same path, and an unchanged
+ * result key means the previous link output is still right (early cutoff).
+ */
+export function linkResultKey(inputs: LinkInputs, objectOuts: readonly string[], libraryOuts: Readonly<Record<string, string>>): Fingerprint {
+  const { objects: _objects, libraries: _libraries, ...settings } = inputs;
+  return fingerprintOf({ ...settings, kind: 'link-result', objectOuts, libraryOuts });
+}

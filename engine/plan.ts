@@ -91,7 +91,7 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
     if (!fp) throw new Error(`internal: no fingerprint for ${node.key}`);
     const current = io.getCurrent(node.key);
     const record = io.getNode(fp.fingerprint);
-    if (record && io.storePathExists(record.out) && io.storePathExists(record.drv)) {
+    if (record && io.storePathExists(record.out)) {
       upToDate.push({ node, fp, record, currentStale: current?.fingerprint !== fp.fingerprint });
       continue;
     }

@@ -1,18 +1,20 @@
 # graph.nix: the entry point. Reads the plan JSON written by the engine and
 # instantiates one derivation per node that needs building; answers
-# { "<node key>" = { drv; out; }; } (evaluate with --eval --strict --json).
+# { "<node key>" = "<drv path>"; } (evaluate with --eval --strict --json).
+# Output paths are not known before the build: objects are content-addressed,
+# and links that take them as inputs are resolved by Nix when they are built.
 #
 # A node that is already built and is only referenced (an object of a target
-# being relinked) arrives as { drv; out; } and is turned back into a
-# derivation output with appendContext, so the link derivation is the same
-# whether or not its objects were rebuilt in this run.
+# being relinked) arrives as its output path and is referenced as that store
+# path (appendContext, path = true): a link of unchanged objects is then the
+# same derivation, however those objects were built.
 { planFile }:
 let
   plan = builtins.fromJSON (builtins.readFile planFile);
   toolchain = import ./toolchain.nix plan.toolchain;
   objects = builtins.mapAttrs (key: node: import ./object.nix { inherit toolchain node; }) plan.objects;
   built = builtins.mapAttrs
-    (key: r: builtins.appendContext r.out { ${r.drv} = { outputs = [ "out" ]; }; })
+    (key: out: builtins.appendContext out { ${out} = { path = true; }; })
     plan.built;
   resolve = key:
     if builtins.hasAttr key objects then "${objects.${key}}"
@@ -24,4 +26,4 @@ let
     libraries = map (lib: { inherit (lib) type name; out = resolve lib.key; }) node.libraries;
   }) plan.links;
 in
-builtins.mapAttrs (key: d: { drv = d.drvPath; out = d.outPath; }) (objects // links)
+builtins.mapAttrs (key: d: d.drvPath) (objects // links)

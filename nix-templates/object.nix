@@ -5,6 +5,9 @@
 # one store path) and laid out at its project-relative path by the builder.
 # Flags, the language, the toolchain identity and the hash of the system
 # headers read are plain attributes: all data, none of it spliced into code.
+#
+# The output is content-addressed (ca-derivations): an object whose bytes did
+# not change keeps its store path, so whatever links it need not be rebuilt.
 { toolchain, node }:
 derivation {
   name = node.name;
@@ -12,6 +15,9 @@ derivation {
   builder = toolchain.shell;
   args = [ ./builders/object.sh ];
   __structuredAttrs = true;
+  __contentAddressed = true;
+  outputHashMode = "recursive";
+  outputHashAlgo = "sha256";
 
   toolchainPath = toolchain.path;
   toolchainId = toolchain.id;

@@ -47,17 +47,21 @@ export class TerminalReporter implements Reporter {
         o.err(`FAILED: ${e.label}\n${e.log.trimEnd()}\n`);
         if (!e.log.trim()) o.err(`${e.message}\n`);
         return;
+      case 'node-cutoff':
+        if (this.options.explain) o.out(`nixmake explain: ${e.label}: not relinked, the outputs it links are unchanged (early cutoff)\n`);
+        return;
       case 'node-skipped':
       case 'node-built':
       case 'result-link':
         return;
       case 'summary': {
         if (this.dryRun) return;
-        if (e.objects_built + e.links_built + e.failed === 0 && e.submitted === 0) {
+        if (e.objects_built + e.links_built + e.cut_off + e.failed === 0 && e.submitted === 0) {
           o.out(`nixmake: no work to do (${e.up_to_date} up to date, ${e.seconds.toFixed(3)}s)\n`);
           return;
         }
         const parts = [`built ${plural(e.objects_built, 'object')} and ${plural(e.links_built, 'link')}`, `${e.up_to_date} up to date`];
+        if (e.cut_off > 0) parts.splice(1, 0, `${e.cut_off} cut off`);
         if (e.failed > 0) parts.push(`${e.failed} failed`);
         o.out(`nixmake: ${parts.join(', ')} (${e.seconds.toFixed(2)}s)\n`);
         return;

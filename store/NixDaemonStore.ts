@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { EvalPlan, NixStore, RealiseResult, StorePaths } from './NixStore.js';
+import type { EvalPlan, NixStore, RealiseResult } from './NixStore.js';
 import { NixCommandError, StoreUnavailableError } from './NixStore.js';
 
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../nix-templates');
@@ -64,7 +64,7 @@ export class NixDaemonStore implements NixStore {
     });
   }
 
-  async instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<Map<string, StorePaths>> {
+  async instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<Map<string, string>> {
     fs.mkdirSync(this.tmpDir, { recursive: true });
     const planFile = path.join(this.tmpDir, `plan-${process.pid}-${Date.now()}.json`);
     fs.writeFileSync(planFile, JSON.stringify(plan));
@@ -74,8 +74,13 @@ export class NixDaemonStore implements NixStore {
         ['--eval', '--strict', '--json', '--read-write-mode', '--argstr', 'planFile', planFile, path.join(TEMPLATES_DIR, 'graph.nix')],
         signal,
       );
+      if (/experimental Nix feature 'ca-derivations' is disabled/.test(r.stderr)) {
+        throw new StoreUnavailableError(
+          "Nix's ca-derivations feature is off: add 'experimental-features = nix-command ca-derivations' to /etc/nix/nix.conf and restart nix-daemon (scripts/nix-daemon.sh does both)",
+        );
+      }
       if (r.code !== 0) throw new NixCommandError(`nix-instantiate failed (exit ${r.code}):\n${r.stderr.trim()}`);
-      const parsed = JSON.parse(r.stdout) as Record<string, StorePaths>;
+      const parsed = JSON.parse(r.stdout) as Record<string, string>;
       return new Map(Object.entries(parsed));
     } finally {
       fs.rmSync(planFile, { force: true });
@@ -84,7 +89,8 @@ export class NixDaemonStore implements NixStore {
 
   async realise(drv: string, gcRoot: string, signal?: AbortSignal): Promise<RealiseResult> {
     const r = await this.run('nix-store', ['--realise', drv, '--add-root', gcRoot, '--quiet'], signal);
-    if (r.code === 0) return { ok: true };
+    // With --add-root, nix-store prints the root's name; the root points at the output.
+    if (r.code === 0) return { ok: true, out: fs.readlinkSync(gcRoot) };
     const log = await this.run('nix-store', ['--read-log', drv]).catch(() => undefined);
     return {
       ok: false,

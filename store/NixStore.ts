@@ -6,28 +6,27 @@
  * plans, fingerprints or the memo.
  */
 
-export interface StorePaths {
-  readonly drv: string;
-  readonly out: string;
-}
-
 /** The JSON document `nix-templates/graph.nix` reads. */
 export interface EvalPlan {
   readonly toolchain: unknown;
   readonly objects: Readonly<Record<string, unknown>>;
   readonly links: Readonly<Record<string, unknown>>;
-  /** Already-built nodes that planned links refer to. */
-  readonly built: Readonly<Record<string, StorePaths>>;
+  /** Already-built nodes that planned links refer to: node key → output path. */
+  readonly built: Readonly<Record<string, string>>;
 }
 
 export type RealiseResult =
-  | { readonly ok: true }
+  | { readonly ok: true; readonly out: string }
   | { readonly ok: false; readonly log: string; readonly message: string };
 
 export interface NixStore {
-  /** Instantiates every node of the plan in one evaluation: node key → paths. */
-  instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<Map<string, StorePaths>>;
-  /** Builds one derivation through the daemon and registers `gcRoot` for its output. */
+  /** Instantiates every node of the plan in one evaluation: node key → derivation path. */
+  instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<Map<string, string>>;
+  /**
+   * Builds one derivation through the daemon, registers `gcRoot` for its
+   * output and answers the output path (known only after the build: outputs
+   * are content-addressed or depend on such outputs).
+   */
   realise(drv: string, gcRoot: string, signal?: AbortSignal): Promise<RealiseResult>;
   /** Registers `gcRoot` for an output path that is already valid. */
   addRoot(out: string, gcRoot: string, signal?: AbortSignal): Promise<void>;

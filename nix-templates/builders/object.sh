@@ -18,6 +18,9 @@ done
 
 source_arg="$tu"
 case "$source_arg" in -*) source_arg="./$source_arg" ;; esac
+# The object must not depend on where it was built (/build/src, always) or
+# on a random seed, so that equal inputs give equal bytes (early cutoff).
 "$compiler" -c -fdiagnostics-color=never "${compileFlags[@]}" \
-  "-ffile-prefix-map=$PWD=." -o "$NIX_BUILD_TOP/object.o" "$source_arg"
+  "-ffile-prefix-map=$PWD=." "-fdebug-prefix-map=$PWD=." "-frandom-seed=$tu" \
+  -o "$NIX_BUILD_TOP/object.o" "$source_arg"
 cp "$NIX_BUILD_TOP/object.o" "$out"

@@ -41,6 +41,7 @@ export interface Summary {
   event: 'summary';
   objects_built: number;
   links_built: number;
+  cut_off: number;
   up_to_date: number;
   failed: number;
   submitted: number;
@@ -85,6 +86,7 @@ export function build(dir: string, ...extra: string[]): RunResult & { counts: Om
     ? {
         objects_built: r.summary.objects_built,
         links_built: r.summary.links_built,
+        cut_off: r.summary.cut_off,
         up_to_date: r.summary.up_to_date,
         failed: r.summary.failed,
         submitted: r.summary.submitted,
@@ -108,13 +110,14 @@ export function touch(file: string, offsetSeconds = 5): void {
  * For a test file: returns `project(tree)`, which writes a temporary project
  * that is removed after each test.
  */
-export function useTempProjects(afterEach: (fn: () => void) => void): (tree: Tree) => string {
+/** Temporary projects removed after each test: from a tree, or a folder already made (a copy). */
+export function useTempProjects(afterEach: (fn: () => void) => void): (tree: Tree | string) => string {
   const dirs: string[] = [];
   afterEach(() => {
     for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
   });
   return (tree) => {
-    const d = makeProject(tree);
+    const d = typeof tree === 'string' ? tree : makeProject(tree);
     dirs.push(d);
     return d;
   };

@@ -31,7 +31,7 @@ describe('building the example project through the daemon', () => {
     const r = build(dir);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    expect(r.counts).toEqual({ objects_built: 3, links_built: 2, up_to_date: 0, failed: 0, submitted: 5 });
+    expect(r.counts).toEqual({ objects_built: 3, links_built: 2, cut_off: 0, up_to_date: 0, failed: 0, submitted: 5 });
     expect(hello()).toBe('Hello, world!\n');
     expect(hello('Nix', '--shout')).toBe('Hello, Nix!\nHELLO, NIX!\n');
     expect(members()).toEqual(['greet.c.o', 'shout.c.o']);
@@ -41,7 +41,7 @@ describe('building the example project through the daemon', () => {
   it('second run submits nothing', () => {
     const r = build(dir);
     expect(r.code).toBe(0);
-    expect(r.counts).toEqual({ objects_built: 0, links_built: 0, up_to_date: 5, failed: 0, submitted: 0 });
+    expect(r.counts).toEqual({ objects_built: 0, links_built: 0, cut_off: 0, up_to_date: 5, failed: 0, submitted: 0 });
   });
 
   it('touching a .c without changing it submits nothing', () => {
@@ -53,14 +53,14 @@ describe('building the example project through the daemon', () => {
   it('changing one .c builds that object and the links that depend on it', () => {
     edit('src/main.c', (s) => s.replace('puts(buf);', 'puts(buf);\n    puts("--");'));
     const dry = build(dir, '--dry-run');
-    expect(dry.counts).toEqual({ objects_built: 0, links_built: 0, up_to_date: 3, failed: 0, submitted: 0 });
+    expect(dry.counts).toEqual({ objects_built: 0, links_built: 0, cut_off: 0, up_to_date: 3, failed: 0, submitted: 0 });
     expect(dry.events.filter((e) => e['event'] === 'node-planned').map((e) => `${e['label']}: ${e['reason']}`)).toEqual([
       'src/main.c: source-changed',
       'hello: dependency-changed',
     ]);
     expect(hello()).toBe('Hello, world!\n');
     const r = build(dir);
-    expect(r.counts).toEqual({ objects_built: 1, links_built: 1, up_to_date: 3, failed: 0, submitted: 2 });
+    expect(r.counts).toEqual({ objects_built: 1, links_built: 1, cut_off: 0, up_to_date: 3, failed: 0, submitted: 2 });
     const started = r.events.filter((e) => e['event'] === 'node-started').map((e) => e['label']);
     expect(started).toEqual(['src/main.c', 'hello']);
     expect(hello()).toBe('Hello, world!\n--\n');
@@ -68,8 +68,13 @@ describe('building the example project through the daemon', () => {
 
   it('changing a library source relinks the library and the executable', () => {
     edit('lib/shout.c', (s) => s.replace('toupper', '(char)toupper'));
-    const r = build(dir);
-    expect(r.counts).toEqual({ objects_built: 1, links_built: 2, up_to_date: 2, failed: 0, submitted: 3 });
+    // A cast that changes no code: the object has the same bytes, so nothing relinks (early cutoff).
+    let r = build(dir);
+    expect(r.counts).toEqual({ objects_built: 1, links_built: 0, cut_off: 2, up_to_date: 2, failed: 0, submitted: 1 });
+    edit('lib/shout.c', (s) => s.replace('(char)toupper(', '(char)tolower(').replace('(char)tolower(', '(char)toupper('));
+    edit('lib/shout.c', (s) => `${s}\nint shout_version(void) { return 2; }\n`);
+    r = build(dir);
+    expect(r.counts).toEqual({ objects_built: 1, links_built: 2, cut_off: 0, up_to_date: 2, failed: 0, submitted: 3 });
   });
 
   it('changing a header included by k TUs builds exactly k objects', () => {
@@ -81,7 +86,7 @@ describe('building the example project through the daemon', () => {
     // include/greet/greet.h: all three TUs include it.
     edit('include/greet/greet.h', (s) => `${s}\n/* a comment */\n`);
     r = build(dir);
-    expect(r.counts).toMatchObject({ objects_built: 3, links_built: 2, failed: 0 });
+    expect(r.counts).toMatchObject({ objects_built: 3, links_built: 0, cut_off: 2, failed: 0 });
     // src/config.h: only src/main.c.
     edit('src/config.h', (s) => s.replace('"world"', '"there"'));
     r = build(dir);
@@ -143,15 +148,20 @@ describe('building the example project through the daemon', () => {
   });
 
   it('a garbage-collected output is rebuilt', () => {
-    const root = fs.readdirSync(path.join(dir, '.nixmake/gcroots')).find((n) => n.startsWith('link-'));
-    // Drop every root of the project, collect, and expect a full rebuild of what was lost.
-    fs.rmSync(path.join(dir, '.nixmake/gcroots'), { recursive: true });
+    const roots = path.join(dir, '.nixmake/gcroots');
+    const outs = new Map(fs.readdirSync(roots).map((n) => [n, fs.readlinkSync(path.join(roots, n))]));
+    expect(outs.size).toBe(5);
+    // Drop every root of the project and collect. Outputs are content-addressed, so one that
+    // another project (or another test) also built stays alive; every one that went is rebuilt.
+    fs.rmSync(roots, { recursive: true });
     fs.rmSync(path.join(dir, 'result-hello'));
     fs.rmSync(path.join(dir, 'result-greet'));
-    expect(root).toBeDefined();
     expect(run('nix-collect-garbage', []).code).toBe(0);
+    const gone = [...outs].filter(([, o]) => !fs.existsSync(o));
+    expect(gone.length).toBeGreaterThan(0);
     const r = build(dir, '--explain');
-    expect(r.counts).toMatchObject({ objects_built: 3, links_built: 2, failed: 0 });
+    expect((r.counts?.objects_built ?? 0) + (r.counts?.links_built ?? 0)).toBe(gone.length);
+    expect(r.counts).toMatchObject({ failed: 0, up_to_date: 5 - gone.length });
     const reasons = r.events.filter((e) => e['event'] === 'node-planned').map((e) => e['reason']);
     expect(new Set(reasons)).toEqual(new Set(['output-missing']));
     expect(hello()).toBe('Hello, there!!\n==\n');

@@ -30,11 +30,15 @@ describe('odd file names', () => {
     });
     const r = build(dir);
     expect(r.stderr).toBe('');
-    expect(r.counts).toEqual({ objects_built: 2, links_built: 2, up_to_date: 0, failed: 0, submitted: 4 });
+    expect(r.counts).toEqual({ objects_built: 2, links_built: 2, cut_off: 0, up_to_date: 0, failed: 0, submitted: 4 });
     expect(run(path.join(dir, 'result-odd/bin/odd'), []).stdout).toBe("it's $HOME; `rm -rf /`|header $x|lïb|ünï\n");
     expect(build(dir).counts).toMatchObject({ submitted: 0, up_to_date: 4 });
+    // A comment: both objects recompile to the same bytes, so neither target relinks.
     fs.appendFileSync(path.join(dir, `${inc}/h $x.h`), '/* edited */\n');
-    expect(build(dir).counts).toMatchObject({ objects_built: 2, links_built: 2 });
+    expect(build(dir).counts).toMatchObject({ objects_built: 2, links_built: 0, cut_off: 2 });
+    fs.appendFileSync(path.join(dir, `${inc}/h $x.h`), '#define EXTRA 1\nint lib_extra(void);\n');
+    fs.appendFileSync(path.join(dir, 'l$b dir/l "1".c'), 'int lib_extra(void) { return EXTRA; }\n');
+    expect(build(dir).counts).toMatchObject({ objects_built: 2, links_built: 2, cut_off: 0 });
   });
 });
 
@@ -48,7 +52,7 @@ describe('failures', () => {
     let dir = project(tree);
     let r = build(dir, '-j1');
     expect(r.code).toBe(1);
-    expect(r.counts).toEqual({ objects_built: 0, links_built: 0, up_to_date: 0, failed: 1, submitted: 1 });
+    expect(r.counts).toEqual({ objects_built: 0, links_built: 0, cut_off: 0, up_to_date: 0, failed: 1, submitted: 1 });
     expect(r.events.filter((e) => e['event'] === 'node-skipped').map((e) => `${e['node']}: ${e['because']}`)).toEqual([
       'obj:good:b.c: the build stopped at a failure (use -k to keep going)',
       'link:bad: a.c was not built',
@@ -57,7 +61,7 @@ describe('failures', () => {
     dir = project(tree);
     r = build(dir, '-j1', '-k');
     expect(r.code).toBe(1);
-    expect(r.counts).toEqual({ objects_built: 1, links_built: 1, up_to_date: 0, failed: 1, submitted: 3 });
+    expect(r.counts).toEqual({ objects_built: 1, links_built: 1, cut_off: 0, up_to_date: 0, failed: 1, submitted: 3 });
     expect(fs.existsSync(path.join(dir, 'result-good/bin/good'))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'result-bad'))).toBe(false);
     expect(r.events.find((e) => e['event'] === 'node-skipped')).toMatchObject({ node: 'link:bad', because: 'a.c was not built' });

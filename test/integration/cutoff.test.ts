@@ -1,0 +1,68 @@
+/**
+ * Early cutoff and reproducible objects, through the daemon: a comment-only
+ * edit recompiles one object and relinks nothing; objects carry no store or
+ * sandbox paths, so the same source gives the same object in any project.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { build, copyProject, nixmake, run, useTempProjects } from '../helpers/project.js';
+
+const project = useTempProjects(afterEach);
+
+describe('early cutoff', () => {
+  it('a comment-only edit in the example gives objects_built 1, links_built 0', () => {
+    const dir = project(copyProject('examples/hello'));
+    expect(build(dir).counts).toMatchObject({ objects_built: 3, links_built: 2, failed: 0 });
+    const before = fs.readlinkSync(path.join(dir, 'result-hello'));
+    fs.appendFileSync(path.join(dir, 'src/main.c'), '/* only a comment */\n');
+    const r = build(dir, '--explain');
+    expect(r.counts).toEqual({ objects_built: 1, links_built: 0, cut_off: 1, up_to_date: 3, failed: 0, submitted: 1 });
+    expect(r.events.filter((e) => e['event'] === 'node-cutoff').map((e) => e['label'])).toEqual(['hello']);
+    expect(fs.readlinkSync(path.join(dir, 'result-hello'))).toBe(before);
+    expect(run(path.join(dir, 'result-hello/bin/hello'), []).stdout).toBe('Hello, world!\n');
+    // The next build knows the new state: nothing to do.
+    expect(build(dir).counts).toMatchObject({ submitted: 0, up_to_date: 5 });
+
+    fs.appendFileSync(path.join(dir, 'lib/greet.c'), '// reformatted\n');
+    const text = nixmake(['build', '-C', dir, '--explain']);
+    expect(text.stdout).toContain('nixmake explain: greet: not relinked, the outputs it links are unchanged (early cutoff)');
+    expect(text.stdout).toContain('nixmake explain: hello: not relinked, the outputs it links are unchanged (early cutoff)');
+    expect(text.stdout).toMatch(/built 1 object and 0 links, 2 cut off, 2 up to date/);
+  });
+
+  it('a real change still relinks everything downstream', () => {
+    const dir = project(copyProject('examples/hello'));
+    expect(build(dir).counts).toMatchObject({ failed: 0 });
+    fs.writeFileSync(path.join(dir, 'lib/internal/fmt.h'), fs.readFileSync(path.join(dir, 'lib/internal/fmt.h'), 'utf8').replace('"!"', '"?"'));
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, links_built: 2, cut_off: 0, failed: 0 });
+    expect(run(path.join(dir, 'result-hello/bin/hello'), []).stdout).toBe('Hello, world?\n');
+  });
+});
+
+describe('reproducible objects', () => {
+  const tree = (name: string): Record<string, string> => ({
+    'nixmake.json': JSON.stringify({ cflags: ['-g', '-O1'], includeDirs: ['inc'], targets: { [name]: { type: 'executable', sources: ['src/*.c'] } } }),
+    'inc/v.h': '#define V 5\n',
+    'src/main.c': '#include <stdio.h>\n#include <assert.h>\n#include "v.h"\nint main(void) { assert(V == 5); printf("%s %d\\n", __FILE__, V); return 0; }\n',
+  });
+
+  it('embed no store path and no sandbox path, and are identical across projects', () => {
+    const a = project(tree('one'));
+    const b = project(tree('two'));
+    const ra = build(a);
+    const rb = build(b);
+    expect(ra.counts).toMatchObject({ objects_built: 1, failed: 0 });
+    expect(rb.counts).toMatchObject({ objects_built: 1, failed: 0 });
+    const objectOf = (r: typeof ra): string => String(r.events.find((e) => e['event'] === 'node-built' && String(e['node']).startsWith('obj:'))?.['out']);
+    const obj = objectOf(ra);
+    expect(obj).toMatch(/^\/nix\/store\/[0-9a-z]{32}-main\.c\.o$/);
+    // Content-addressed: the same bytes are the same store path, whichever project built them.
+    expect(objectOf(rb)).toBe(obj);
+    const bytes = fs.readFileSync(obj).toString('latin1');
+    expect(bytes).not.toContain('/nix/store');
+    expect(bytes).not.toContain('/build/');
+    expect(bytes).toContain('src/main.c');
+    expect(run(path.join(a, 'result-one/bin/one'), []).stdout).toBe('src/main.c 5\n');
+  });
+});
