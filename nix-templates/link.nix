@@ -1,8 +1,11 @@
 # link.nix: one derivation that links a target: an executable ($out/bin/NAME),
 # a static library ($out/lib/libNAME.a) or a shared library ($out/lib/libNAME.so).
 #
-# `objects` and `libraries` are derivations (or outputs carrying their
-# derivation as context), so Nix sees the whole graph. Library arguments are
+# `objects` and `libraries` are derivation outputs (or store paths of
+# outputs built earlier), so Nix sees the whole graph. The output is
+# content-addressed like the objects': a link of the same bytes is the same
+# path however its inputs were referenced, and a library whose bytes did not
+# change does not make the executables that link it differ. Library arguments are
 # built here from store paths and the validated target name; user flags and
 # library names arrive as lists and stay lists.
 { toolchain, node, objects, libraries }:
@@ -17,6 +20,9 @@ derivation {
   builder = toolchain.shell;
   args = [ ./builders/link.sh ];
   __structuredAttrs = true;
+  __contentAddressed = true;
+  outputHashMode = "recursive";
+  outputHashAlgo = "sha256";
 
   toolchainPath = toolchain.path;
   toolchainId = toolchain.id;

@@ -27,10 +27,10 @@ export function writeTree(dir: string, tree: Tree): void {
   }
 }
 
-/** Copies a folder of the repository (an example project) into a temporary one. */
+/** Copies a project's sources (a folder of the repository, or any absolute one) into a temporary folder, without nixmake's state. */
 export function copyProject(relDir: string): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-test-'));
-  fs.cpSync(path.join(REPO, relDir), dir, {
+  fs.cpSync(path.resolve(REPO, relDir), dir, {
     recursive: true,
     filter: (src) => !/[/\\](\.nixmake|result-[^/\\]*)$/.test(src),
   });
