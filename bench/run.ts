@@ -1,0 +1,243 @@
+/**
+ * run: the benchmark. `npm run bench -- [--size N] [--shape flat|deep]
+ * [--seed S] [--reps R] [--scenarios a,b] [--tools a,b] [--jobs J]
+ * [--project lua] [--quick]`.
+ *
+ * Generates a project (or fetches Lua), gives each tool its own copy, builds
+ * each once, then times every scenario for every tool, interleaved (the
+ * order of tools rotates), `reps` times. Every timed build's binary must
+ * print the expected output. Writes bench/results/<date>-<shape>-<N>.json
+ * (and .md, .svg) and prints the markdown table.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { defaultSpec } from './defaultSpec.js';
+import { generateProject } from './generateProject.js';
+import type { Shape } from './generateProject.js';
+import { markdownTable, svgChart } from './report.js';
+import type { BenchResult, Cell } from './report.js';
+import { SCENARIOS } from './scenarios.js';
+import type { FlagState } from './scenarios.js';
+import { stats } from './stats.js';
+import { MakeLikeTool } from './tools/MakeLikeTool.js';
+import { MonolithicNixTool } from './tools/MonolithicNixTool.js';
+import { NixmakeTool } from './tools/NixmakeTool.js';
+import type { Measure, Tool } from './tools/Tool.js';
+import { LuaWorkspace, SyntheticWorkspace } from './Workspace.js';
+import type { Workspace } from './Workspace.js';
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const CC = path.join(REPO, 'bench/tools/cc-count.sh');
+
+interface Options {
+  size: number;
+  shape: Shape;
+  seed: number;
+  reps: number;
+  jobs: number;
+  scenarios: string[];
+  tools: string[];
+  project: 'synthetic' | 'lua';
+  work: string;
+  out: string;
+}
+
+function options(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      size: { type: 'string' },
+      shape: { type: 'string' },
+      seed: { type: 'string' },
+      reps: { type: 'string' },
+      jobs: { type: 'string' },
+      scenarios: { type: 'string' },
+      tools: { type: 'string' },
+      project: { type: 'string' },
+      work: { type: 'string' },
+      out: { type: 'string' },
+      quick: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const quick = values.quick === true;
+  const project = values.project === 'lua' ? 'lua' : 'synthetic';
+  if (values.project !== undefined && values.project !== 'lua') throw new Error(`--project: only "lua" is known, got "${values.project}"`);
+  const shape = (values.shape ?? 'flat') as Shape;
+  if (shape !== 'flat' && shape !== 'deep') throw new Error(`--shape must be flat or deep, got "${shape}"`);
+  const size = Number(values.size ?? (quick ? 100 : 1000));
+  const list = (s: string | undefined, all: string[]): string[] => (s ? s.split(',').map((x) => x.trim()) : all);
+  const allTools = ['nixmake', 'ninja', 'make', 'nix-monolithic'];
+  const o: Options = {
+    size,
+    shape,
+    seed: Number(values.seed ?? 1),
+    reps: Number(values.reps ?? (quick ? 3 : 5)),
+    jobs: Number(values.jobs ?? os.availableParallelism()),
+    scenarios: list(values.scenarios, SCENARIOS.map((s) => s.name)),
+    tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja') : allTools),
+    project,
+    work: values.work ?? path.join(os.tmpdir(), project === 'lua' ? 'nixmake-bench-lua' : `nixmake-bench-${shape}-${size}`),
+    out: values.out ?? path.join(REPO, 'bench/results'),
+  };
+  for (const s of o.scenarios) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario "${s}" (known: ${SCENARIOS.map((x) => x.name).join(', ')})`);
+  for (const t of o.tools) if (!allTools.includes(t)) throw new Error(`unknown tool "${t}" (known: ${allTools.join(', ')})`);
+  if (!(o.size > 0) || !(o.reps > 0) || !(o.jobs > 0)) throw new Error('--size, --reps and --jobs must be positive');
+  return o;
+}
+
+const firstLine = (cmd: string, args: string[]): string => (spawnSync(cmd, args, { encoding: 'utf8' }).stdout ?? '').split('\n')[0] ?? '';
+
+function machine(jobs: number): Record<string, string | number> {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    jobs,
+    os: `${os.type()} ${os.release()}`,
+    node: process.version,
+    gcc: firstLine('gcc', ['--version']),
+    make: firstLine('make', ['--version']),
+    ninja: firstLine('ninja', ['--version']),
+    nix: firstLine('nix-store', ['--version']),
+  };
+}
+
+interface Setup {
+  readonly tools: Tool[];
+  readonly workspaces: Map<string, Workspace>;
+  readonly project: Record<string, unknown>;
+}
+
+function copyTree(from: string, to: string): void {
+  fs.rmSync(to, { recursive: true, force: true });
+  fs.cpSync(from, to, { recursive: true });
+}
+
+function setUp(o: Options): Setup {
+  fs.rmSync(o.work, { recursive: true, force: true });
+  fs.mkdirSync(o.work, { recursive: true });
+  const base = path.join(o.work, 'base');
+  const workspaces = new Map<string, Workspace>();
+  const tools: Tool[] = [];
+  if (o.project === 'lua') {
+    const r = spawnSync('bash', [path.join(REPO, 'examples/lua/fetch.sh'), base], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (r.status !== 0) throw new Error('could not fetch Lua (examples/lua/fetch.sh)');
+    for (const name of o.tools) {
+      const dir = path.join(o.work, name);
+      copyTree(base, dir);
+      workspaces.set(name, new LuaWorkspace(dir));
+      if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, 'lua'));
+      if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs, ['make', `-j${o.jobs}`, 'linux', `CC=${CC} -std=gnu99`], 'src/lua', { command: ['make', 'clean'] }));
+      if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, ['linux', 'CC=gcc -std=gnu99'], 'src/lua'));
+    }
+    return { tools, workspaces, project: { name: 'Lua 5.4.4 (Debian lua5.4 .orig tarball)', tus: 34 } };
+  }
+  const spec = defaultSpec(o.shape, o.size, o.seed);
+  const project = generateProject(spec, base, { cc: CC });
+  for (const name of o.tools) {
+    const dir = path.join(o.work, name);
+    copyTree(base, dir);
+    workspaces.set(name, new SyntheticWorkspace(dir, project, CC));
+    if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, project.binary));
+    if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs));
+    if (name === 'ninja') tools.push(new MakeLikeTool('ninja', dir, o.jobs));
+    if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, [`CC=gcc`], `build/${project.binary}`));
+  }
+  return { tools, workspaces, project: { name: `synthetic ${o.shape} N=${o.size}`, spec, tus: project.tus.length, headers: project.headers.length, edits: project.edits } };
+}
+
+function outputOk(tool: Tool, w: Workspace): boolean {
+  const r = spawnSync(tool.binary(), [...w.check.args], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout === w.check.expected;
+}
+
+function main(argv: string[]): number {
+  const o = options(argv);
+  const command = `npm run bench -- ${argv.join(' ')}`.trim();
+  const log = (s: string): void => {
+    process.stderr.write(`${s}\n`);
+  };
+  log(`bench: setting up ${o.project === 'lua' ? 'Lua' : `${o.shape} N=${o.size}`} in ${o.work}`);
+  const { tools, workspaces, project } = setUp(o);
+  const flags = new Map<string, FlagState>(tools.map((t) => [t.name, { clean: [], perTarget: {} }]));
+  const runId = Date.now().toString(36);
+
+  for (const tool of tools) {
+    const m = tool.build();
+    log(`bench: first build with ${tool.name}: ${m.seconds.toFixed(1)} s, ${m.compiles} compiles`);
+    if (!m.ok) throw new Error(`${tool.name} failed its first build:\n${m.detail ?? ''}`);
+  }
+
+  const scenarios = SCENARIOS.filter((s) => o.scenarios.includes(s.name) && [...workspaces.values()].every((w) => s.applies(w)));
+  const measures = new Map<string, Map<string, { m: Measure; ok: boolean }[]>>();
+  for (let rep = 0; rep < o.reps; rep++) {
+    scenarios.forEach((s, si) => {
+      const order = tools.map((_, i) => tools[(i + rep + si) % tools.length] as Tool);
+      for (const tool of order) {
+        const w = workspaces.get(tool.name) as Workspace;
+        const f = flags.get(tool.name) as FlagState;
+        if (s.resets) tool.reset();
+        s.edit(w, f, `${runId}_${rep}`);
+        const m = tool.build();
+        const ok = m.ok && outputOk(tool, w);
+        if (!ok) log(`bench: ${tool.name} ${s.name}: ${m.ok ? 'wrong output' : `build failed\n${m.detail ?? ''}`}`);
+        let row = measures.get(s.name);
+        if (!row) measures.set(s.name, (row = new Map()));
+        row.set(tool.name, [...(row.get(tool.name) ?? []), { m, ok }]);
+        log(`bench: rep ${rep + 1}/${o.reps} ${s.name.padEnd(20)} ${tool.name.padEnd(14)} ${m.seconds.toFixed(3)} s  ${m.compiles} compiles, ${m.links} links`);
+        if (s.undo) {
+          s.undo(w, f);
+          if (!tool.build().ok) throw new Error(`${tool.name} failed after undoing ${s.name}`);
+        }
+      }
+    });
+  }
+
+  const cells: Record<string, Record<string, Cell>> = {};
+  for (const [s, row] of measures) {
+    cells[s] = {};
+    for (const [t, runs] of row) {
+      const seconds = runs.map((r) => r.m.seconds);
+      cells[s][t] = { seconds, stats: stats(seconds), compiles: runs.map((r) => r.m.compiles), links: runs.map((r) => r.m.links), wrong: runs.filter((r) => !r.ok).length };
+    }
+  }
+  const scanRuns = (s: string): { files: number; scanned: number; seconds: number }[] =>
+    (measures.get(s)?.get('nixmake') ?? []).flatMap((r) => (r.m.analysis ? [r.m.analysis] : []));
+  const cold = scanRuns('clean').filter((a) => a.seconds > 0);
+  const warm = scanRuns('noop').filter((a) => a.seconds > 0);
+  const result: BenchResult = {
+    command,
+    date: new Date().toISOString(),
+    machine: machine(o.jobs),
+    project,
+    reps: o.reps,
+    tools: tools.map((t) => t.name),
+    scenarios: scenarios.map((s) => ({ name: s.name, description: s.description })),
+    cells,
+    scan: {
+      ...(cold.length > 0 ? { cold: stats(cold.map((a) => a.scanned / a.seconds)).median, coldFiles: cold[0]?.scanned } : {}),
+      ...(warm.length > 0 ? { warm: stats(warm.map((a) => a.files / a.seconds)).median, warmFiles: warm[0]?.files } : {}),
+    },
+  };
+  fs.mkdirSync(o.out, { recursive: true });
+  const stem = path.join(o.out, `${result.date.slice(0, 10)}-${o.project === 'lua' ? 'lua' : `${o.shape}-${o.size}`}`);
+  fs.writeFileSync(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const table = markdownTable(result);
+  fs.writeFileSync(`${stem}.md`, `# ${String(project['name'])}\n\n\`${command}\`\n\n${table}`);
+  fs.writeFileSync(`${stem}.svg`, svgChart(result));
+  process.stdout.write(`\n${table}\nwritten: ${stem}.json, .md, .svg\n`);
+  const wrong = Object.values(cells).flatMap((row) => Object.values(row)).reduce((n, c) => n + c.wrong, 0);
+  return wrong > 0 ? 1 : 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`bench: ${(err as Error).message}\n`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,61 @@
+/**
+ * MonolithicNixTool: the whole project as one Nix derivation that runs its
+ * Makefile (bench/nix/monolithic.nix), evaluated and built through the
+ * daemon like `nix-build` would. Compiles and links are counted from the
+ * build log, where make echoes every command.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Measure, Tool } from './Tool.js';
+import { tail, timed } from './Tool.js';
+
+const NIX_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bench/nix/monolithic.nix');
+const NIX_ENV = { NIX_REMOTE: 'daemon' };
+
+export class MonolithicNixTool implements Tool {
+  readonly name = 'nix-monolithic';
+
+  constructor(
+    readonly dir: string,
+    private readonly jobs: number,
+    /** make's arguments inside the sandbox, e.g. ['CC=gcc'] or ['linux', 'CC=gcc -std=gnu99']. */
+    private readonly makeArgs: readonly string[],
+    /** The executable, relative to the tree, e.g. 'build/app'. */
+    private readonly executable: string,
+    /** Recognises a compile (or link) command echoed by make. */
+    private readonly compiler = /^gcc\b/,
+  ) {}
+
+  private get root(): string {
+    return path.join(this.dir, 'result-monolithic');
+  }
+
+  build(): Measure {
+    const inst = timed(
+      'nix-instantiate',
+      [NIX_FILE, '--argstr', 'src', this.dir, '--argstr', 'makeArgs', JSON.stringify(this.makeArgs), '--argstr', 'binary', this.executable, '--argstr', 'jobs', String(this.jobs)],
+      { env: NIX_ENV },
+    );
+    if (inst.code !== 0) return { seconds: inst.seconds, compiles: 0, links: 0, ok: false, detail: tail(inst.stderr) };
+    const drv = inst.stdout.trim();
+    // Whether Nix will build (not timed): the output of this derivation may exist from an earlier run.
+    const out = timed('nix-store', ['--query', '--outputs', drv], { env: NIX_ENV }).stdout.trim();
+    const built = !(out !== '' && fs.existsSync(out));
+    const real = timed('nix-store', ['--realise', drv, '--add-root', this.root, '--quiet'], { env: NIX_ENV });
+    const seconds = inst.seconds + real.seconds;
+    if (real.code !== 0) return { seconds, compiles: 0, links: 0, ok: false, detail: tail(real.stderr) };
+    const log = built ? timed('nix-store', ['--read-log', drv], { env: NIX_ENV }).stdout : '';
+    const commands = log.split('\n').filter((l) => this.compiler.test(l));
+    const compiles = commands.filter((l) => /\s-c(\s|$)/.test(l)).length;
+    return { seconds, compiles, links: commands.length - compiles, ok: true };
+  }
+
+  reset(): void {
+    fs.rmSync(this.root, { force: true });
+  }
+
+  binary(): string {
+    return path.join(this.root, 'bin', path.basename(this.executable));
+  }
+}

@@ -1,0 +1,47 @@
+/**
+ * NixmakeTool: `nixmake build --json -jN` in the tool's copy of the project.
+ * Compiles and links are the summary's objects_built and links_built; the
+ * `analysis` event gives the scan figures (files, parsed, seconds).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Measure, Tool } from './Tool.js';
+import { tail, timed } from './Tool.js';
+
+export const NIXMAKE_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bin/nixmake.js');
+
+export class NixmakeTool implements Tool {
+  readonly name = 'nixmake';
+
+  constructor(
+    readonly dir: string,
+    private readonly jobs: number,
+    private readonly executable = 'app',
+  ) {}
+
+  build(): Measure {
+    const r = timed(process.execPath, [NIXMAKE_CLI, 'build', '--json', '-j', String(this.jobs), '-C', this.dir]);
+    const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const summary = events.find((e) => e['event'] === 'summary');
+    const analysis = events.find((e) => e['event'] === 'analysis');
+    return {
+      seconds: r.seconds,
+      compiles: Number(summary?.['objects_built'] ?? 0),
+      links: Number(summary?.['links_built'] ?? 0),
+      ok: r.code === 0,
+      ...(r.code === 0 ? {} : { detail: tail(r.stdout + r.stderr) }),
+      ...(analysis ? { analysis: { files: Number(analysis['files']), scanned: Number(analysis['scanned']), seconds: Number(analysis['seconds']) } } : {}),
+    };
+  }
+
+  /** Forgets the memo and the links; the store keeps objects, so callers also change a flag to force real compiles. */
+  reset(): void {
+    fs.rmSync(path.join(this.dir, '.nixmake'), { recursive: true, force: true });
+    for (const n of fs.readdirSync(this.dir)) if (n.startsWith('result-')) fs.rmSync(path.join(this.dir, n), { force: true });
+  }
+
+  binary(): string {
+    return path.join(this.dir, `result-${this.executable}/bin/${this.executable}`);
+  }
+}

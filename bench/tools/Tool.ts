@@ -1,0 +1,45 @@
+/**
+ * Tool: one build tool under benchmark (nixmake, make, ninja, a monolithic
+ * Nix derivation), working in its own copy of the project.
+ *
+ * `build` runs one build and measures it: wall time, compiler invocations
+ * (compiles and links) and whether it succeeded. `reset` forgets every
+ * previous build (the "clean" scenario). Tools know nothing of scenarios.
+ */
+import { spawnSync } from 'node:child_process';
+
+export interface Measure {
+  readonly seconds: number;
+  readonly compiles: number;
+  readonly links: number;
+  readonly ok: boolean;
+  /** The tail of the output when the build failed. */
+  readonly detail?: string;
+  /** nixmake only: its include analysis (files scanned, seconds). */
+  readonly analysis?: { readonly files: number; readonly scanned: number; readonly seconds: number };
+}
+
+export interface Tool {
+  readonly name: string;
+  readonly dir: string;
+  build(): Measure;
+  reset(): void;
+  /** The path of the built executable, after a successful build. */
+  binary(): string;
+}
+
+export interface Timed {
+  readonly seconds: number;
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function timed(cmd: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Timed {
+  const t0 = performance.now();
+  const r = spawnSync(cmd, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, encoding: 'utf8', maxBuffer: 512 * 1024 * 1024 });
+  const seconds = (performance.now() - t0) / 1000;
+  return { seconds, code: r.status ?? 1, stdout: r.stdout ?? '', stderr: `${r.stderr ?? ''}${r.error ? String(r.error) : ''}` };
+}
+
+export const tail = (s: string, lines = 15): string => s.trimEnd().split('\n').slice(-lines).join('\n');
