@@ -2,9 +2,11 @@
  * analyzeTargets: the include closure of every translation unit of every
  * selected target, with the file system and caches wired in.
  *
- * Scans are cached by content hash (in memory for this run, in the memo
- * across runs); on a cold start the TUs are scanned first, on all cores.
- * Existence probes and resolutions are cached for the run. Resolution itself
+ * A TU's closure is reused from the last run when nothing it depends on
+ * changed (ClosureCache); otherwise it is walked again. Scans are cached by
+ * content hash (in memory for this run, in the memo across runs); on a cold
+ * start the TUs are scanned first, on all cores. Existence probes and
+ * resolutions are cached for the run. Resolution itself
  * is redone every run, which is what makes a newly added shadowing header
  * take effect. It does not fingerprint or plan.
  */
@@ -12,12 +14,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import type { FileHasher } from '../cache/FileHasher.js';
+import { sha256 } from '../cache/hashes.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
 import { compileFlags, objectKey } from '../engine/BuildGraph.js';
 import type { Diagnostic } from '../engine/Diagnostic.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import { includeClosure } from './includeClosure.js';
+import { CLOSURE_VERSION } from './ClosureCache.js';
+import type { ClosureCache } from './ClosureCache.js';
 import { ResolveCache } from './ResolveCache.js';
 import { scanInWorkers, workersAvailable } from './scanInWorkers.js';
 import type { ClosureIo, TuClosure } from './includeClosure.js';
@@ -138,6 +143,7 @@ export async function analyzeTargets(
   sources: ReadonlyMap<string, readonly string[]>,
   toolchain: Toolchain,
   scans: ScanCache,
+  cache: ClosureCache,
 ): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();
   const errors: Diagnostic[] = [];
@@ -162,6 +168,8 @@ export async function analyzeTargets(
     readonly flags: readonly string[];
     readonly io: ClosureIo;
     readonly sp: ReturnType<typeof searchPathFromFlags>;
+    /** What a stored closure must have been computed with (see ClosureCache). */
+    readonly cacheKey: string;
   }
   const resolver = new ResolveCache(isFile);
   const headersUnder = (dir: string): string[] =>
@@ -177,14 +185,24 @@ export async function analyzeTargets(
         const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';
         const flags = compileFlags(config, t, lang);
         const io: ClosureIo = { scan: (abs) => scans.scan(abs, grammar), isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
-        perLang.set(lang, (shared = { grammar, flags, io, sp: searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[lang]) }));
+        const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[lang]);
+        const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, grammar, flags, sp]));
+        perLang.set(lang, (shared = { grammar, flags, io, sp, cacheKey }));
       }
       jobs.push({ key: objectKey(t.name, tu), tu, ...shared });
     }
   }
-  await scans.prefetch(jobs.map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })));
+  const walk: Job[] = [];
   for (const job of jobs) {
-    closures.set(job.key, includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
+    const stored = cache.get(job.key, job.cacheKey);
+    if (stored) closures.set(job.key, stored);
+    else walk.push(job);
+  }
+  await scans.prefetch(walk.map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })));
+  for (const job of walk) {
+    const closure = includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags));
+    closures.set(job.key, closure);
+    cache.put(job.key, job.cacheKey, closure);
   }
   // Reported in target and TU order; a header shared by many TUs reports its error once.
   const seenErrors = new Set<string>();

@@ -45,6 +45,12 @@ export interface TuClosure {
   readonly errors: readonly Diagnostic[];
   /** True when a computed include could not be resolved and all headers were added. */
   readonly unresolvedComputed: boolean;
+  /**
+   * Absolute, sorted: the folders of every candidate probed before a match
+   * (or of every candidate of a header not found). A file appearing in one
+   * of them could shadow a header or supply a missing one.
+   */
+  readonly probedDirs: readonly string[];
 }
 
 interface Visit {
@@ -77,6 +83,7 @@ export function includeClosure(
   const notes: ClosureNote[] = [];
   const errors: Diagnostic[] = [];
   const visited = new Set<string>();
+  const probedDirs = new Set<string>();
   const macros = new Map<string, Set<string>>();
   const definedAnywhere = new Set<string>(flagMacros);
   for (const [k, v] of defineMacros) macros.set(k, new Set([v]));
@@ -96,6 +103,7 @@ export function includeClosure(
   const follow = (req: IncludeRequest, from: Visit, d: { line: number; column: number; conditional: boolean }, fromFile: string): void => {
     const includer = { path: from.file, foundIn: from.foundIn };
     const r = io.resolve ? io.resolve(req, includer, sp) : resolveInclude(req, includer, sp, io.isFile);
+    for (const candidate of r.probed) probedDirs.add(path.dirname(candidate));
     const conditional = from.conditional || d.conditional;
     if (r.file === undefined) {
       if (from.system) return;
@@ -196,5 +204,6 @@ export function includeClosure(
     notes,
     errors,
     unresolvedComputed,
+    probedDirs: [...probedDirs].sort(),
   };
 }

@@ -7,7 +7,9 @@
  * - `nodes`: fingerprint → derivation path and output path (the node memo);
  *
  * plus `current` (each node's last built fingerprint and the inputs that made
- * it, for rebuild reasons) and `meta` (schema version, toolchain probe).
+ * it, for rebuild reasons), `closures` (each TU's last include closure, with
+ * what it must be validated against) and `meta` (schema version, toolchain
+ * probe).
  *
  * A node is recorded only after Nix has built it, in one transaction, so a
  * crash never leaves a row that points at nothing. This module stores and
@@ -18,7 +20,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ContentHash, Fingerprint } from './hashes.js';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface FileStat {
   readonly mtimeMs: number;
@@ -49,6 +51,9 @@ export interface MemoStore {
   getScan(key: string): string | undefined;
   putScans(entries: ReadonlyMap<string, string>): void;
   getNode(fp: Fingerprint): NodeRecord | undefined;
+  /** Every TU's stored closure: object node key → JSON (see ClosureCache). */
+  loadClosures(): Map<string, string>;
+  putClosures(entries: ReadonlyMap<string, string>): void;
   /**
    * Records a built node and makes it the current one for `nodeKey`,
    * atomically; `aliases` are further keys for the same record (a link's
@@ -83,6 +88,8 @@ export class SqliteMemo implements MemoStore {
       putNode: this.db.prepare('INSERT OR REPLACE INTO nodes (fingerprint, drv, out, built_at) VALUES (?, ?, ?, ?)'),
       getCurrent: this.db.prepare('SELECT fingerprint, inputs FROM current WHERE node = ?'),
       putCurrent: this.db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
+      loadClosures: this.db.prepare('SELECT node, value FROM closures'),
+      putClosure: this.db.prepare('INSERT OR REPLACE INTO closures (node, value) VALUES (?, ?)'),
       getMeta: this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       putMeta: this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
     };
@@ -91,7 +98,7 @@ export class SqliteMemo implements MemoStore {
   private migrate(from: number): void {
     if (from !== 0) {
       // Older layouts are a cache: drop them rather than convert.
-      for (const t of ['files', 'scans', 'nodes', 'current', 'meta']) this.db.exec(`DROP TABLE IF EXISTS ${t}`);
+      for (const t of ['files', 'scans', 'nodes', 'current', 'closures', 'meta']) this.db.exec(`DROP TABLE IF EXISTS ${t}`);
     }
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -100,6 +107,7 @@ export class SqliteMemo implements MemoStore {
       CREATE TABLE IF NOT EXISTS scans (key TEXT PRIMARY KEY, result TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS nodes (fingerprint TEXT PRIMARY KEY, drv TEXT NOT NULL, out TEXT NOT NULL, built_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS current (node TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, inputs TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS closures (node TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
     this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
@@ -135,6 +143,19 @@ export class SqliteMemo implements MemoStore {
 
   getNode(fp: Fingerprint): NodeRecord | undefined {
     return this.stmts.getNode.get(fp) as NodeRecord | undefined;
+  }
+
+  loadClosures(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const r of this.stmts.loadClosures.all() as { node: string; value: string }[]) out.set(r.node, r.value);
+    return out;
+  }
+
+  putClosures(entries: ReadonlyMap<string, string>): void {
+    if (entries.size === 0) return;
+    this.db.transaction(() => {
+      for (const [k, v] of entries) this.stmts.putClosure.run(k, v);
+    })();
   }
 
   recordBuilt(nodeKey: string, fp: Fingerprint, rec: NodeRecord, inputs: string, aliases: readonly Fingerprint[] = []): void {

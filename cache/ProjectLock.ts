@@ -3,8 +3,10 @@
  * (and says so) until the first ends; a lock left by a process that no
  * longer exists (kill -9) is taken over.
  *
- * The lock is a file created with O_EXCL holding the owner's pid. It does
- * not protect against other tools writing the project.
+ * The lock is a file holding the owner's pid. It is written under a unique
+ * name and then hard-linked to the lock's name, which fails if the lock
+ * exists: so the lock appears with its pid already in it, and a reader never
+ * sees it empty. It does not protect against other tools writing the project.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -25,16 +27,24 @@ export class ProjectLock {
 
   private tryTake(): number | undefined {
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const mine = `${this.file}.${process.pid}`;
+    fs.writeFileSync(mine, String(process.pid));
     try {
-      const fd = fs.openSync(this.file, 'wx');
-      fs.writeSync(fd, String(process.pid));
-      fs.closeSync(fd);
+      fs.linkSync(mine, this.file);
       this.held = true;
       return undefined;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      fs.rmSync(mine, { force: true });
     }
-    const owner = Number(fs.readFileSync(this.file, 'utf8').trim());
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch {
+      return this.tryTake(); // released meanwhile
+    }
+    const owner = Number(text.trim());
     if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || !alive(owner)) {
       fs.rmSync(this.file, { force: true });
       return this.tryTake();

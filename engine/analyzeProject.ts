@@ -6,6 +6,7 @@
  * hasher, because `build` goes on hashing (fingerprints) and flushes it once.
  */
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
+import { ClosureCache } from '../analyzers/ClosureCache.js';
 import type { Analysis } from '../analyzers/analyzeTargets.js';
 import os from 'node:os';
 import { FileHasher } from '../cache/FileHasher.js';
@@ -23,6 +24,8 @@ export interface ProjectAnalysis {
   readonly scanned: number;
   /** Distinct files (TUs and headers) whose scans were used. */
   readonly files: number;
+  /** TUs whose closure was reused from the last run without a walk. */
+  readonly cached: number;
   readonly seconds: number;
 }
 
@@ -37,7 +40,9 @@ export async function analyzeProject(config: Config, sources: SourceLists, memo:
   const hasher = new FileHasher(memo);
   const scans = new ScanCache(memo, hasher, scanThreads());
   const toolchain = probeToolchain(config.toolchain, memo, hasher);
-  const analysis = await analyzeTargets(config, sources, toolchain, scans);
+  const closures = new ClosureCache(memo, memo, hasher, config.root);
+  const analysis = await analyzeTargets(config, sources, toolchain, scans, closures);
   scans.flush();
-  return { hasher, toolchain, analysis, scanned: scans.scanned, files: scans.files, seconds: (performance.now() - t0) / 1000 };
+  closures.flush();
+  return { hasher, toolchain, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, seconds: (performance.now() - t0) / 1000 };
 }

@@ -130,8 +130,8 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
   const memo = openMemo(files.memoFile, diag);
   try {
-    const { hasher, toolchain, analysis, scanned, files: scanFiles, seconds } = await analyzeProject(scoped, sources.value, memo);
-    emit({ event: 'analysis', tus: analysis.closures.size, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
+    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds } = await analyzeProject(scoped, sources.value, memo);
+    emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
     analysis.warnings.forEach(diag);
     if (analysis.errors.length > 0) {
       analysis.errors.forEach(diag);

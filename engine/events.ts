@@ -18,8 +18,8 @@ export interface Summary {
 
 export type BuildEvent =
   | { readonly event: 'diagnostic'; readonly diagnostic: Diagnostic }
-  /** Include analysis: `files` scans used, `scanned` of them parsed this run (not in the memo). */
-  | { readonly event: 'analysis'; readonly tus: number; readonly files: number; readonly scanned: number; readonly seconds: number }
+  /** Include analysis: `cached` TUs reused their last closure; the others used `files` scans, `scanned` of them parsed this run. */
+  | { readonly event: 'analysis'; readonly tus: number; readonly cached: number; readonly files: number; readonly scanned: number; readonly seconds: number }
   | { readonly event: 'plan'; readonly to_build: number; readonly up_to_date: number; readonly dry_run: boolean }
   | {
       readonly event: 'node-planned';

@@ -15,7 +15,6 @@
  * A failed node records nothing and leaves old links alone.
  */
 import fs from 'node:fs';
-import PQueue from 'p-queue';
 import type { Fingerprint } from '../cache/hashes.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { NixStore } from '../store/NixStore.js';
@@ -70,6 +69,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   const drvs = await store.instantiate(evalPlan(plan, graph, deps.toolchain, files.root, (p) => fs.realpathSync(p)), opts.signal);
   fs.mkdirSync(files.rootsDir, { recursive: true });
 
+  // Loaded here, not at start-up: a no-op build never schedules anything.
+  const { default: PQueue } = await import('p-queue');
   const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
   const outcomes = new Map<string, Promise<Outcome>>();
   /** Output path of every node built, reused or up to date. */

@@ -31,7 +31,7 @@ export class TerminalReporter implements Reporter {
         o.err(`${formatDiagnostic(e.diagnostic)}\n`);
         return;
       case 'analysis':
-        if (this.options.explain) o.out(`nixmake explain: analysed ${plural(e.tus, 'TU')} (${plural(e.files, 'file')}, ${e.scanned} parsed) in ${e.seconds.toFixed(3)}s\n`);
+        if (this.options.explain) o.out(`nixmake explain: analysed ${plural(e.tus, 'TU')} (${e.cached} unchanged, ${plural(e.files, 'file')} read, ${e.scanned} parsed) in ${e.seconds.toFixed(3)}s\n`);
         return;
       case 'plan':
         this.dryRun = e.dry_run;

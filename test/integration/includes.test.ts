@@ -146,3 +146,35 @@ describe('parallel scanning', () => {
     expect(analysis(nixmake(['build', '-C', dir, '--dry-run', '--json']))).toMatchObject({ tus: 80, scanned: 0 });
   });
 });
+
+describe('closures reused from the last run', () => {
+  it('are used when nothing changed, and a new shadowing header or an edit still rebuilds exactly the TUs that read it', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ includeDirs: ['include/first', 'include/second'], targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'include/second/x.h': `${unique}#define X 2\n`,
+      'include/second/y.h': '#define Y 3\n',
+      'src/a.c': '#include "x.h"\nint a(void) { return X; }\n',
+      'src/b.c': '#include "y.h"\nint b(void) { return Y; }\n',
+      'src/main.c': '#include <stdio.h>\nint a(void); int b(void);\nint main(void) { printf("%d %d\\n", a(), b()); return 0; }\n',
+    });
+    fs.mkdirSync(path.join(dir, 'include/first'));
+    // Everything was written "an hour ago", so no folder is too recent to trust.
+    const past = new Date(Date.now() - 3600_000);
+    for (const rel of ['include/first', 'include/second', 'src', '.', 'include']) fs.utimesSync(path.join(dir, rel), past, past);
+    const analysis = (r: { events: Record<string, unknown>[] }): Record<string, unknown> | undefined => r.events.find((e) => e['event'] === 'analysis');
+    expect(analysis(build(dir))).toMatchObject({ tus: 3, cached: 0 });
+    expect(analysis(build(dir))).toMatchObject({ tus: 3, cached: 3, scanned: 0 });
+    const bin = path.join(dir, 'result-app/bin/app');
+    expect(run(bin, []).stdout).toBe('2 3\n');
+
+    fs.writeFileSync(path.join(dir, 'include/first/x.h'), `${unique}#define X 1\n`);
+    const r = build(dir, '--explain');
+    expect(r.events.filter((e) => e['event'] === 'node-planned').map((e) => `${e['label']}: ${e['reason']}`))
+      .toEqual(['src/a.c: header-changed: include/first/x.h', 'app: dependency-changed']);
+    expect(run(bin, []).stdout).toBe('1 3\n');
+
+    fs.appendFileSync(path.join(dir, 'include/second/y.h'), '#undef Y\n#define Y 4\n');
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, links_built: 1 });
+    expect(run(bin, []).stdout).toBe('1 4\n');
+  });
+});

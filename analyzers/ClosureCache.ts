@@ -1,0 +1,98 @@
+/**
+ * ClosureCache: each TU's include closure from the last run, reused while
+ * nothing it was computed from has changed, so a no-op build does not walk
+ * any includes.
+ *
+ * A stored closure is valid when (1) the key (flags, search path, scanner
+ * and closure versions) is the same, (2) the content hash of the TU and of
+ * every header in the closure is the same (one digest; hashes come from the
+ * stat-validated FileHasher), and (3) every folder where a candidate was
+ * probed before a match has the same mtime, so a file added there (a header
+ * that would shadow another, or a missing one appearing) forces a new walk.
+ * A closure with an unresolved computed include depends on every header
+ * under the include folders and is never stored; neither is one whose probed
+ * folders changed less than two seconds before the analysis began (a change
+ * during the walk, or within the timestamp granularity, could go unseen).
+ *
+ * It does not compute closures: analyzeTargets does, on a miss.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FileHasher } from '../cache/FileHasher.js';
+import { sha256 } from '../cache/hashes.js';
+import type { MemoStore } from '../cache/Memo.js';
+import type { TuClosure } from './includeClosure.js';
+
+/** Bump when includeClosure's output for the same inputs changes. */
+export const CLOSURE_VERSION = 1;
+const RACY_MS = 2000;
+
+interface Stored {
+  readonly key: string;
+  readonly digest: string;
+  readonly dirs: readonly (readonly [string, number])[];
+  readonly closure: TuClosure;
+}
+
+export class ClosureCache {
+  private readonly stored: Map<string, string>;
+  private readonly fresh = new Map<string, string>();
+  private readonly mtimes = new Map<string, number>();
+  /** When this run's analysis started: a folder changed after (or just before) it may have changed mid-walk. */
+  private readonly start: number;
+  /** TUs whose closure was reused this run. */
+  hits = 0;
+
+  constructor(
+    memo: Pick<MemoStore, 'loadClosures'>,
+    private readonly memoOut: Pick<MemoStore, 'putClosures'>,
+    private readonly hasher: FileHasher,
+    private readonly root: string,
+    now: () => number = Date.now,
+  ) {
+    this.stored = memo.loadClosures();
+    this.start = now();
+  }
+
+  private mtime(dir: string): number {
+    let m = this.mtimes.get(dir);
+    if (m === undefined) {
+      try {
+        m = fs.statSync(dir).mtimeMs;
+      } catch {
+        m = -1;
+      }
+      this.mtimes.set(dir, m);
+    }
+    return m;
+  }
+
+  private digest(c: TuClosure): string {
+    const parts = [c.tu, ...c.headers].map((rel) => path.join(this.root, rel)).concat(c.system);
+    return sha256(parts.map((p) => `${p}\0${this.hasher.hash(p) ?? 'missing'}`).join('\n'));
+  }
+
+  get(node: string, key: string): TuClosure | undefined {
+    const raw = this.stored.get(node);
+    if (raw === undefined) return undefined;
+    const s = JSON.parse(raw) as Stored;
+    if (s.key !== key) return undefined;
+    for (const [dir, m] of s.dirs) if (this.mtime(dir) !== m) return undefined;
+    if (this.digest(s.closure) !== s.digest) return undefined;
+    this.hits++;
+    return s.closure;
+  }
+
+  put(node: string, key: string, closure: TuClosure): void {
+    if (closure.unresolvedComputed) return;
+    const dirs = closure.probedDirs.map((d) => [d, this.mtime(d)] as const);
+    if (dirs.some(([, m]) => m > this.start - RACY_MS)) return;
+    const value = JSON.stringify({ key, digest: this.digest(closure), dirs, closure } satisfies Stored);
+    if (this.stored.get(node) !== value) this.fresh.set(node, value);
+  }
+
+  flush(): void {
+    this.memoOut.putClosures(this.fresh);
+    this.fresh.clear();
+  }
+}
