@@ -15,6 +15,7 @@ import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { processOutput } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
+import { init } from '../init/init.js';
 import { parseArgs, USAGE } from './parseArgs.js';
 
 function version(): string {
@@ -40,6 +41,19 @@ export async function main(argv: readonly string[], output: Output = processOutp
       const r = clean(path.resolve(cmd.dir));
       output.out(`nixmake: removed ${r.resultLinks} result link(s), ${r.gcRoots} GC root(s) and the memo\n`);
       return EXIT_OK;
+    }
+    case 'init': {
+      try {
+        const r = init({ root: path.resolve(cmd.dir), command: cmd.buildCommand, from: cmd.from, force: cmd.force });
+        for (const n of r.notes) output.out(`nixmake init: ${n}\n`);
+        for (const u of r.unmapped) output.err(`nixmake init: could not map: ${u}\n`);
+        output.out(`nixmake init: wrote ${r.file} (${Object.keys(r.config['targets'] as object).length} targets); next: nixmake build -C ${cmd.dir}\n`);
+        return EXIT_OK;
+      } catch (err) {
+        if (!(err instanceof UserError)) throw err;
+        output.err(`nixmake init: error: ${err.message}\n`);
+        return EXIT_FAILURE;
+      }
     }
     case 'deps': {
       const reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: false });

@@ -25,7 +25,17 @@ export interface DepsCommand {
   readonly files: readonly string[];
 }
 
-export type Command = BuildCommand | CleanCommand | DepsCommand | { readonly command: 'help' } | { readonly command: 'version' };
+export interface InitCommand {
+  readonly command: 'init';
+  readonly dir: string;
+  readonly force: boolean;
+  /** A compile database to read instead of recording a build. */
+  readonly from: string | undefined;
+  /** The build to record, everything after `--`. */
+  readonly buildCommand: readonly string[];
+}
+
+export type Command = BuildCommand | CleanCommand | DepsCommand | InitCommand | { readonly command: 'help' } | { readonly command: 'version' };
 
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
@@ -37,6 +47,10 @@ commands:
   deps [-C DIR] [--json] [FILE...]
                      print each translation unit's header closure
   clean [-C DIR]     remove result links, GC roots and the memo (never sources)
+  init [-C DIR] [--force] -- BUILD COMMAND...
+                     run the project's own build under bear and write nixmake.json from it
+  init [-C DIR] [--force] --from compile_commands.json
+                     propose nixmake.json from a compile database
   help               show this text
   version            show the version
 
@@ -53,7 +67,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { ok: true, command: { command: 'help' } };
   if (cmd === 'version' || cmd === '--version') return { ok: true, command: { command: 'version' } };
-  if (cmd !== 'build' && cmd !== 'clean' && cmd !== 'deps') return { ok: false, message: `unknown command "${cmd}"` };
+  if (cmd !== 'build' && cmd !== 'clean' && cmd !== 'deps' && cmd !== 'init') return { ok: false, message: `unknown command "${cmd}"` };
 
   let dir = '.';
   let jobs: number | undefined;
@@ -61,6 +75,9 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   let json = false;
   let explain = false;
   let dryRun = false;
+  let force = false;
+  let from: string | undefined;
+  let afterDashes: string[] | undefined;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
@@ -69,8 +86,14 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       return rest[++i];
     };
     if (a === '--') {
-      positional.push(...rest.slice(i + 1));
+      afterDashes = rest.slice(i + 1);
+      positional.push(...afterDashes);
       break;
+    } else if (a === '--force' && cmd === 'init') force = true;
+    else if (a.startsWith('--from') && cmd === 'init') {
+      const v = a.startsWith('--from=') ? a.slice('--from='.length) : rest[++i];
+      if (v === undefined || v === '') return { ok: false, message: '--from needs a compile_commands.json file' };
+      from = v;
     } else if (a.startsWith('-C')) {
       const v = value('-C');
       if (v === undefined) return { ok: false, message: '-C needs a directory' };
@@ -90,6 +113,12 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   if (cmd === 'clean') {
     if (positional.length > 0) return { ok: false, message: 'clean takes no arguments' };
     return { ok: true, command: { command: 'clean', dir } };
+  }
+  if (cmd === 'init') {
+    if (from !== undefined && afterDashes !== undefined) return { ok: false, message: 'init takes either --from FILE or -- BUILD COMMAND, not both' };
+    if (from === undefined && (afterDashes === undefined || afterDashes.length === 0)) return { ok: false, message: 'init needs a build command after --, e.g. nixmake init -- make -j2 (or --from compile_commands.json)' };
+    if (afterDashes === undefined && positional.length > 0) return { ok: false, message: `unexpected argument "${positional[0]}" (put the build command after --)` };
+    return { ok: true, command: { command: 'init', dir, force, from, buildCommand: afterDashes ?? [] } };
   }
   if (cmd === 'deps') return { ok: true, command: { command: 'deps', dir, json, files: positional } };
   return { ok: true, command: { command: 'build', dir, jobs, keepGoing, json, explain, dryRun, targets: positional } };

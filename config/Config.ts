@@ -23,6 +23,8 @@ export interface TargetConfig extends BuildSettings {
   /** fast-glob patterns relative to the project root; a leading `!` excludes. */
   readonly sources: readonly string[];
   readonly deps: readonly string[];
+  /** shared-library only: the soname (default lib<name>.so); a link by that name is made next to the library. */
+  readonly soname: string | undefined;
 }
 
 /**

@@ -11,7 +11,7 @@ import type { BuildSettings, Config, NixConfig, TargetConfig, TargetType, Toolch
 
 const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
 const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', '$schema']);
-const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps']);
+const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname']);
 const TOOLCHAIN_FIELDS = new Set<string>(['cc', 'cxx', 'ar', 'path', 'shell']);
 const NIX_FIELDS = new Set<string>(['options']);
 const TARGET_TYPES: readonly TargetType[] = ['executable', 'static-library', 'shared-library'];
@@ -209,11 +209,15 @@ export function parseConfig(text: string, root: string): Result<Config> {
     if (obj['sources'] === undefined) c.error(`${path}.sources`, 'missing: a list of source globs');
     else if (sources.length > 0 && sources.every((s) => s.startsWith('!'))) c.error(`${path}.sources`, 'has only exclusions (patterns starting with !)');
     const own = settings(c, obj, path);
+    const soname = c.string(obj['soname'], `${path}.soname`);
+    if (soname !== undefined && type !== 'shared-library') c.error(`${path}.soname`, 'only a shared-library has a soname');
+    else if (soname !== undefined && !/^[A-Za-z0-9_.+-]+$/.test(soname)) c.error(`${path}.soname`, `"${soname}" should be a file name such as libz.so.1`);
     targets.set(name, {
       name,
       type: (type ?? 'executable') as TargetType,
       sources,
       deps: c.stringList(obj['deps'], `${path}.deps`),
+      soname,
       ...own,
     });
   }

@@ -35,6 +35,8 @@ export interface LinkNode {
   readonly libraries: readonly string[];
   readonly ldflags: readonly string[];
   readonly libs: readonly string[];
+  /** shared-library only: its soname, or undefined for lib<target>.so. */
+  readonly soname: string | undefined;
 }
 
 export type BuildNode = ObjectNode | LinkNode;
@@ -144,6 +146,7 @@ export function buildGraph(
       libraries: libs.map(linkKey),
       ldflags: [...config.defaults.ldflags, ...t.ldflags],
       libs: t.type === 'static-library' ? [] : dedupeKeepLast([...libTargets.flatMap((lt) => lt.libs), ...config.defaults.libs]),
+      soname: t.soname,
     });
   }
   return { objects, links, targetOrder: order };

@@ -59,6 +59,7 @@ export function evalPlan(
           return { key: k, type: lib?.type, name: lib?.target };
         }),
         ldflags: node.ldflags,
+        soname: node.soname ?? `lib${node.target}.so`,
         libs: node.libs,
       };
     }

@@ -34,6 +34,7 @@ export interface LinkInputs {
   readonly libraries: Readonly<Record<string, string>>;
   readonly ldflags: readonly string[];
   readonly libs: readonly string[];
+  readonly soname: string | null;
   readonly toolchain: string;
   readonly template: string;
   readonly platform: string;
@@ -100,6 +101,7 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
       libraries,
       ldflags: l.ldflags,
       libs: l.libs,
+      soname: l.soname ?? null,
       toolchain: ctx.toolchainId,
       template: ctx.templateHash,
       platform: ctx.platform,

@@ -34,5 +34,6 @@ derivation {
   objectNames = node.objectNames;
   libraryArgs = builtins.concatLists (map libArg libraries);
   ldflags = node.ldflags;
+  soname = node.soname;
   libs = map (l: "-l" + l) node.libs;
 }

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+bash scripts/host-tools.sh
 bash scripts/nix-daemon.sh
 
 echo "nixmake setup: installing npm dependencies" >&2

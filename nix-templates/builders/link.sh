@@ -25,8 +25,10 @@ case "$targetType" in
     ;;
   shared-library)
     mkdir -p "$out/lib"
-    "$linker" -shared "-Wl,-soname,lib$targetName.so" "${ldflags[@]}" -o "$out/lib/lib$targetName.so" \
+    "$linker" -shared "-Wl,-soname,$soname" "${ldflags[@]}" -o "$out/lib/lib$targetName.so" \
       "${objs[@]}" "${libraryArgs[@]}" "${libs[@]}"
+    # Programs find the library by its soname at run time (DT_NEEDED).
+    if [ "$soname" != "lib$targetName.so" ]; then ln -s "lib$targetName.so" "$out/lib/$soname"; fi
     ;;
   *)
     echo "link.sh: unknown target type $targetType" >&2

@@ -1,0 +1,17 @@
+-- coroutines: create/resume/yield/status/wrap, passing values both ways
+local co = coroutine.create(function(a, b)
+  local c = coroutine.yield(a + b)
+  local d, e = coroutine.yield(c * 2)
+  return d + e
+end)
+assert(select(2, coroutine.resume(co, 1, 2)) == 3)
+assert(select(2, coroutine.resume(co, 10)) == 20)
+local ok, r = coroutine.resume(co, 3, 4)
+assert(ok and r == 7 and coroutine.status(co) == "dead")
+local gen = coroutine.wrap(function() for i = 1, 3 do coroutine.yield(i) end end)
+assert(gen() + gen() + gen() == 6)
+local bad = coroutine.create(function() error("boom") end)
+local ok2, msg = coroutine.resume(bad)
+assert(not ok2 and msg:find("boom"))
+assert(coroutine.isyieldable() == false)
+print("coroutines ok")

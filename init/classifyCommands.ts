@@ -1,0 +1,174 @@
+/**
+ * classifyCommands: the processes of a recorded build → the build steps
+ * that matter to nixmake: compiles, archives, links (executables and shared
+ * libraries), symlinks and renames, with every path made absolute.
+ *
+ * Processes started by a compiler driver (cc1, as, collect2, ld) are its own
+ * business and are skipped, as are failed processes and preprocessor-only
+ * runs. Flags are kept as given except the ones that name outputs or
+ * dependency files (-c, -o, -MD, -MF ...), which nixmake supplies itself.
+ * Pure: it reads no files.
+ */
+import path from 'node:path';
+import type { Exec } from './readInterceptLog.js';
+
+export interface CompileStep {
+  readonly source: string;
+  readonly output: string;
+  readonly cwd: string;
+  /** Flags with output and depfile flags removed; paths as written (relative to cwd). */
+  readonly flags: readonly string[];
+  readonly order: number;
+}
+
+export interface LinkStep {
+  readonly kind: 'executable' | 'shared-library';
+  readonly output: string;
+  readonly cwd: string;
+  /** Objects, archives and shared libraries on the command line, absolute, in order. */
+  readonly inputs: readonly string[];
+  /** -l names, in order. */
+  readonly libs: readonly string[];
+  /** -L dirs, absolute. */
+  readonly libDirs: readonly string[];
+  readonly ldflags: readonly string[];
+  readonly soname: string | undefined;
+  /** Flags that nixmake does not carry over (a version script, say). */
+  readonly dropped: readonly string[];
+  readonly order: number;
+}
+
+export interface ArchiveStep {
+  readonly output: string;
+  readonly members: readonly string[];
+  readonly order: number;
+}
+
+export interface Steps {
+  readonly compiles: CompileStep[];
+  readonly links: LinkStep[];
+  readonly archives: ArchiveStep[];
+  /** link path → what it points to (absolute). */
+  readonly symlinks: Map<string, string>;
+  readonly renames: { readonly from: string; readonly to: string; readonly order: number }[];
+}
+
+const DRIVER = /^(?:[\w.-]+-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(?:-[\d.]+)?$/;
+const ARCHIVER = /^(?:[\w.-]+-)?(?:gcc-)?ar(?:-[\d.]+)?$/;
+const SOURCE = /\.(c|cc|cpp|cxx|c\+\+|C|m|S|s)$/;
+const OBJECT = /\.(o|lo|obj)$/;
+const ARCHIVE = /\.a$/;
+const SHARED = /\.so(\.\d+)*$/;
+/** Options whose value is the next argument. */
+const WITH_VALUE = new Set(['-o', '-MF', '-MT', '-MQ', '-I', '-isystem', '-iquote', '-idirafter', '-include', '-imacros', '-D', '-U', '-x', '-L', '-l', '-Xlinker', '-T', '-u', '-z', '--param', '-Xpreprocessor', '-Xassembler', '-aux-info']);
+const DEPFILE_FLAGS = new Set(['-MD', '-MMD', '-MP', '-M', '-MM', '-MG']);
+const KEPT_LDFLAGS = /^(-pthread|-rdynamic|-fopenmp|-static-libgcc|-static-libstdc\+\+|-flto.*|-fsanitize=.*|-m32|-m64)$/;
+
+const base = (p: string): string => path.basename(p);
+
+/** Ancestors are found by pid among earlier processes (pids are reused, so the latest one wins). */
+function underDriver(execs: readonly Exec[]): Set<Exec> {
+  const byPid = new Map<number, Exec>();
+  const inside = new Set<Exec>();
+  for (const e of execs) {
+    const parent = byPid.get(e.ppid);
+    if (parent && (inside.has(parent) || DRIVER.test(base(parent.argv[0] ?? parent.executable)))) inside.add(e);
+    byPid.set(e.pid, e);
+  }
+  return inside;
+}
+
+export function classifyCommands(execs: readonly Exec[]): Steps {
+  const steps: Steps = { compiles: [], links: [], archives: [], symlinks: new Map(), renames: [] };
+  const skip = underDriver(execs);
+  for (const e of execs) {
+    if (skip.has(e) || e.status !== 0) continue;
+    const [arg0, ...args] = e.argv;
+    const name = base(arg0 ?? e.executable);
+    const abs = (p: string): string => path.resolve(e.cwd, p);
+    if (DRIVER.test(name)) driver(e, args, abs, steps);
+    else if (ARCHIVER.test(name)) {
+      const ops = (args[0] ?? '').replace(/^-/, '');
+      if (/[rq]/.test(ops) && args[1] !== undefined) steps.archives.push({ output: abs(args[1]), members: args.slice(2).map(abs), order: e.order });
+    } else if (name === 'ln') {
+      const plain = args.filter((a) => !a.startsWith('-'));
+      if (args.some((a) => /^-\w*s/.test(a)) && plain.length === 2) steps.symlinks.set(abs(plain[1] as string), abs(plain[0] as string));
+    } else if (name === 'mv') {
+      const plain = args.filter((a) => !a.startsWith('-'));
+      if (plain.length === 2) steps.renames.push({ from: abs(plain[0] as string), to: abs(plain[1] as string), order: e.order });
+    }
+  }
+  return steps;
+}
+
+function driver(e: Exec, args: readonly string[], abs: (p: string) => string, steps: Steps): void {
+  if (args.some((a) => a === '-E' || a === '-S' || a === '-M' || a === '-MM' || a === '--version' || a === '-v' || a.startsWith('-print-') || a.startsWith('-dump'))) return;
+  const compile = args.includes('-c');
+  let output: string | undefined;
+  const sources: string[] = [];
+  const inputs: string[] = [];
+  const flags: string[] = [];
+  const libs: string[] = [];
+  const libDirs: string[] = [];
+  const ldflags: string[] = [];
+  const dropped: string[] = [];
+  let soname: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const next = (): string => args[++i] ?? '';
+    if (a === '-o') output = next();
+    else if (a === '-c') continue;
+    else if (DEPFILE_FLAGS.has(a)) continue;
+    else if (a === '-MF' || a === '-MT' || a === '-MQ') next();
+    else if (/^-M[FTQ]./.test(a)) continue;
+    else if (a === '-l') libs.push(next());
+    else if (a.startsWith('-l')) libs.push(a.slice(2));
+    else if (a === '-L') libDirs.push(abs(next()));
+    else if (a.startsWith('-L')) libDirs.push(abs(a.slice(2)));
+    else if (a.startsWith('-Wl,')) {
+      const parts = a.slice(4).split(',');
+      const rest: string[] = [];
+      for (let j = 0; j < parts.length; j++) {
+        const p = parts[j] as string;
+        if (p === '-soname' || p === '-h') soname = parts[++j] ?? args[++i]?.replace(/^-Wl,/, '');
+        else if (p.startsWith('-soname=')) soname = p.slice('-soname='.length);
+        else if (p === '--version-script' || p === '-version-script') dropped.push(`-Wl,${p},${parts[++j] ?? args[++i]?.replace(/^-Wl,/, '') ?? ''}`);
+        else if (p.startsWith('--version-script=')) dropped.push(`-Wl,${p}`);
+        else if (p === '-rpath' || p === '-R') dropped.push(`-Wl,${p},${parts[++j] ?? ''}`);
+        else rest.push(p);
+      }
+      if (rest.length > 0) ldflags.push(`-Wl,${rest.join(',')}`);
+    } else if (!a.startsWith('-') && SOURCE.test(a)) sources.push(a);
+    else if (!a.startsWith('-') && (OBJECT.test(a) || ARCHIVE.test(a) || SHARED.test(a))) inputs.push(abs(a));
+    else if (WITH_VALUE.has(a)) flags.push(a, next());
+    else flags.push(a);
+  }
+  if (compile) {
+    sources.forEach((s) => {
+      const out = output !== undefined && sources.length === 1 ? output : `${path.basename(s).replace(/\.[^.]+$/, '')}.o`;
+      steps.compiles.push({ source: abs(s), output: abs(out), cwd: e.cwd, flags, order: e.order });
+    });
+    return;
+  }
+  // Compile and link in one command: each source becomes a compile to a virtual object.
+  for (const s of sources) {
+    const obj = abs(`${s}.nixmake-init.o`);
+    steps.compiles.push({ source: abs(s), output: obj, cwd: e.cwd, flags, order: e.order });
+    inputs.push(obj);
+  }
+  if (inputs.length === 0) return;
+  for (const f of flags) if (KEPT_LDFLAGS.test(f)) ldflags.push(f);
+  const shared = flags.includes('-shared');
+  steps.links.push({
+    kind: shared ? 'shared-library' : 'executable',
+    output: abs(output ?? 'a.out'),
+    cwd: e.cwd,
+    inputs,
+    libs,
+    libDirs,
+    ldflags,
+    soname,
+    dropped,
+    order: e.order,
+  });
+}

@@ -1,0 +1,62 @@
+/**
+ * init: `nixmake init -- BUILD COMMAND...` runs the project's own build once
+ * under `bear intercept`, reads every process it ran, infers the targets and
+ * writes nixmake.json; `nixmake init --from compile_commands.json` proposes
+ * targets from a compile database instead.
+ *
+ * It refuses to overwrite an existing nixmake.json (unless `force`), and
+ * reports what it inferred and what it could not map as events.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CONFIG_FILE } from '../config/Config.js';
+import { parseConfig } from '../config/parseConfig.js';
+import { UserError } from '../engine/Diagnostic.js';
+import { classifyCommands } from './classifyCommands.js';
+import { fromCompileCommands } from './fromCompileCommands.js';
+import { inferConfig } from './inferConfig.js';
+import type { Inferred } from './inferConfig.js';
+import { readInterceptLog } from './readInterceptLog.js';
+
+export interface InitOptions {
+  readonly root: string;
+  readonly command: readonly string[];
+  readonly from: string | undefined;
+  readonly force: boolean;
+}
+
+export interface InitResult extends Inferred {
+  readonly file: string;
+}
+
+function record(root: string, command: readonly string[]): string {
+  const log = path.join(root, '.nixmake', 'init-events.json');
+  fs.mkdirSync(path.dirname(log), { recursive: true });
+  fs.rmSync(log, { force: true });
+  const r = spawnSync('bear', ['intercept', '--output', log, '--', ...command], { cwd: root, stdio: ['inherit', 'inherit', 'inherit'] });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('bear is not installed: apt-get install bear (scripts/setup.sh installs it)');
+  if (r.status !== 0) throw new UserError(`the build command failed (exit ${r.status ?? r.signal}): ${command.join(' ')}; nixmake.json was not written`);
+  return fs.readFileSync(log, 'utf8');
+}
+
+export function init(opts: InitOptions): InitResult {
+  const file = path.join(opts.root, CONFIG_FILE);
+  if (fs.existsSync(file) && !opts.force) throw new UserError(`${CONFIG_FILE} already exists in ${opts.root}; use --force to replace it`);
+  let inferred: Inferred;
+  if (opts.from !== undefined) {
+    inferred = fromCompileCommands(fs.readFileSync(path.resolve(opts.root, opts.from), 'utf8'), opts.root, (p) => fs.readFileSync(p, 'utf8'));
+  } else {
+    if (opts.command.length === 0) throw new UserError('nixmake init needs a build command after --, e.g. nixmake init -- make -j2');
+    const { execs, errors } = readInterceptLog(record(opts.root, opts.command));
+    if (errors.length > 0) throw new UserError(`bear's log could not be read: ${errors[0]}`);
+    inferred = inferConfig(classifyCommands(execs), opts.root, (p) => fs.existsSync(p));
+  }
+  const targets = inferred.config['targets'] as Record<string, unknown>;
+  if (Object.keys(targets).length === 0) throw new UserError('no compile, archive or link step of the project was found in the build');
+  const text = `${JSON.stringify(inferred.config, null, 2)}\n`;
+  const check = parseConfig(text, opts.root);
+  if (!check.ok) throw new UserError(`internal: the inferred config does not validate: ${check.errors.map((e) => e.message).join('; ')}`);
+  fs.writeFileSync(file, text);
+  return { ...inferred, file };
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the host tools nixmake's tests and benchmark use, if missing:
+# the compiler (gcc, g++, make), ninja (the benchmark compares with it),
+# bear (`nixmake init` records builds with it) and dpkg-dev (apt-get source
+# for the third-party code the tests fetch). Safe to run again.
+set -euo pipefail
+need=()
+for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then echo "nixmake setup: missing ${need[*]}; run as root to install them" >&2; exit 1; fi
+echo "nixmake setup: installing ${need[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq "${need[@]}" >/dev/null

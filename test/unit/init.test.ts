@@ -1,0 +1,126 @@
+/**
+ * nixmake init's pure stages: bear's log → processes → build steps →
+ * nixmake.json, and a compile database → proposed targets.
+ */
+import { describe, expect, it } from 'vitest';
+import { classifyCommands } from '../../init/classifyCommands.js';
+import { fromCompileCommands, shellSplit } from '../../init/fromCompileCommands.js';
+import { inferConfig } from '../../init/inferConfig.js';
+import { readInterceptLog } from '../../init/readInterceptLog.js';
+
+const R = '/p';
+let rid = 0;
+let pid = 100;
+/** One started + terminated pair of bear's log. */
+function exec(argv: string[], cwd = R, opts: { ppid?: number; status?: number; pid?: number } = {}): string {
+  const id = String(++rid);
+  const p = opts.pid ?? ++pid;
+  return [
+    JSON.stringify({ rid: id, started: { execution: { executable: `/usr/bin/${argv[0]}`, arguments: argv, working_dir: cwd, environment: {} }, pid: p, ppid: opts.ppid ?? 1 }, timestamp: 't' }),
+    JSON.stringify({ rid: id, terminated: { status: String(opts.status ?? 0) }, timestamp: 't' }),
+  ].join('\n');
+}
+
+const log = [
+  // libtool-style: each TU twice, PIC into .libs/, with depfiles; a quoted define with a space.
+  exec(['gcc', '-DPACKAGE_STRING="tmux 3.3a"', '-I.', '-Iinclude', '-I/usr/include/onig', '-MT', 'src/a.lo', '-MD', '-MP', '-MF', 'src/.deps/a.Tpo', '-c', 'src/a.c', '-fPIC', '-DPIC', '-o', 'src/.libs/a.o']),
+  exec(['gcc', '-DPACKAGE_STRING="tmux 3.3a"', '-I.', '-Iinclude', '-I/usr/include/onig', '-c', 'src/a.c', '-o', 'src/a.o']),
+  // gcc's own children are not build steps.
+  exec(['cc1', '-quiet', 'src/b.c'], R, { ppid: 4242 }),
+  exec(['gcc', '-O2', '-c', 'b.c'], `${R}/src`, { pid: 4242 }),
+  // zlib-style: compile to objs/, then mv to .lo.
+  exec(['gcc', '-O2', '-fPIC', '-c', '-o', 'objs/b.o', 'src/b.c']),
+  exec(['mv', 'objs/b.o', 'src/b.lo']),
+  exec(['ar', 'cr', '.libs/libfoo.a', 'src/a.o', 'src/b.o']),
+  exec(['gcc', '-shared', '-fPIC', '-DPIC', 'src/.libs/a.o', 'src/b.lo', '-lm', '-Wl,-soname', '-Wl,libfoo.so.1', '-Wl,-version-script', '-Wl,foo.ver', '-o', '.libs/libfoo.so.1.0.0']),
+  exec(['ln', '-s', 'libfoo.so.1.0.0', 'libfoo.so'], `${R}/.libs`),
+  exec(['gcc', '-O2', '-c', 'main.c', '-o', 'main.o']),
+  exec(['gcc', '-o', '.libs/foo', 'main.o', '-L.libs', '-lfoo', '-lonig', '-pthread', '-Wl,-E']),
+  // A configure test: compiled and linked, then deleted; and a failed command.
+  exec(['gcc', '-o', 'conftest', 'conftest.c']),
+  exec(['gcc', '-c', 'broken.c'], R, { status: 1 }),
+].join('\n');
+
+describe('readInterceptLog', () => {
+  it('pairs started and terminated records by rid', () => {
+    const { execs, errors } = readInterceptLog(`${log}\n{"rid":"x","signalled":{"number":9}}\nnot json\n`);
+    expect(errors).toEqual(['line 28: not JSON']);
+    expect(execs).toHaveLength(13);
+    expect(execs[0]).toMatchObject({ cwd: R, status: 0, order: 0 });
+    expect(execs[12]?.status).toBe(1);
+  });
+});
+
+describe('classifyCommands', () => {
+  const steps = classifyCommands(readInterceptLog(log).execs);
+
+  it('finds compiles with output and depfile flags removed, skipping driver children and failures', () => {
+    expect(steps.compiles.map((c) => [c.source, c.output])).toEqual([
+      [`${R}/src/a.c`, `${R}/src/.libs/a.o`],
+      [`${R}/src/a.c`, `${R}/src/a.o`],
+      [`${R}/src/b.c`, `${R}/src/b.o`],
+      [`${R}/src/b.c`, `${R}/objs/b.o`],
+      [`${R}/main.c`, `${R}/main.o`],
+      [`${R}/conftest.c`, `${R}/conftest.c.nixmake-init.o`],
+    ]);
+    expect(steps.compiles[0]?.flags).toEqual(['-DPACKAGE_STRING="tmux 3.3a"', '-I.', '-Iinclude', '-I/usr/include/onig', '-fPIC', '-DPIC']);
+  });
+
+  it('finds archives, shared links with their soname, executables, symlinks and renames', () => {
+    expect(steps.archives).toMatchObject([{ output: `${R}/.libs/libfoo.a`, members: [`${R}/src/a.o`, `${R}/src/b.o`] }]);
+    const shared = steps.links.find((l) => l.kind === 'shared-library');
+    expect(shared).toMatchObject({ output: `${R}/.libs/libfoo.so.1.0.0`, soname: 'libfoo.so.1', libs: ['m'], dropped: ['-Wl,-version-script,foo.ver'] });
+    const exe = steps.links.find((l) => l.output === `${R}/.libs/foo`);
+    expect(exe).toMatchObject({ kind: 'executable', inputs: [`${R}/main.o`], libs: ['foo', 'onig'], libDirs: [`${R}/.libs`], ldflags: ['-Wl,-E', '-pthread'] });
+    expect(steps.symlinks.get(`${R}/.libs/libfoo.so`)).toBe(`${R}/.libs/libfoo.so.1.0.0`);
+    expect(steps.renames).toMatchObject([{ from: `${R}/objs/b.o`, to: `${R}/src/b.lo` }]);
+  });
+});
+
+describe('inferConfig', () => {
+  const steps = classifyCommands(readInterceptLog(log).execs);
+  const { config, notes, unmapped } = inferConfig(steps, R, (p) => !p.includes('conftest'));
+  const targets = config['targets'] as Record<string, Record<string, unknown>>;
+
+  it('makes a target per library and program, each TU with the flags of the compile its target used', () => {
+    expect(Object.keys(targets)).toEqual(['foo-static', 'foo-shared', 'foo']);
+    expect(targets['foo-static']).toEqual({
+      type: 'static-library',
+      sources: ['src/a.c', 'src/b.c'],
+      includeDirs: ['.', 'include'],
+      defines: ['PACKAGE_STRING="tmux 3.3a"'],
+      cflags: ['-I/usr/include/onig'],
+    });
+    expect(targets['foo-shared']).toMatchObject({ type: 'shared-library', sources: ['src/a.c', 'src/b.c'], soname: 'libfoo.so.1', libs: ['m'], defines: ['PACKAGE_STRING="tmux 3.3a"', 'PIC'] });
+    expect(targets['foo']).toEqual({ type: 'executable', sources: ['main.c'], cflags: ['-O2'], deps: ['foo-shared'], libs: ['onig'], ldflags: ['-Wl,-E', '-pthread'] });
+  });
+
+  it('says what it inferred and what it could not map', () => {
+    expect(notes).toContain('foo-static: static-library from .libs/libfoo.a, 2 source(s)');
+    expect(notes).toContain('skipped conftest: linked during the build but gone at its end (a configure test?)');
+    expect(notes.some((n) => n.startsWith('foo-static: src/b.c was compiled with other flags'))).toBe(true);
+    expect(notes).toContain('foo-shared: dropped the link flag -Wl,-version-script,foo.ver');
+    expect(unmapped).toEqual([]);
+  });
+});
+
+describe('compile databases', () => {
+  it('splits commands as a shell does', () => {
+    expect(shellSplit(`gcc -DNAME="\\"a b\\"" 'x y' -c a\\ b.c`)).toEqual(['gcc', '-DNAME="a b"', 'x y', '-c', 'a b.c']);
+  });
+
+  it('proposes a library per folder and an executable per main()', () => {
+    const db = JSON.stringify([
+      { directory: R, file: 'lib/x.c', command: 'cc -Ilib -O2 -c lib/x.c -o build/x.o' },
+      { directory: R, file: 'lib/y.c', arguments: ['cc', '-Ilib', '-O2', '-c', 'lib/y.c', '-o', 'build/y.o'] },
+      { directory: R, file: 'tools/run.c', command: 'cc -Ilib -O2 -c tools/run.c -o build/run.o' },
+    ]);
+    const files: Record<string, string> = { [`${R}/lib/x.c`]: 'int x(void){return 1;}', [`${R}/lib/y.c`]: 'int y(void){return 2;}', [`${R}/tools/run.c`]: 'int main(void) { return 0; }' };
+    const r = fromCompileCommands(db, R, (p) => files[p] ?? '');
+    expect(r.config['targets']).toEqual({
+      lib: { type: 'static-library', sources: ['lib/x.c', 'lib/y.c'], includeDirs: ['lib'], cflags: ['-O2'] },
+      run: { type: 'executable', sources: ['tools/run.c'], includeDirs: ['lib'], cflags: ['-O2'], deps: ['lib'] },
+    });
+    expect(r.notes[0]).toMatch(/^guessed from 3 compile commands/);
+  });
+});
