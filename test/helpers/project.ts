@@ -2,7 +2,7 @@
  * Test rig: writes a project from an inline file tree into a fresh temporary
  * folder, runs the real `nixmake` CLI on it, and parses its JSON output.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,6 +63,34 @@ export function nixmake(args: readonly string[], options: { cwd?: string; env?: 
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
   });
+  return parseRun(args, { code: r.status ?? 128, stdout: r.stdout, stderr: r.stderr });
+}
+
+/**
+ * Runs a command without blocking the test worker (vitest's worker must
+ * answer its runner; a synchronous minute-long build would time it out).
+ */
+export function spawnAsync(cmd: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: options.cwd, env: { ...process.env, NIX_REMOTE: 'daemon', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdin.end(options.input ?? '');
+    child.on('close', (code) => resolve({ code: code ?? 128, stdout, stderr }));
+  });
+}
+
+export async function nixmakeAsync(args: readonly string[]): Promise<RunResult> {
+  return parseRun(args, await spawnAsync(process.execPath, [CLI, ...args], { cwd: REPO }));
+}
+
+export async function buildAsync(dir: string, ...extra: string[]): Promise<ReturnType<typeof build>> {
+  return withCounts(await nixmakeAsync(['build', '--json', '-C', dir, ...extra]));
+}
+
+function parseRun(args: readonly string[], r: { code: number; stdout: string; stderr: string }): RunResult {
   const events = args.includes('--json')
     ? r.stdout
         .split('\n')
@@ -71,7 +99,7 @@ export function nixmake(args: readonly string[], options: { cwd?: string; env?: 
     : [];
   const last = events[events.length - 1];
   return {
-    code: r.status ?? 128,
+    code: r.code,
     stdout: r.stdout,
     stderr: r.stderr,
     events,
@@ -81,7 +109,10 @@ export function nixmake(args: readonly string[], options: { cwd?: string; env?: 
 
 /** `nixmake build --json -C dir`, returning the run and its summary without timings. */
 export function build(dir: string, ...extra: string[]): RunResult & { counts: Omit<Summary, 'seconds' | 'event'> | undefined } {
-  const r = nixmake(['build', '--json', '-C', dir, ...extra]);
+  return withCounts(nixmake(['build', '--json', '-C', dir, ...extra]));
+}
+
+function withCounts(r: RunResult): RunResult & { counts: Omit<Summary, 'seconds' | 'event'> | undefined } {
   const counts = r.summary
     ? {
         objects_built: r.summary.objects_built,

@@ -2,7 +2,9 @@
  * Real projects built by nixmake through the daemon, checked with their own
  * tests: zlib (nixmake.json written by `nixmake init -- make` from zlib's
  * own build; the programs of zlib's `make test` linked against nixmake's
- * libz), and Lua 5.4 (lua -v, and scripts that exercise the interpreter).
+ * libz), jq 1.6 (init from its libtool build; its own `make check` against
+ * the nixmake-built jq) and Lua 5.4 (lua -v, and scripts that exercise the
+ * interpreter).
  * Incremental builds are checked against `gcc -MM`. Sources come from
  * Debian source packages, fetched at run time and cached outside the repo.
  */
@@ -11,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { build, nixmake, REPO, run } from '../helpers/project.js';
+import { buildAsync, nixmake, nixmakeAsync, REPO, run, spawnAsync } from '../helpers/project.js';
 
 interface TargetJson {
   type: string;
@@ -24,10 +26,10 @@ interface TargetJson {
   soname?: string;
 }
 
-function fetchInto(script: string): string {
+async function fetchInto(script: string): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-real-'));
-  const r = spawnSync('bash', [path.join(REPO, script), dir], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`${script} failed:\n${r.stderr}`);
+  const r = await spawnAsync('bash', [path.join(REPO, script), dir]);
+  if (r.code !== 0) throw new Error(`${script} failed:\n${r.stderr}`);
   return dir;
 }
 
@@ -51,13 +53,13 @@ function gccReaders(root: string, header: string): string[] {
 
 describe('zlib 1.2.13: nixmake init from its own make, then its make test programs', () => {
   let dir = '';
-  beforeAll(() => {
-    dir = fetchInto('examples/zlib/fetch.sh');
+  beforeAll(async () => {
+    dir = await fetchInto('examples/zlib/fetch.sh');
   }, 300_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('init infers the libraries, the test programs and their links', () => {
-    const r = nixmake(['init', '-C', dir, '--', 'make', '-j2']);
+  it('init infers the libraries, the test programs and their links', async () => {
+    const r = await nixmakeAsync(['init', '-C', dir, '--', 'make', '-j2']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('z-shared: dropped the link flag -Wl,--version-script,zlib.map');
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as { targets: Record<string, TargetJson> };
@@ -73,9 +75,9 @@ describe('zlib 1.2.13: nixmake init from its own make, then its make test progra
     expect(nixmake(['init', '-C', dir, '--', 'true']).stderr).toContain('already exists');
   }, 300_000);
 
-  it('builds, and the programs of zlib\'s make test pass against nixmake\'s libz', () => {
+  it('builds, and the programs of zlib\'s make test pass against nixmake\'s libz', async () => {
     spawnSync('make', ['distclean'], { cwd: dir });
-    const r = build(dir);
+    const r = await buildAsync(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.counts).toMatchObject({ objects_built: 36, links_built: 8, failed: 0 });
     const bin = (t: string): string => path.join(dir, `result-${t}/bin/${t}`);
@@ -91,31 +93,31 @@ describe('zlib 1.2.13: nixmake init from its own make, then its make test progra
     expect(run('bash', ['-c', `ldd "${bin('examplesh')}"`]).stdout).toMatch(/libz\.so\.1 => \/nix\/store\/[^ ]*-z-shared\/lib\/libz\.so\.1/);
   }, 600_000);
 
-  it('editing a header rebuilds exactly the TUs gcc -MM says read it; editing a .c rebuilds its objects and what links them', () => {
+  it('editing a header rebuilds exactly the TUs gcc -MM says read it; editing a .c rebuilds its objects and what links them', async () => {
     const readers = gccReaders(dir, 'zutil.h');
     expect(readers.length).toBeGreaterThan(0);
     fs.appendFileSync(path.join(dir, 'zutil.h'), '\n#define NIXMAKE_TEST_EDIT 1\n');
-    const r = build(dir, '--explain');
+    const r = await buildAsync(dir, '--explain');
     expect(r.code, r.stderr).toBe(0);
     const planned = r.events.filter((e) => e['event'] === 'node-planned' && e['kind'] === 'object').map((e) => String(e['node']).replace(/^obj:/, ''));
     expect(planned.sort()).toEqual(readers.sort());
     expect(r.counts?.objects_built).toBe(readers.length);
 
     fs.appendFileSync(path.join(dir, 'adler32.c'), '\nint nixmake_test_edit = 1;\n');
-    const c = build(dir);
+    const c = await buildAsync(dir);
     expect(c.counts).toMatchObject({ objects_built: 2, links_built: 8, failed: 0 });
   }, 600_000);
 });
 
 describe('Lua 5.4', () => {
   let dir = '';
-  beforeAll(() => {
-    dir = fetchInto('examples/lua/fetch.sh');
+  beforeAll(async () => {
+    dir = await fetchInto('examples/lua/fetch.sh');
   }, 300_000);
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('builds; lua -v runs and the interpreter passes the test scripts', () => {
-    const r = build(dir);
+  it('builds; lua -v runs and the interpreter passes the test scripts', async () => {
+    const r = await buildAsync(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(r.counts).toMatchObject({ objects_built: 34, links_built: 3, failed: 0 });
     const lua = path.join(dir, 'result-lua/bin/lua');
@@ -129,14 +131,58 @@ describe('Lua 5.4', () => {
     expect(run(path.join(dir, 'result-luac/bin/luac'), ['-v']).stdout).toMatch(/^Lua 5\.4\.4/);
   }, 600_000);
 
-  it('editing a header rebuilds exactly the TUs gcc -MM says read it', () => {
+  it('editing a header rebuilds exactly the TUs gcc -MM says read it', async () => {
     const readers = gccReaders(dir, 'src/lgc.h');
     fs.appendFileSync(path.join(dir, 'src/lgc.h'), '\n#define NIXMAKE_TEST_EDIT 1\n');
-    const r = build(dir, '--explain');
+    const r = await buildAsync(dir, '--explain');
     expect(r.code, r.stderr).toBe(0);
     const planned = r.events.filter((e) => e['event'] === 'node-planned' && e['kind'] === 'object').map((e) => String(e['node']).replace(/^obj:/, ''));
     expect(planned.sort()).toEqual(readers.sort());
     fs.appendFileSync(path.join(dir, 'src/lstrlib.c'), '\nint nixmake_test_edit = 1;\n');
-    expect(build(dir).counts).toMatchObject({ objects_built: 1, links_built: 3, failed: 0 });
+    expect((await buildAsync(dir)).counts).toMatchObject({ objects_built: 1, links_built: 3, failed: 0 });
   }, 600_000);
+});
+
+describe('jq 1.6: nixmake init from its libtool build, then its own make check', () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await fetchInto('examples/jq/fetch.sh');
+  }, 600_000);
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('init infers libjq (static and shared) and jq, nixmake builds them, and make check passes with that jq', async () => {
+    const i = await nixmakeAsync(['init', '-C', dir, '--', 'make', '-j2']);
+    expect(i.code, i.stderr).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as { targets: Record<string, TargetJson> };
+    expect(Object.keys(config.targets).sort()).toEqual(['jq', 'jq-shared', 'jq-static']);
+    expect(config.targets['jq-shared']).toMatchObject({ type: 'shared-library', soname: 'libjq.so.1', libs: ['m', 'onig'] });
+    expect(config.targets['jq']).toMatchObject({ type: 'executable', sources: ['src/main.c'], deps: ['jq-shared'] });
+    expect(config.targets['jq-static']?.defines).toContain('HAVE_LIBONIG=1');
+
+    const r = await buildAsync(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.counts).toMatchObject({ objects_built: 37, links_built: 3, failed: 0 });
+    const jq = path.join(fs.readlinkSync(path.join(dir, 'result-jq')), 'bin/jq');
+    expect((await spawnAsync(jq, ['-c', '.a|map(.*2)'], { input: '{"a":[1,2,3]}' })).stdout).toBe('[2,4,6]\n');
+    // jq's tests run ./jq (a libtool wrapper script): put nixmake's jq there.
+    fs.rmSync(path.join(dir, 'jq'));
+    fs.copyFileSync(jq, path.join(dir, 'jq'));
+    fs.chmodSync(path.join(dir, 'jq'), 0o755);
+    const check = await spawnAsync('make', ['check', 'NO_VALGRIND=1'], { cwd: dir });
+    expect(check.code, check.stdout.slice(-3000)).toBe(0);
+    expect(check.stdout).toMatch(/# PASS: +4\n/);
+    expect(check.stdout).not.toMatch(/CCLD +jq/);
+    expect(fs.readFileSync(path.join(dir, 'tests/jqtest.log'), 'utf8')).toMatch(/(\d+) of \1 tests passed/);
+    expect(run('bash', ['-c', `ldd "${path.join(dir, 'jq')}"`]).stdout).toMatch(/libjq\.so\.1 => \/nix\/store\/[^ ]*-jq-shared\/lib\/libjq\.so\.1/);
+  }, 900_000);
+
+  it('editing a header rebuilds exactly the TUs gcc -MM says read it', async () => {
+    const readers = gccReaders(dir, 'src/jv.h');
+    expect(readers.length).toBeGreaterThan(10);
+    fs.appendFileSync(path.join(dir, 'src/jv.h'), '\n#define NIXMAKE_TEST_EDIT 1\n');
+    const r = await buildAsync(dir, '--explain');
+    expect(r.code, r.stderr).toBe(0);
+    const planned = r.events.filter((e) => e['event'] === 'node-planned' && e['kind'] === 'object').map((e) => String(e['node']).replace(/^obj:/, ''));
+    expect(planned.sort()).toEqual(readers.sort());
+  }, 900_000);
 });

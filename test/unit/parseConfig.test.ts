@@ -34,7 +34,7 @@ describe('parseConfig', () => {
       'extra: unknown field "extra" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, targets, toolchain, nix)',
       'cflags: expected an array of strings, got string "-O2"',
       'targets["bad name"]: target name "bad name" may use only letters, digits and _ . + - (it becomes a file name)',
-      'targets["bad name"].libz: unknown field "libz" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps)',
+      'targets["bad name"].libz: unknown field "libz" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname)',
       'targets["bad name"].type: "exe" is not one of executable, static-library, shared-library',
       'targets["bad name"].sources[0]: expected a string, got number 1',
       'targets["bad name"].deps[0]: unknown target "ghost"',
@@ -53,5 +53,15 @@ describe('parseConfig', () => {
       'defines[0]: "1BAD" is not NAME or NAME=VALUE',
       'libs[0]: "-lm" should be a library name such as "m" (linked as -lm)',
     ]);
+  });
+
+  it('accepts a soname only on a shared library, as a file name', () => {
+    const cfg = (t: Record<string, unknown>): string[] => {
+      const r = parseConfig(JSON.stringify({ targets: { z: { sources: ['*.c'], ...t } } }), '/p');
+      return r.ok ? [`ok ${r.value.targets.get('z')?.soname ?? '-'}`] : r.errors.map((e) => `${e.jsonPath}: ${e.message}`);
+    };
+    expect(cfg({ type: 'shared-library', soname: 'libz.so.1' })).toEqual(['ok libz.so.1']);
+    expect(cfg({ type: 'static-library', soname: 'libz.so.1' })).toEqual(['targets.z.soname: only a shared-library has a soname']);
+    expect(cfg({ type: 'shared-library', soname: '../x' })).toEqual(['targets.z.soname: "../x" should be a file name such as libz.so.1']);
   });
 });
