@@ -69,7 +69,7 @@ function options(argv: string[]): Options {
   if (values.project !== undefined && values.project !== 'lua') throw new Error(`--project: only "lua" is known, got "${values.project}"`);
   const shape = (values.shape ?? 'flat') as Shape;
   if (shape !== 'flat' && shape !== 'deep') throw new Error(`--shape must be flat or deep, got "${shape}"`);
-  const size = Number(values.size ?? (quick ? 100 : 1000));
+  const size = Number(values.size ?? (quick ? 60 : 1000));
   const list = (s: string | undefined, all: string[]): string[] => (s ? s.split(',').map((x) => x.trim()) : all);
   const allTools = ['nixmake', 'ninja', 'make', 'nix-monolithic'];
   const o: Options = {
