@@ -25,6 +25,8 @@ export function evalPlan(
   const objects: Record<string, unknown> = {};
   const links: Record<string, unknown> = {};
   const built: Record<string, string> = {};
+  /** Every input file of the planned objects, once (graph.nix adds each to the store once). */
+  const files: Record<string, true> = {};
   const reference = (key: string): void => {
     if (planned.has(key)) return;
     const out = builtOuts.get(key);
@@ -34,7 +36,11 @@ export function evalPlan(
   for (const { node, fp } of plan.build) {
     if (node.kind === 'object') {
       const inputs: Record<string, string> = {};
-      for (const rel of [node.tu, ...node.closure.headers]) inputs[rel] = realpath(path.join(root, rel));
+      for (const rel of [node.tu, ...node.closure.headers]) {
+        const abs = realpath(path.join(root, rel));
+        inputs[rel] = abs;
+        files[abs] = true;
+      }
       const system = fp.inputs.kind === 'object' ? fp.inputs.system : {};
       objects[node.key] = {
         name: node.name,
@@ -65,5 +71,5 @@ export function evalPlan(
     }
   }
   const tc = { system: toolchain.system, id: toolchain.id, cc: toolchain.cc, cxx: toolchain.cxx, ar: toolchain.ar, shell: toolchain.shell, path: toolchain.path };
-  return { toolchain: tc, objects, links, built };
+  return { toolchain: tc, objects, links, built, files };
 }

@@ -12,7 +12,10 @@
 let
   plan = builtins.fromJSON (builtins.readFile planFile);
   toolchain = import ./toolchain.nix plan.toolchain;
-  objects = builtins.mapAttrs (key: node: import ./object.nix { inherit toolchain node; }) plan.objects;
+  # Every input file enters the store once, by content (name "nixmake-input",
+  # so one content is one store path), however many objects read it.
+  stored = builtins.mapAttrs (abs: _: builtins.path { path = /. + abs; name = "nixmake-input"; }) plan.files;
+  objects = builtins.mapAttrs (key: node: import ./object.nix { inherit toolchain node stored; }) plan.objects;
   built = builtins.mapAttrs
     (key: out: builtins.appendContext out { ${out} = { path = true; }; })
     plan.built;

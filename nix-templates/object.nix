@@ -1,14 +1,14 @@
-# object.nix: one derivation that compiles one translation unit into $out (the .o file).
+# object.nix: one derivation that compiles one translation unit into $out/<name> (the .o file).
 #
 # Inputs are exactly the TU and the project headers of its include closure,
-# each added to the store by content (name "nixmake-input", so one content is
-# one store path) and laid out at its project-relative path by the builder.
+# each added to the store by content (by graph.nix, once per file: `stored`)
+# and laid out at its project-relative path by the builder.
 # Flags, the language, the toolchain identity and the hash of the system
 # headers read are plain attributes: all data, none of it spliced into code.
 #
 # The output is content-addressed (ca-derivations): an object whose bytes did
 # not change keeps its store path, so whatever links it need not be rebuilt.
-{ toolchain, node }:
+{ toolchain, node, stored }:
 derivation {
   name = node.name;
   system = toolchain.system;
@@ -24,9 +24,8 @@ derivation {
   compiler = if node.lang == "c++" then toolchain.cxx else toolchain.cc;
   lang = node.lang;
   tu = node.tu;
+  objectName = node.name;
   compileFlags = node.flags;
   systemHeadersHash = node.systemHeadersHash;
-  inputs = builtins.mapAttrs
-    (rel: abs: builtins.path { path = /. + abs; name = "nixmake-input"; })
-    node.inputs;
+  inputs = builtins.mapAttrs (rel: abs: stored.${abs}) node.inputs;
 }

@@ -13,6 +13,8 @@ export interface EvalPlan {
   readonly links: Readonly<Record<string, unknown>>;
   /** Already-built nodes that planned links refer to: node key → output path. */
   readonly built: Readonly<Record<string, string>>;
+  /** Every input file of the planned objects (absolute path → true). */
+  readonly files: Readonly<Record<string, true>>;
 }
 
 export type RealiseResult =

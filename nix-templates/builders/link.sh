@@ -1,17 +1,15 @@
-# link.sh: the builder of link.nix. Copies the objects under their own names
-# (archive members and messages stay readable), then archives or links them
-# into $out/lib or $out/bin. Everything it uses comes from .attrs.sh.
+# link.sh: the builder of link.nix. Archives or links the objects (each is
+# $object/<name> in the store, so archive members keep readable names) into
+# $out/lib or $out/bin. Everything it uses comes from .attrs.sh.
 source "$NIX_BUILD_TOP/.attrs.sh"
 export PATH="$toolchainPath"
 set -eu
 out="${outputs[out]}"
 
-mkdir -p objs
+# Each object is $object/$name in the store: used in place, no copies.
 objs=()
 for i in "${!objects[@]}"; do
-  mkdir -p "objs/$i"
-  cp -- "${objects[$i]}" "objs/$i/${objectNames[$i]}"
-  objs+=("objs/$i/${objectNames[$i]}")
+  objs+=("${objects[$i]}/${objectNames[$i]}")
 done
 
 case "$targetType" in

@@ -1,7 +1,7 @@
 # object.sh: the builder of object.nix. Lays out the inputs at their
 # project-relative paths under a fixed directory, compiles the TU there with
 # relative paths (so messages name src/foo.c, not a store path), and writes
-# the object to $out. Everything it uses comes from .attrs.sh, which Nix
+# the object to $out/<name>. Everything it uses comes from .attrs.sh, which Nix
 # writes with proper shell quoting.
 source "$NIX_BUILD_TOP/.attrs.sh"
 export PATH="$toolchainPath"
@@ -23,4 +23,7 @@ case "$source_arg" in -*) source_arg="./$source_arg" ;; esac
 "$compiler" -c -fdiagnostics-color=never "${compileFlags[@]}" \
   "-ffile-prefix-map=$PWD=." "-fdebug-prefix-map=$PWD=." "-frandom-seed=$tu" \
   -o "$NIX_BUILD_TOP/object.o" "$source_arg"
-cp "$NIX_BUILD_TOP/object.o" "$out"
+# $out is a folder holding the object under its own name, so a link uses it
+# in place (no copy per object) and archive members keep readable names.
+mkdir "$out"
+cp "$NIX_BUILD_TOP/object.o" "$out/$objectName"

@@ -59,7 +59,7 @@ describe('reproducible objects', () => {
     expect(obj).toMatch(/^\/nix\/store\/[0-9a-z]{32}-main\.c\.o$/);
     // Content-addressed: the same bytes are the same store path, whichever project built them.
     expect(objectOf(rb)).toBe(obj);
-    const bytes = fs.readFileSync(obj).toString('latin1');
+    const bytes = fs.readFileSync(path.join(obj, 'main.c.o')).toString('latin1');
     expect(bytes).not.toContain('/nix/store');
     expect(bytes).not.toContain('/build/');
     expect(bytes).toContain('src/main.c');
