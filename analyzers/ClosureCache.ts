@@ -5,8 +5,8 @@
  *
  * A stored closure is valid when (1) the key (flags, search path, scanner
  * and closure versions) is the same, (2) the content hash of the TU and of
- * every header in the closure is the same (one digest; hashes come from the
- * stat-validated FileHasher), and (3) every folder where a candidate was
+ * every header in the closure is the same (one closureDigest; hashes come
+ * from the stat-validated FileHasher), and (3) every folder where a candidate was
  * probed before a match has the same mtime, so a file added there (a header
  * that would shadow another, or a missing one appearing) forces a new walk.
  * A closure with an unresolved computed include depends on every header
@@ -17,14 +17,13 @@
  * It does not compute closures: analyzeTargets does, on a miss.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { FileHasher } from '../cache/FileHasher.js';
-import { sha256 } from '../cache/hashes.js';
 import type { MemoStore } from '../cache/Memo.js';
+import { closureDigest, systemDigest } from './closureDigest.js';
 import type { TuClosure } from './includeClosure.js';
 
 /** Bump when includeClosure's output for the same inputs changes. */
-export const CLOSURE_VERSION = 1;
+export const CLOSURE_VERSION = 2;
 const RACY_MS = 2000;
 
 interface Stored {
@@ -38,6 +37,10 @@ export class ClosureCache {
   private readonly stored: Map<string, string>;
   private readonly fresh = new Map<string, string>();
   private readonly mtimes = new Map<string, number>();
+  /** One shared array per distinct system-header list (most TUs read the same ones), and its digest part. */
+  private readonly systems = new Map<string, readonly string[]>();
+  private readonly systemDigests = new Map<readonly string[], string>();
+  private readonly digests = new WeakMap<TuClosure, string>();
   /** When this run's analysis started: a folder changed after (or just before) it may have changed mid-walk. */
   private readonly start: number;
   /** TUs whose closure was reused this run. */
@@ -67,9 +70,29 @@ export class ClosureCache {
     return m;
   }
 
-  private digest(c: TuClosure): string {
-    const parts = [c.tu, ...c.headers].map((rel) => path.join(this.root, rel)).concat(c.system);
-    return sha256(parts.map((p) => `${p}\0${this.hasher.hash(p) ?? 'missing'}`).join('\n'));
+  /**
+   * The closure with its system-header list replaced by the one shared array
+   * for that list, so later stages can cache per list (by identity).
+   */
+  intern(c: TuClosure): TuClosure {
+    const key = c.system.join('\0');
+    const shared = this.systems.get(key);
+    if (shared === c.system) return c;
+    if (shared) return { ...c, system: shared };
+    this.systems.set(key, c.system);
+    return c;
+  }
+
+  /** closureDigest of a closure, computed once per closure object (and per system list). */
+  digestOf(c: TuClosure): string {
+    let d = this.digests.get(c);
+    if (d === undefined) {
+      let sys = this.systemDigests.get(c.system);
+      if (sys === undefined) this.systemDigests.set(c.system, (sys = systemDigest(c.system, (p) => this.hasher.hash(p))));
+      d = closureDigest(c, (rel) => this.hasher.hashRel(this.root, rel), sys);
+      this.digests.set(c, d);
+    }
+    return d;
   }
 
   get(node: string, key: string): TuClosure | undefined {
@@ -78,16 +101,18 @@ export class ClosureCache {
     const s = JSON.parse(raw) as Stored;
     if (s.key !== key) return undefined;
     for (const [dir, m] of s.dirs) if (this.mtime(dir) !== m) return undefined;
-    if (this.digest(s.closure) !== s.digest) return undefined;
+    const closure = this.intern(s.closure);
+    if (this.digestOf(closure) !== s.digest) return undefined;
     this.hits++;
-    return s.closure;
+    return closure;
   }
 
   put(node: string, key: string, closure: TuClosure): void {
     if (closure.unresolvedComputed) return;
+    closure = this.intern(closure);
     const dirs = closure.probedDirs.map((d) => [d, this.mtime(d)] as const);
     if (dirs.some(([, m]) => m > this.start - RACY_MS)) return;
-    const value = JSON.stringify({ key, digest: this.digest(closure), dirs, closure } satisfies Stored);
+    const value = JSON.stringify({ key, digest: this.digestOf(closure), dirs, closure } satisfies Stored);
     if (this.stored.get(node) !== value) this.fresh.set(node, value);
   }
 

@@ -200,7 +200,7 @@ export async function analyzeTargets(
   }
   await scans.prefetch(walk.map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })));
   for (const job of walk) {
-    const closure = includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags));
+    const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
     closures.set(job.key, closure);
     cache.put(job.key, job.cacheKey, closure);
   }

@@ -39,6 +39,7 @@ export class FileHasher {
   private readonly known: Map<string, FileRecord>;
   private readonly changed = new Map<string, FileRecord | null>();
   private readonly thisRun = new Map<string, ContentHash | undefined>();
+  private readonly underRoot = new Map<string, Map<string, ContentHash | undefined>>();
 
   constructor(
     private readonly memo: Pick<MemoStore, 'loadFiles' | 'saveFiles'>,
@@ -66,6 +67,20 @@ export class FileHasher {
     }
     this.thisRun.set(path, result);
     return result;
+  }
+
+  /**
+   * `hash(root/rel)` for a project-relative path, memoised by `rel`: the same
+   * header is asked for once per TU that reads it, and joining and looking
+   * up the absolute path each time was most of a large no-op's cost.
+   */
+  hashRel(root: string, rel: string): ContentHash | undefined {
+    let byRel = this.underRoot.get(root);
+    if (!byRel) this.underRoot.set(root, (byRel = new Map()));
+    if (byRel.has(rel)) return byRel.get(rel);
+    const h = this.hash(`${root}/${rel}`);
+    byRel.set(rel, h);
+    return h;
   }
 
   /** Writes this run's new and removed entries to the memo. */

@@ -7,6 +7,7 @@
  */
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import { ClosureCache } from '../analyzers/ClosureCache.js';
+import type { TuClosure } from '../analyzers/includeClosure.js';
 import type { Analysis } from '../analyzers/analyzeTargets.js';
 import os from 'node:os';
 import { FileHasher } from '../cache/FileHasher.js';
@@ -26,6 +27,8 @@ export interface ProjectAnalysis {
   readonly files: number;
   /** TUs whose closure was reused from the last run without a walk. */
   readonly cached: number;
+  /** closureDigest of a closure of this analysis, computed once (see ClosureCache). */
+  readonly closureDigest: (c: TuClosure) => string;
   readonly seconds: number;
 }
 
@@ -44,5 +47,5 @@ export async function analyzeProject(config: Config, sources: SourceLists, memo:
   const analysis = await analyzeTargets(config, sources, toolchain, scans, closures);
   scans.flush();
   closures.flush();
-  return { hasher, toolchain, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, seconds: (performance.now() - t0) / 1000 };
+  return { hasher, toolchain, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, closureDigest: (c) => closures.digestOf(c), seconds: (performance.now() - t0) / 1000 };
 }

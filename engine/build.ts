@@ -130,7 +130,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
   const memo = openMemo(files.memoFile, diag);
   try {
-    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds } = await analyzeProject(scoped, sources.value, memo);
+    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(scoped, sources.value, memo);
     emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
     analysis.warnings.forEach(diag);
     if (analysis.errors.length > 0) {
@@ -141,11 +141,12 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     }
     const graph = buildGraph(scoped, sources.value, analysis.closures);
     const fps = fingerprintGraph(graph, {
-      root: config.root,
       toolchainId: toolchain.id,
       templateHash: templateHash(hasher),
       platform: toolchain.system,
       hashOf: (p) => hasher.hash(p),
+      hashOfRel: (rel) => hasher.hashRel(config.root, rel),
+      closureDigest,
     });
     const thePlan = makePlan(graph, fps, {
       getNode: (fp) => memo.getNode(fp),

@@ -1,14 +1,17 @@
 /**
  * fingerprint: each node's canonical input record and its hash.
  *
- * An object's record holds the TU's hash, the hashes of every header in its
- * closure (project and system), its flags, its language, the toolchain
- * identity, the templates' hash and the platform. A link's record holds its
+ * An object's record holds its closure digest (the TU's hash and the hashes
+ * of every header in its closure, project and system), its flags, its
+ * language, the toolchain identity, the templates' hash and the platform;
+ * the per-header tables, which name the header that changed in a rebuild
+ * reason, are built only for nodes that are built. A link's record holds its
  * objects' and libraries' fingerprints and its own flags. Equal records mean
  * equal derivations. Pure: hashes come from the `hashOf` it is given.
  */
-import path from 'node:path';
 import type { ContentHash, Fingerprint } from '../cache/hashes.js';
+import { closureDigest, systemDigest } from '../analyzers/closureDigest.js';
+import type { TuClosure } from '../analyzers/includeClosure.js';
 import { canonicalJson, fingerprintOf } from '../cache/hashes.js';
 import type { BuildGraph } from './BuildGraph.js';
 
@@ -50,40 +53,67 @@ export interface Fingerprinted {
 }
 
 export interface FingerprintContext {
-  readonly root: string;
   readonly toolchainId: string;
   readonly templateHash: string;
   readonly platform: string;
   /** Content hash of an absolute path; undefined if the file vanished. */
   hashOf(absPath: string): ContentHash | undefined;
+  /** The same for a project-relative path (memoised: headers are shared by many TUs). */
+  hashOfRel(rel: string): ContentHash | undefined;
+  /** closureDigest of a TU's closure; by default computed here from the hashes above. */
+  closureDigest?(c: TuClosure): string;
 }
 
 const MISSING = 'missing';
 
-function record(inputs: NodeInputs): Fingerprinted {
-  const inputsJson = canonicalJson(inputs);
-  return { fingerprint: fingerprintOf(inputs), inputs, inputsJson };
+/**
+ * `compact` is what is hashed; `inputs` (an object's per-header tables) and
+ * `inputsJson` are made only when asked for, i.e. for nodes that are built
+ * (for their rebuild reasons), so a no-op builds no tables at all.
+ */
+function record(compact: unknown, makeInputs: () => NodeInputs): Fingerprinted {
+  let inputs: NodeInputs | undefined;
+  let json: string | undefined;
+  return {
+    fingerprint: fingerprintOf(compact),
+    get inputs(): NodeInputs {
+      return (inputs ??= makeInputs());
+    },
+    get inputsJson(): string {
+      return (json ??= canonicalJson(this.inputs));
+    },
+  };
 }
 
 export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Map<string, Fingerprinted> {
   const out = new Map<string, Fingerprinted>();
   const hash = (abs: string): string => ctx.hashOf(abs) ?? MISSING;
+  const rel = (r: string): string => ctx.hashOfRel(r) ?? MISSING;
+  // Most TUs read the same system headers (one shared list per distinct set, see ClosureCache.intern).
+  const systems = new Map<readonly string[], string>();
+  const digestOf = ctx.closureDigest
+    ?? ((c: TuClosure): string => {
+      let sys = systems.get(c.system);
+      if (sys === undefined) systems.set(c.system, (sys = systemDigest(c.system, ctx.hashOf)));
+      return closureDigest(c, ctx.hashOfRel, sys);
+    });
   for (const o of graph.objects.values()) {
-    const headers: Record<string, string> = {};
-    for (const h of o.closure.headers) headers[h] = hash(path.join(ctx.root, h));
-    const system: Record<string, string> = {};
-    for (const s of o.closure.system) system[s] = hash(s);
-    out.set(o.key, record({
-      kind: 'object',
+    const settings = {
+      kind: 'object' as const,
       tu: o.tu,
-      source: hash(path.join(ctx.root, o.tu)),
-      headers,
-      system,
       lang: o.lang,
       flags: o.flags,
       toolchain: ctx.toolchainId,
       template: ctx.templateHash,
       platform: ctx.platform,
+    };
+    // The closure digest covers the TU's, every header's and every system header's content.
+    out.set(o.key, record({ ...settings, closure: digestOf(o.closure) }, () => {
+      const headers: Record<string, string> = {};
+      for (const h of o.closure.headers) headers[h] = rel(h);
+      const system: Record<string, string> = {};
+      for (const s of o.closure.system) system[s] = hash(s);
+      return { ...settings, source: rel(o.tu), headers, system };
     }));
   }
   for (const name of graph.targetOrder) {
@@ -92,7 +122,7 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
     const fp = (key: string): string => out.get(key)?.fingerprint ?? MISSING;
     const libraries: Record<string, string> = {};
     for (const lib of l.libraries) libraries[lib] = fp(lib);
-    out.set(l.key, record({
+    const inputs: LinkInputs = {
       kind: 'link',
       target: l.target,
       type: l.type,
@@ -105,7 +135,8 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
       toolchain: ctx.toolchainId,
       template: ctx.templateHash,
       platform: ctx.platform,
-    }));
+    };
+    out.set(l.key, record(inputs, () => inputs));
   }
   return out;
 }

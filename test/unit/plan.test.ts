@@ -53,11 +53,11 @@ class FakeWorld implements PlanIo {
     const cfg = { ...config, defaults: { ...config.defaults, cflags: this.flags } };
     const graph = buildGraph(cfg, sources, closures);
     return fingerprintGraph(graph, {
-      root: '/p',
       toolchainId: this.toolchain,
       templateHash: 't1',
       platform: 'x86_64-linux',
       hashOf: (p) => this.content.get(p) as never,
+      hashOfRel: (rel) => this.content.get(`/p/${rel}`) as never,
     });
   }
 
