@@ -71,5 +71,5 @@ export function evalPlan(
     }
   }
   const tc = { system: toolchain.system, id: toolchain.id, cc: toolchain.cc, cxx: toolchain.cxx, ar: toolchain.ar, shell: toolchain.shell, path: toolchain.path };
-  return { toolchain: tc, objects, links, built, files };
+  return { toolchain: tc, objects, links, built, files, order: [...Object.keys(objects), ...Object.keys(links)] };
 }

@@ -64,9 +64,17 @@ export function cleanLog(log: string): string {
 export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, opts: ExecuteOptions): Promise<ExecuteResult> {
   const result: ExecuteResult = { objectsBuilt: 0, linksBuilt: 0, cutOff: 0, failed: 0, submitted: 0, interrupted: false };
   if (plan.build.length === 0) return result;
-  const { store, memo, files, emit } = deps;
+  const { drvs, release } = await deps.store.instantiate(evalPlan(plan, graph, deps.toolchain, deps.files.root, (p) => fs.realpathSync(p)), opts.signal);
+  try {
+    return await realiseAll(plan, graph, deps, opts, drvs, result);
+  } finally {
+    release();
+  }
+}
 
-  const drvs = await store.instantiate(evalPlan(plan, graph, deps.toolchain, files.root, (p) => fs.realpathSync(p)), opts.signal);
+/** Realises the instantiated nodes, each as soon as what it needs is built. */
+async function realiseAll(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, opts: ExecuteOptions, drvs: ReadonlyMap<string, string>, result: ExecuteResult): Promise<ExecuteResult> {
+  const { store, memo, files, emit } = deps;
   fs.mkdirSync(files.rootsDir, { recursive: true });
 
   // Loaded here, not at start-up: a no-op build never schedules anything.

@@ -1,6 +1,7 @@
 # graph.nix: the entry point. Reads the plan JSON written by the engine and
-# instantiates one derivation per node that needs building; answers
-# { "<node key>" = "<drv path>"; } (evaluate with --eval --strict --json).
+# instantiates one derivation per node that needs building, and answers them
+# as a list in the order of plan.order (nix-instantiate --add-root then makes
+# one GC root per derivation, in that order).
 # Output paths are not known before the build: objects are content-addressed,
 # and links that take them as inputs are resolved by Nix when they are built.
 #
@@ -29,4 +30,4 @@ let
     libraries = map (lib: { inherit (lib) type name; out = resolve lib.key; }) node.libraries;
   }) plan.links;
 in
-builtins.mapAttrs (key: d: d.drvPath) (objects // links)
+let all = objects // links; in map (key: all.${key}) plan.order

@@ -3,7 +3,10 @@
  * commands, always through the daemon (NIX_REMOTE=daemon), so builds run in
  * its sandbox with its settings.
  *
- * One `nix-instantiate` process evaluates every changed node at once; one
+ * One `nix-instantiate` process evaluates every changed node at once and
+ * roots each derivation (indirect roots under .nixmake/tmp, removed when the
+ * build ends), so a concurrent garbage collection cannot delete a derivation
+ * or its input files before it is built; one
  * `nix-store --realise` per node lets the scheduler start each node as soon
  * as its inputs are built. A failed build's full log is read back with
  * `nix-store --read-log`.
@@ -64,14 +67,21 @@ export class NixDaemonStore implements NixStore {
     });
   }
 
-  async instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<Map<string, string>> {
+  async instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<{ drvs: Map<string, string>; release(): void }> {
     fs.mkdirSync(this.tmpDir, { recursive: true });
+    // One process per project at a time (the project lock): roots left by a killed run can go.
+    for (const old of fs.readdirSync(this.tmpDir).filter((n) => n.startsWith('drv-roots-'))) {
+      fs.rmSync(path.join(this.tmpDir, old), { recursive: true, force: true });
+    }
     const planFile = path.join(this.tmpDir, `plan-${process.pid}-${Date.now()}.json`);
+    const roots = path.join(this.tmpDir, `drv-roots-${process.pid}`);
+    fs.mkdirSync(roots, { recursive: true });
     fs.writeFileSync(planFile, JSON.stringify(plan));
+    const release = (): void => fs.rmSync(roots, { recursive: true, force: true });
     try {
       const r = await this.run(
         'nix-instantiate',
-        ['--eval', '--strict', '--json', '--read-write-mode', '--argstr', 'planFile', planFile, path.join(TEMPLATES_DIR, 'graph.nix')],
+        ['--argstr', 'planFile', planFile, '--add-root', path.join(roots, 'drv'), '--indirect', path.join(TEMPLATES_DIR, 'graph.nix')],
         signal,
       );
       if (/experimental Nix feature 'ca-derivations' is disabled/.test(r.stderr)) {
@@ -80,8 +90,16 @@ export class NixDaemonStore implements NixStore {
         );
       }
       if (r.code !== 0) throw new NixCommandError(`nix-instantiate failed (exit ${r.code}):\n${r.stderr.trim()}`);
-      const parsed = JSON.parse(r.stdout) as Record<string, string>;
-      return new Map(Object.entries(parsed));
+      // One root per derivation, in plan.order: drv, drv-2, drv-3, ...
+      const lines = r.stdout.split('\n').filter((l) => l !== '');
+      if (lines.length !== plan.order.length) throw new NixCommandError(`nix-instantiate answered ${lines.length} derivations for ${plan.order.length} nodes`);
+      const drvs = new Map(plan.order.map((key, i) => [key, fs.readlinkSync(lines[i] as string)]));
+      const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_INSTANTIATE_MS'] ?? 0);
+      if (pause > 0) await new Promise((res) => setTimeout(res, pause));
+      return { drvs, release };
+    } catch (err) {
+      release();
+      throw err;
     } finally {
       fs.rmSync(planFile, { force: true });
     }

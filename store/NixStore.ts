@@ -15,6 +15,8 @@ export interface EvalPlan {
   readonly built: Readonly<Record<string, string>>;
   /** Every input file of the planned objects (absolute path → true). */
   readonly files: Readonly<Record<string, true>>;
+  /** Node keys in the order graph.nix lists their derivations. */
+  readonly order: readonly string[];
 }
 
 export type RealiseResult =
@@ -22,8 +24,12 @@ export type RealiseResult =
   | { readonly ok: false; readonly log: string; readonly message: string };
 
 export interface NixStore {
-  /** Instantiates every node of the plan in one evaluation: node key → derivation path. */
-  instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<Map<string, string>>;
+  /**
+   * Instantiates every node of the plan in one evaluation: node key →
+   * derivation path. The derivations stay GC roots until `release` is
+   * called, so a garbage collection before they are built cannot delete them.
+   */
+  instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<{ drvs: Map<string, string>; release(): void }>;
   /**
    * Builds one derivation through the daemon, registers `gcRoot` for its
    * output and answers the output path (known only after the build: outputs

@@ -193,3 +193,29 @@ describe('errors found before building', () => {
     expect(r.stderr).toContain('unknown target "ap" (targets: app)');
   });
 });
+
+describe('a garbage collection during a build', () => {
+  it('cannot delete the derivations or input files between evaluation and build', async () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['*.c'] } } }),
+      'main.c': `#include <stdio.h>\nint main(void) { puts("before"); return 0; } /* ${process.pid}-${Date.now()} */\n`,
+    });
+    expect(build(dir).code).toBe(0);
+    fs.writeFileSync(path.join(dir, 'main.c'), `#include <stdio.h>\nint main(void) { puts("after"); return 0; } /* ${process.pid}-${Date.now()} */\n`);
+    // The test hook holds the build for 3 s after nix-instantiate; the collection runs in that window.
+    const child = spawn(process.execPath, [CLI, 'build', '--json', '-C', dir], { env: { ...process.env, NIXMAKE_TEST_PAUSE_AFTER_INSTANTIATE_MS: '3000' } });
+    let stdout = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    const done = new Promise<number>((resolve) => child.on('close', (code) => resolve(code ?? 128)));
+    const tmp = path.join(dir, '.nixmake/tmp');
+    for (let i = 0; i < 100 && !(fs.existsSync(tmp) && fs.readdirSync(tmp).some((n) => n.startsWith('drv-roots-') && fs.readdirSync(path.join(tmp, n)).length > 0)); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const gc = run('nix-collect-garbage', []);
+    expect(gc.code).toBe(0);
+    expect(await done).toBe(0);
+    expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ objects_built: 1, links_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('after\n');
+    expect(fs.readdirSync(tmp).filter((n) => n.startsWith('drv-roots-'))).toEqual([]);
+  });
+});
