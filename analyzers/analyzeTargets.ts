@@ -176,18 +176,19 @@ export async function analyzeTargets(
     fg.sync('**/*.{h,hh,hpp,hxx,inc,def,H,h++,tcc,ipp}', { cwd: dir, absolute: true, onlyFiles: true, ignore: ['.nixmake/**', 'node_modules/**', '.git/**'] });
   const jobs: Job[] = [];
   for (const t of config.targets.values()) {
-    // One search path and one io per target and language, so resolutions are shared.
-    const perLang = new Map<string, Omit<Job, 'key' | 'tu'>>();
+    // One search path and one io per distinct set of flags, so resolutions are shared.
+    const perFlags = new Map<string, Omit<Job, 'key' | 'tu'>>();
     for (const tu of sources.get(t.name) ?? []) {
       const lang = languageOf(tu) ?? 'c';
-      let shared = perLang.get(lang);
+      const flags = compileFlags(config, t, lang, tu);
+      const flagsKey = `${lang}\0${flags.join('\0')}`;
+      let shared = perFlags.get(flagsKey);
       if (!shared) {
         const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';
-        const flags = compileFlags(config, t, lang);
         const io: ClosureIo = { scan: (abs) => scans.scan(abs, grammar), isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
         const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[lang]);
         const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, grammar, flags, sp]));
-        perLang.set(lang, (shared = { grammar, flags, io, sp, cacheKey }));
+        perFlags.set(flagsKey, (shared = { grammar, flags, io, sp, cacheKey }));
       }
       jobs.push({ key: objectKey(t.name, tu), tu, ...shared });
     }

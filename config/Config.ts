@@ -54,6 +54,10 @@ export interface Config {
   readonly targets: ReadonlyMap<string, TargetConfig>;
   readonly toolchain: ToolchainConfig;
   readonly nix: NixConfig;
+  /** `compileCommands`: a compile database, relative to the root, whose per-TU flags replace the targets' flags. */
+  readonly compileCommands: string | undefined;
+  /** Per-TU flags read from `compileCommands` (by loadConfig; empty until then). */
+  readonly tuFlags: ReadonlyMap<string, readonly string[]>;
 }
 
 export const CONFIG_FILE = 'nixmake.json';

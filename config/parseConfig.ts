@@ -10,7 +10,7 @@ import { CONFIG_FILE } from './Config.js';
 import type { BuildSettings, Config, NixConfig, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
 
 const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
-const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', '$schema']);
+const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', '$schema']);
 const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname']);
 const TOOLCHAIN_FIELDS = new Set<string>(['cc', 'cxx', 'ar', 'path', 'shell']);
 const NIX_FIELDS = new Set<string>(['options']);
@@ -230,7 +230,8 @@ export function parseConfig(text: string, root: string): Result<Config> {
     });
   }
   findCycles(c, targets);
-  const config: Config = { root, defaults, targets, toolchain: toolchain(c, top['toolchain']), nix: nix(c, top['nix']) };
+  const compileCommands = c.string(top['compileCommands'], 'compileCommands');
+  const config: Config = { root, defaults, targets, toolchain: toolchain(c, top['toolchain']), nix: nix(c, top['nix']), compileCommands, tuFlags: new Map() };
   if (c.errors.length > 0) return { ok: false, errors: c.errors, warnings: [] };
   return { ok: true, value: config, warnings: [] };
 }

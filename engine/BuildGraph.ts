@@ -59,7 +59,10 @@ export function storeName(s: string): string {
 }
 
 /** The compile flags of one TU of a target: -I, -D, cflags (defaults first), then the language's own flags. */
-export function compileFlags(config: Config, target: TargetConfig, lang: Language): string[] {
+/** A TU's flags: its compile database entry's if `compileCommands` has one, else its target's. */
+export function compileFlags(config: Config, target: TargetConfig, lang: Language, tu: string): string[] {
+  const fromDb = config.tuFlags.get(tu);
+  if (fromDb) return target.type === 'shared-library' && !fromDb.includes('-fPIC') ? [...fromDb, '-fPIC'] : [...fromDb];
   const d = config.defaults;
   const flags = [
     ...[...d.includeDirs, ...target.includeDirs].map((dir) => `-I${dir}`),
@@ -128,7 +131,7 @@ export function buildGraph(
       const key = objectKey(name, tu);
       const closure = closures.get(key);
       if (!closure) throw new Error(`internal: no include closure for ${key}`);
-      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`) });
+      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`) });
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);

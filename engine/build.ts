@@ -18,6 +18,7 @@ import { CONFIG_FILE } from '../config/Config.js';
 import type { Config } from '../config/Config.js';
 import { expandSources } from '../config/expandSources.js';
 import { parseConfig } from '../config/parseConfig.js';
+import { readCompileCommands } from '../config/readCompileCommands.js';
 import type { NixStore } from '../store/NixStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { TEMPLATES_DIR } from '../store/NixDaemonStore.js';
@@ -50,7 +51,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_INTERRUPTED = 130;
 
-/** Reads and validates nixmake.json; diagnostics are emitted, undefined means failure. */
+/** Reads and validates nixmake.json (and its compile database, if it names one); diagnostics are emitted, undefined means failure. */
 export function loadConfig(root: string, emit: EventSink): Config | undefined {
   const file = path.join(root, CONFIG_FILE);
   let text: string;
@@ -65,7 +66,21 @@ export function loadConfig(root: string, emit: EventSink): Config | undefined {
     for (const d of r.errors) emit({ event: 'diagnostic', diagnostic: d });
     return undefined;
   }
-  return r.value;
+  const db = r.value.compileCommands;
+  if (db === undefined) return r.value;
+  let dbText: string;
+  try {
+    dbText = fs.readFileSync(path.resolve(root, db), 'utf8');
+  } catch {
+    emit({ event: 'diagnostic', diagnostic: { severity: 'error', message: `compileCommands: cannot read ${db}`, location: { file: CONFIG_FILE } } });
+    return undefined;
+  }
+  const read = readCompileCommands(dbText, root, db);
+  if (read.errors.length > 0) {
+    for (const d of read.errors) emit({ event: 'diagnostic', diagnostic: d });
+    return undefined;
+  }
+  return { ...r.value, tuFlags: read.flags };
 }
 
 /** The config narrowed to the requested targets and everything they link against. */

@@ -105,6 +105,7 @@ export function fromCompileCommands(text: string, root: string, read: (p: string
     });
   });
   const inferred = inferConfig(steps, root, () => true);
+  for (let i = 0; i < inferred.notes.length; i++) inferred.notes[i] = (inferred.notes[i] as string).replace(/ from \.nixmake-guess\/\S+,/, ' (guessed),');
   inferred.notes.unshift(
     `guessed from ${entries.length} compile commands: a static library per folder of TUs without main(), an executable per TU with main() linking every library; system libraries (libs) are not in a compile database: add them by hand`,
   );

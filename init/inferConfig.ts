@@ -14,6 +14,7 @@
  */
 import path from 'node:path';
 import type { ArchiveStep, CompileStep, LinkStep, Steps } from './classifyCommands.js';
+import { mapFlags } from './mapFlags.js';
 
 export interface Inferred {
   readonly config: Record<string, unknown>;
@@ -28,8 +29,6 @@ interface Target {
   readonly objects: readonly string[];
   readonly link?: LinkStep;
 }
-
-const PATH_FLAGS = new Set(['-I', '-isystem', '-iquote', '-idirafter', '-include', '-imacros']);
 
 export function inferConfig(steps: Steps, root: string, exists: (p: string) => boolean): Inferred {
   const notes: string[] = [];
@@ -98,7 +97,7 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       unmapped.push(`${t.name}: no sources found; target left out`);
       continue;
     }
-    const flagSets = compiles.map((c) => mapFlags(c, root, rel));
+    const flagSets = compiles.map((c) => mapFlags(c, rel));
     const key = (f: readonly string[]): string => JSON.stringify(f);
     const counts = new Map<string, number>();
     for (const f of flagSets) counts.set(key(f), (counts.get(key(f)) ?? 0) + 1);
@@ -160,27 +159,6 @@ function nameTargets(targets: Target[]): void {
     if (taken.has(t.name)) t.name = `${t.name}-shared`;
     taken.add(t.name);
   }
-}
-
-/** Paths in flags made project-relative (or left absolute outside the project). */
-function mapFlags(c: CompileStep, root: string, rel: (p: string) => string | undefined): string[] {
-  const out: string[] = [];
-  const f = c.flags;
-  for (let i = 0; i < f.length; i++) {
-    const a = f[i] as string;
-    const map = (p: string): string => {
-      const abs = path.resolve(c.cwd, p);
-      return rel(abs) ?? abs;
-    };
-    if (PATH_FLAGS.has(a)) {
-      out.push(a, map(f[++i] ?? ''));
-      continue;
-    }
-    const joined = [...PATH_FLAGS].find((p) => p !== '-I' && a.startsWith(p) && a.length > p.length) ?? (a.startsWith('-I') && a.length > 2 ? '-I' : undefined);
-    if (joined) out.push(joined, map(a.slice(joined.length)));
-    else out.push(a);
-  }
-  return out;
 }
 
 /** -I → includeDirs, -D → defines, the rest → cflags. */

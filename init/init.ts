@@ -45,7 +45,10 @@ export function init(opts: InitOptions): InitResult {
   if (fs.existsSync(file) && !opts.force) throw new UserError(`${CONFIG_FILE} already exists in ${opts.root}; use --force to replace it`);
   let inferred: Inferred;
   if (opts.from !== undefined) {
-    inferred = fromCompileCommands(fs.readFileSync(path.resolve(opts.root, opts.from), 'utf8'), opts.root, (p) => fs.readFileSync(p, 'utf8'));
+    const db = path.resolve(opts.root, opts.from);
+    const guessed = fromCompileCommands(fs.readFileSync(db, 'utf8'), opts.root, (p) => fs.readFileSync(p, 'utf8'));
+    // Per-TU flags keep coming from the database (a TU it does not list uses its target's flags).
+    inferred = { ...guessed, config: { compileCommands: path.relative(opts.root, db), ...guessed.config } };
   } else {
     if (opts.command.length === 0) throw new UserError('nixmake init needs a build command after --, e.g. nixmake init -- make -j2');
     const { execs, errors } = readInterceptLog(record(opts.root, opts.command));

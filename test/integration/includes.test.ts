@@ -178,3 +178,54 @@ describe('closures reused from the last run', () => {
     expect(run(bin, []).stdout).toBe('1 4\n');
   });
 });
+
+describe('compileCommands', () => {
+  it('takes each TU\'s flags (and so its include folders) from a compile database, and rebuilds a TU whose entry changes', () => {
+    const db = (value: number): string => JSON.stringify([
+      { directory: '/ROOT/build', file: '../src/a.c', command: `cc -I../only-in-db -DVALUE=${value} -O1 -c ../src/a.c -o a.o` },
+    ]);
+    const dir = project({
+      'nixmake.json': JSON.stringify({ compileCommands: 'build/compile_commands.json', cflags: ['-O2'], targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'only-in-db/v.h': `${unique}#define BASE 100\n`,
+      'src/a.c': '#include "v.h"\nint a(void) { return BASE + VALUE; }\n',
+      'src/main.c': '#include <stdio.h>\nint a(void);\nint main(void) { printf("%d\\n", a()); return 0; }\n',
+    });
+    const write = (v: number): void => fs.writeFileSync(path.join(dir, 'build/compile_commands.json'), db(v).replaceAll('/ROOT', dir));
+    fs.mkdirSync(path.join(dir, 'build'));
+    write(1);
+    expect(build(dir).counts).toMatchObject({ objects_built: 2, links_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('101\n');
+    const d = JSON.parse(nixmake(['deps', '-C', dir, '--json']).stdout.split('\n')[0] as string) as { tu: string; headers: string[] };
+    expect(d).toMatchObject({ tu: 'src/a.c', headers: ['only-in-db/v.h'] });
+
+    write(2);
+    const r = build(dir, '--explain');
+    expect(r.events.filter((e) => e['event'] === 'node-planned').map((e) => `${e['label']}: ${e['reason']}`)).toEqual(['src/a.c: flags-changed', 'app: dependency-changed']);
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('102\n');
+
+    fs.rmSync(path.join(dir, 'build/compile_commands.json'));
+    const missing = build(dir);
+    expect(missing.code).toBe(1);
+    expect(missing.stdout).toContain('compileCommands: cannot read build/compile_commands.json');
+  });
+});
+
+describe('nixmake init --from compile_commands.json', () => {
+  it('proposes targets, names the database in compileCommands, and the result builds', () => {
+    const dir = project({
+      'lib/x.c': 'int x(void) { return 41; }\n',
+      'tools/run.c': '#include <stdio.h>\nint x(void);\nint main(void) { printf("%d\\n", x() + TOOL); return 0; }\n',
+    });
+    fs.writeFileSync(path.join(dir, 'compile_commands.json'), JSON.stringify([
+      { directory: dir, file: 'lib/x.c', command: 'cc -O2 -c lib/x.c -o x.o' },
+      { directory: dir, file: 'tools/run.c', command: 'cc -O2 -DTOOL=1 -c tools/run.c -o run.o' },
+    ]));
+    const r = nixmake(['init', '-C', dir, '--from', 'compile_commands.json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('nixmake init: run: executable (guessed), 1 source(s), links lib');
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as Record<string, unknown>;
+    expect(config).toMatchObject({ compileCommands: 'compile_commands.json', targets: { lib: { type: 'static-library', sources: ['lib/x.c'] }, run: { type: 'executable', deps: ['lib'] } } });
+    expect(build(dir).counts).toMatchObject({ objects_built: 2, links_built: 2, failed: 0 });
+    expect(run(path.join(dir, 'result-run/bin/run'), []).stdout).toBe('42\n');
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * readCompileCommands: a compile database (compile_commands.json) → each
+ * TU's compile flags, for the `compileCommands` field of nixmake.json.
+ *
+ * Each entry's command is read as `nixmake init` reads a recorded compile:
+ * output and dependency-file flags dropped, include paths made project-
+ * relative (or left absolute outside the project). A TU listed twice keeps
+ * its last entry. Pure: the caller reads the file.
+ */
+import path from 'node:path';
+import type { Diagnostic } from '../engine/Diagnostic.js';
+import { classifyCommands } from '../init/classifyCommands.js';
+import { shellSplit } from '../init/fromCompileCommands.js';
+import { mapFlags } from '../init/mapFlags.js';
+import type { Exec } from '../init/readInterceptLog.js';
+
+interface Entry {
+  directory?: unknown;
+  file?: unknown;
+  arguments?: unknown;
+  command?: unknown;
+}
+
+export function readCompileCommands(text: string, root: string, file: string): { flags: Map<string, string[]>; errors: Diagnostic[] } {
+  const errors: Diagnostic[] = [];
+  let entries: Entry[];
+  try {
+    const data = JSON.parse(text) as unknown;
+    if (!Array.isArray(data)) throw new Error('expected a JSON array of entries');
+    entries = data as Entry[];
+  } catch (err) {
+    return { flags: new Map(), errors: [{ severity: 'error', message: `${file}: ${(err as Error).message}`, location: { file } }] };
+  }
+  const execs: Exec[] = [];
+  entries.forEach((e, i) => {
+    const argv = Array.isArray(e.arguments) ? e.arguments.map(String) : typeof e.command === 'string' ? shellSplit(e.command) : undefined;
+    if (typeof e.directory !== 'string' || !argv) {
+      errors.push({ severity: 'error', message: `${file}: entry ${i} needs "directory" and "arguments" or "command"`, location: { file } });
+      return;
+    }
+    execs.push({ rid: String(i), pid: i + 1, ppid: 0, executable: '', argv, cwd: e.directory, status: 0, order: i });
+  });
+  const rel = (p: string): string | undefined => {
+    const r = path.relative(root, p);
+    return r.startsWith('..') || path.isAbsolute(r) ? undefined : r === '' ? '.' : r;
+  };
+  const flags = new Map<string, string[]>();
+  for (const c of classifyCommands(execs).compiles) {
+    const tu = rel(c.source);
+    if (tu !== undefined) flags.set(tu, joinPathFlags(mapFlags(c, rel)));
+  }
+  return { flags, errors };
+}
+
+/** `-I dir` → `-Idir`, as nixmake writes flags itself. */
+function joinPathFlags(flags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i] as string;
+    if ((f === '-I' || f === '-iquote' || f === '-isystem' || f === '-idirafter') && i + 1 < flags.length) out.push(`${f}${flags[++i] as string}`);
+    else out.push(f);
+  }
+  return out;
+}
