@@ -4,8 +4,9 @@
  * each just before its own build.
  *
  * `SyntheticWorkspace` edits a generated project (flags through
- * `writeBuildFiles`); `LuaWorkspace` edits Lua's tree (flags in nixmake.json
- * and in src/Makefile's MYCFLAGS). Neither builds anything.
+ * `writeBuildFiles`); `RealWorkspace` edits a real project's tree (Lua, jq:
+ * flags in nixmake.json and in one Makefile variable). Neither builds
+ * anything.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -39,20 +40,46 @@ export class SyntheticWorkspace implements Workspace {
   }
 }
 
-export class LuaWorkspace implements Workspace {
-  readonly files = { cFile: 'src/lstrlib.c', header: 'src/lstring.h' };
-  readonly check = { args: ['-e', 'print(string.format("%d %s", 6 * 7, _VERSION))'], expected: '42 Lua 5.4\n' };
-  private readonly config: { cflags: string[] };
-  private readonly makefile: string;
+/**
+ * A real project built by its own Makefile and by nixmake (nixmake.json in
+ * its root): flags go into nixmake.json's top-level cflags and into one
+ * variable line of a Makefile.
+ */
+export class RealWorkspace implements Workspace {
+  private readonly config: Record<string, unknown>;
+  private readonly makefileText: string;
 
-  constructor(readonly dir: string) {
-    this.config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as { cflags: string[] };
-    this.makefile = fs.readFileSync(path.join(dir, 'src/Makefile'), 'utf8');
+  constructor(
+    readonly dir: string,
+    readonly files: Workspace['files'],
+    readonly check: Workspace['check'],
+    private readonly makefile: { path: string; line: RegExp; write: (flags: readonly string[]) => string },
+  ) {
+    this.config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as Record<string, unknown>;
+    this.makefileText = fs.readFileSync(path.join(dir, makefile.path), 'utf8');
   }
 
   setFlags(all: readonly string[]): void {
-    const config = { ...this.config, cflags: [...this.config.cflags, ...all] };
-    fs.writeFileSync(path.join(this.dir, 'nixmake.json'), `${JSON.stringify(config, null, 2)}\n`);
-    fs.writeFileSync(path.join(this.dir, 'src/Makefile'), this.makefile.replace(/^MYCFLAGS=.*$/m, `MYCFLAGS= ${all.join(' ')}`));
+    const cflags = [...((this.config['cflags'] as string[] | undefined) ?? []), ...all];
+    fs.writeFileSync(path.join(this.dir, 'nixmake.json'), `${JSON.stringify({ ...this.config, cflags }, null, 2)}\n`);
+    fs.writeFileSync(path.join(this.dir, this.makefile.path), this.makefileText.replace(this.makefile.line, this.makefile.write(all)));
   }
 }
+
+/** Lua 5.4: flags in src/Makefile's MYCFLAGS. */
+export const luaWorkspace = (dir: string): Workspace =>
+  new RealWorkspace(
+    dir,
+    { cFile: 'src/lstrlib.c', header: 'src/lstring.h' },
+    { args: ['-e', 'print(string.format("%d %s", 6 * 7, _VERSION))'], expected: '42 Lua 5.4\n' },
+    { path: 'src/Makefile', line: /^MYCFLAGS=.*$/m, write: (f) => `MYCFLAGS= ${f.join(' ')}` },
+  );
+
+/** jq 1.6 (configured by autotools): flags in the Makefile's CFLAGS. */
+export const jqWorkspace = (dir: string): Workspace =>
+  new RealWorkspace(
+    dir,
+    { cFile: 'src/jv_print.c', header: 'src/jv.h' },
+    { args: ['-n', '[1,2,39]|add'], expected: '42\n' },
+    { path: 'Makefile', line: /^CFLAGS = .*$/m, write: (f) => `CFLAGS = -g -O2 ${f.join(' ')}` },
+  );

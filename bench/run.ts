@@ -1,7 +1,7 @@
 /**
  * run: the benchmark. `npm run bench -- [--size N] [--shape flat|deep]
  * [--seed S] [--reps R] [--scenarios a,b] [--tools a,b] [--jobs J]
- * [--project lua] [--quick]`.
+ * [--project lua|jq] [--quick]`.
  *
  * Generates a project (or fetches Lua), gives each tool its own copy, builds
  * each once, then times every scenario for every tool, interleaved (the
@@ -25,9 +25,9 @@ import type { FlagState } from './scenarios.js';
 import { stats } from './stats.js';
 import { MakeLikeTool } from './tools/MakeLikeTool.js';
 import { MonolithicNixTool } from './tools/MonolithicNixTool.js';
-import { NixmakeTool } from './tools/NixmakeTool.js';
+import { NIXMAKE_CLI, NixmakeTool } from './tools/NixmakeTool.js';
 import type { Measure, Tool } from './tools/Tool.js';
-import { LuaWorkspace, SyntheticWorkspace } from './Workspace.js';
+import { jqWorkspace, luaWorkspace, SyntheticWorkspace } from './Workspace.js';
 import type { Workspace } from './Workspace.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -41,7 +41,7 @@ interface Options {
   jobs: number;
   scenarios: string[];
   tools: string[];
-  project: 'synthetic' | 'lua';
+  project: 'synthetic' | 'lua' | 'jq';
   work: string;
   out: string;
 }
@@ -65,8 +65,8 @@ function options(argv: string[]): Options {
     strict: true,
   });
   const quick = values.quick === true;
-  const project = values.project === 'lua' ? 'lua' : 'synthetic';
-  if (values.project !== undefined && values.project !== 'lua') throw new Error(`--project: only "lua" is known, got "${values.project}"`);
+  const project = values.project === 'lua' || values.project === 'jq' ? values.project : 'synthetic';
+  if (values.project !== undefined && project === 'synthetic') throw new Error(`--project: "lua" or "jq", got "${values.project}"`);
   const shape = (values.shape ?? 'flat') as Shape;
   if (shape !== 'flat' && shape !== 'deep') throw new Error(`--shape must be flat or deep, got "${shape}"`);
   const size = Number(values.size ?? (quick ? 60 : 1000));
@@ -79,9 +79,9 @@ function options(argv: string[]): Options {
     reps: Number(values.reps ?? (quick ? 3 : 5)),
     jobs: Number(values.jobs ?? os.availableParallelism()),
     scenarios: list(values.scenarios, SCENARIOS.map((s) => s.name)),
-    tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja') : allTools),
+    tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja') : project === 'jq' ? ['nixmake', 'make'] : allTools),
     project,
-    work: values.work ?? path.join(os.tmpdir(), project === 'lua' ? 'nixmake-bench-lua' : `nixmake-bench-${shape}-${size}`),
+    work: values.work ?? path.join(os.tmpdir(), project === 'synthetic' ? `nixmake-bench-${shape}-${size}` : `nixmake-bench-${project}`),
     out: values.out ?? path.join(REPO, 'bench/results'),
   };
   for (const s of o.scenarios) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario "${s}" (known: ${SCENARIOS.map((x) => x.name).join(', ')})`);
@@ -130,12 +130,28 @@ function setUp(o: Options): Setup {
     for (const name of o.tools) {
       const dir = path.join(o.work, name);
       copyTree(base, dir);
-      workspaces.set(name, new LuaWorkspace(dir));
+      workspaces.set(name, luaWorkspace(dir));
       if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, 'lua'));
       if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs, ['make', `-j${o.jobs}`, 'linux', `CC=${CC} -std=gnu99`], 'src/lua', { command: ['make', 'clean'] }));
       if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, ['linux', 'CC=gcc -std=gnu99'], 'src/lua'));
     }
     return { tools, workspaces, project: { name: 'Lua 5.4.4 (Debian lua5.4 .orig tarball)', tus: 34 } };
+  }
+  if (o.project === 'jq') {
+    // jq's own build makes its generated sources; nixmake init records it and writes nixmake.json.
+    const fetched = spawnSync('bash', [path.join(REPO, 'examples/jq/fetch.sh'), base], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (fetched.status !== 0) throw new Error('could not fetch jq (examples/jq/fetch.sh)');
+    const init = spawnSync(process.execPath, [NIXMAKE_CLI, 'init', '-C', base, '--', 'make', `-j${o.jobs}`], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'inherit'] });
+    if (init.status !== 0) throw new Error('nixmake init failed on jq');
+    for (const name of o.tools) {
+      const dir = path.join(o.work, name);
+      copyTree(base, dir);
+      workspaces.set(name, jqWorkspace(dir));
+      if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, 'jq'));
+      if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs, ['make', `-j${o.jobs}`, `CC=${CC}`], 'jq', { command: ['make', 'clean'] }));
+      if (name === 'nix-monolithic') throw new Error('jq: the monolithic derivation is not supported (its autotools tree needs git and bison in the sandbox)');
+    }
+    return { tools, workspaces, project: { name: 'jq 1.6 (Debian bookworm source, autotools + libtool)', tus: 37 } };
   }
   const spec = defaultSpec(o.shape, o.size, o.seed);
   const project = generateProject(spec, base, { cc: CC });
@@ -225,7 +241,7 @@ function main(argv: string[]): number {
     },
   };
   fs.mkdirSync(o.out, { recursive: true });
-  const stem = path.join(o.out, `${result.date.slice(0, 10)}-${o.project === 'lua' ? 'lua' : `${o.shape}-${o.size}`}`);
+  const stem = path.join(o.out, `${result.date.slice(0, 10)}-${o.project === 'synthetic' ? `${o.shape}-${o.size}` : o.project}`);
   fs.writeFileSync(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const table = markdownTable(result);
   fs.writeFileSync(`${stem}.md`, `# ${String(project['name'])}\n\n\`${command}\`\n\n${table}`);
