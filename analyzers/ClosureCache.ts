@@ -52,6 +52,8 @@ export class ClosureCache {
     private readonly hasher: FileHasher,
     private readonly root: string,
     now: () => number = Date.now,
+    /** false: never reuse a stored closure (NIXMAKE_NO_CLOSURE_CACHE=1, for measuring the walk itself). */
+    private readonly enabled = true,
   ) {
     this.stored = memo.loadClosures();
     this.start = now();
@@ -96,7 +98,7 @@ export class ClosureCache {
   }
 
   get(node: string, key: string): TuClosure | undefined {
-    const raw = this.stored.get(node);
+    const raw = this.enabled ? this.stored.get(node) : undefined;
     if (raw === undefined) return undefined;
     const s = JSON.parse(raw) as Stored;
     if (s.key !== key) return undefined;

@@ -2,6 +2,7 @@
  * report: a benchmark run (BenchResult) → a markdown table of medians and
  * ratios, and an SVG bar chart. Pure: the runner writes the files.
  */
+import type { ScanRates } from './scanRates.js';
 import type { Stats } from './stats.js';
 
 export interface Cell {
@@ -23,8 +24,8 @@ export interface BenchResult {
   readonly scenarios: readonly { name: string; description: string }[];
   /** scenario → tool → cell */
   readonly cells: Readonly<Record<string, Readonly<Record<string, Cell>>>>;
-  /** nixmake's include scan rates, files per second. */
-  readonly scan?: { readonly cold?: number; readonly warm?: number; readonly coldFiles?: number; readonly warmFiles?: number };
+  /** nixmake's include scan rates, files per second (see scanRates). */
+  readonly scan?: ScanRates;
 }
 
 const fmt = (s: number): string => (Number.isNaN(s) ? '–' : s < 10 ? s.toFixed(3) : s.toFixed(1));
@@ -53,7 +54,8 @@ export function markdownTable(r: BenchResult): string {
   const n = Math.max(0, ...Object.values(r.cells).flatMap((row) => Object.values(row).map((c) => c.stats.n)));
   lines.push('', `Median (min–max) wall seconds over ${n} interleaved runs per cell; compiles+links are compiler invocations per run (distinct values joined by /).`);
   if (r.scan) {
-    lines.push(`nixmake include scan: cold ${r.scan.cold?.toFixed(0) ?? '–'} files/s (${r.scan.coldFiles ?? '–'} files parsed), warm ${r.scan.warm?.toFixed(0) ?? '–'} files/s (${r.scan.warmFiles ?? '–'} files from the memo).`);
+    const rate = (s: Stats): string => `${s.median.toFixed(0)} files/s (${s.min.toFixed(0)}–${s.max.toFixed(0)}, n=${s.n})`;
+    lines.push(`nixmake include scan (\`build --dry-run\` on a copy): cold ${rate(r.scan.cold)}, ${r.scan.coldFiles} files parsed on all cores; warm ${rate(r.scan.warm)}, ${r.scan.warmFiles} scans read from the memo and every TU walked again.`);
   }
   return `${lines.join('\n')}\n`;
 }

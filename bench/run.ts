@@ -1,12 +1,14 @@
 /**
  * run: the benchmark. `npm run bench -- [--size N] [--shape flat|deep]
  * [--seed S] [--reps R] [--scenarios a,b] [--tools a,b] [--jobs J]
- * [--project lua|jq] [--quick]`.
+ * [--project lua|jq] [--quick] [--scan-only]`.
  *
  * Generates a project (or fetches Lua), gives each tool its own copy, builds
  * each once, then times every scenario for every tool, interleaved (the
  * order of tools rotates), `reps` times. Every timed build's binary must
- * print the expected output. Writes bench/results/<date>-<shape>-<N>.json
+ * print the expected output. nixmake's cold and warm include-scan rates are
+ * measured first, on copies (`--scan-only` stops there). Writes
+ * bench/results/<date>-<shape>-<N>.json
  * (and .md, .svg) and prints the markdown table.
  */
 import { spawnSync } from 'node:child_process';
@@ -22,6 +24,7 @@ import { markdownTable, svgChart } from './report.js';
 import type { BenchResult, Cell } from './report.js';
 import { SCENARIOS } from './scenarios.js';
 import type { FlagState } from './scenarios.js';
+import { scanRates } from './scanRates.js';
 import { stats } from './stats.js';
 import { MakeLikeTool } from './tools/MakeLikeTool.js';
 import { MonolithicNixTool } from './tools/MonolithicNixTool.js';
@@ -42,6 +45,7 @@ interface Options {
   scenarios: string[];
   tools: string[];
   project: 'synthetic' | 'lua' | 'jq';
+  scanOnly: boolean;
   work: string;
   out: string;
 }
@@ -61,6 +65,7 @@ function options(argv: string[]): Options {
       work: { type: 'string' },
       out: { type: 'string' },
       quick: { type: 'boolean' },
+      'scan-only': { type: 'boolean' },
     },
     strict: true,
   });
@@ -81,6 +86,7 @@ function options(argv: string[]): Options {
     scenarios: list(values.scenarios, SCENARIOS.map((s) => s.name)),
     tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja') : project === 'jq' ? ['nixmake', 'make'] : allTools),
     project,
+    scanOnly: values['scan-only'] === true,
     work: values.work ?? path.join(os.tmpdir(), project === 'synthetic' ? `nixmake-bench-${shape}-${size}` : `nixmake-bench-${project}`),
     out: values.out ?? path.join(REPO, 'bench/results'),
   };
@@ -179,7 +185,10 @@ function main(argv: string[]): number {
     process.stderr.write(`${s}\n`);
   };
   log(`bench: setting up ${o.project === 'lua' ? 'Lua' : `${o.shape} N=${o.size}`} in ${o.work}`);
-  const { tools, workspaces, project } = setUp(o);
+  const { tools: allTools, workspaces, project } = setUp(o);
+  const scan = scanRates(path.join(o.work, 'base'), o.work, o.reps);
+  log(`bench: include scan: cold ${scan.cold.median.toFixed(0)} files/s (${scan.coldFiles} parsed), warm ${scan.warm.median.toFixed(0)} files/s (${scan.warmFiles} read from the memo)`);
+  const tools = o.scanOnly ? [] : allTools;
   const flags = new Map<string, FlagState>(tools.map((t) => [t.name, { clean: [], perTarget: {} }]));
   const runId = Date.now().toString(36);
 
@@ -222,10 +231,6 @@ function main(argv: string[]): number {
       cells[s][t] = { seconds, stats: stats(seconds), compiles: runs.map((r) => r.m.compiles), links: runs.map((r) => r.m.links), wrong: runs.filter((r) => !r.ok).length };
     }
   }
-  const scanRuns = (s: string): { files: number; scanned: number; seconds: number }[] =>
-    (measures.get(s)?.get('nixmake') ?? []).flatMap((r) => (r.m.analysis ? [r.m.analysis] : []));
-  const cold = scanRuns('clean').filter((a) => a.seconds > 0);
-  const warm = scanRuns('noop').filter((a) => a.seconds > 0);
   const result: BenchResult = {
     command,
     date: new Date().toISOString(),
@@ -235,13 +240,10 @@ function main(argv: string[]): number {
     tools: tools.map((t) => t.name),
     scenarios: scenarios.map((s) => ({ name: s.name, description: s.description })),
     cells,
-    scan: {
-      ...(cold.length > 0 ? { cold: stats(cold.map((a) => a.scanned / a.seconds)).median, coldFiles: cold[0]?.scanned } : {}),
-      ...(warm.length > 0 ? { warm: stats(warm.map((a) => a.files / a.seconds)).median, warmFiles: warm[0]?.files } : {}),
-    },
+    scan,
   };
   fs.mkdirSync(o.out, { recursive: true });
-  const stem = path.join(o.out, `${result.date.slice(0, 10)}-${o.project === 'synthetic' ? `${o.shape}-${o.size}` : o.project}`);
+  const stem = path.join(o.out, `${result.date.slice(0, 10)}-${o.project === 'synthetic' ? `${o.shape}-${o.size}` : o.project}${o.scanOnly ? '-scan' : ''}`);
   fs.writeFileSync(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const table = markdownTable(result);
   fs.writeFileSync(`${stem}.md`, `# ${String(project['name'])}\n\n\`${command}\`\n\n${table}`);

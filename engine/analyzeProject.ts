@@ -43,7 +43,7 @@ export async function analyzeProject(config: Config, sources: SourceLists, memo:
   const hasher = new FileHasher(memo);
   const scans = new ScanCache(memo, hasher, scanThreads());
   const toolchain = probeToolchain(config.toolchain, memo, hasher);
-  const closures = new ClosureCache(memo, memo, hasher, config.root);
+  const closures = new ClosureCache(memo, memo, hasher, config.root, Date.now, process.env['NIXMAKE_NO_CLOSURE_CACHE'] !== '1');
   const analysis = await analyzeTargets(config, sources, toolchain, scans, closures);
   scans.flush();
   closures.flush();
