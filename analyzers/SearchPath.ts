@@ -44,7 +44,8 @@ export function searchPathFromFlags(flags: readonly string[], cwd: string, built
       nostdinc = true;
       continue;
     }
-    if (f === '-include') {
+    // -imacros FILE is read like -include FILE (only its macros are kept, but it is an input all the same).
+    if (f === '-include' || f === '-imacros') {
       const v = flags[++i];
       if (v !== undefined) forcedIncludes.push(v);
       continue;

@@ -6,9 +6,10 @@
  * changed (ClosureCache); otherwise it is walked again. Scans are cached by
  * content hash (in memory for this run, in the memo across runs); on a cold
  * start the TUs are scanned first, on all cores. Existence probes and
- * resolutions are cached for the run. Resolution itself
- * is redone every run, which is what makes a newly added shadowing header
- * take effect. It does not fingerprint or plan.
+ * resolutions are cached for the run only, so a walk always sees the files
+ * as they are (a newly added shadowing header takes effect; ClosureCache
+ * notices it by the mtime of the folder it appeared in). It does not
+ * fingerprint or plan.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -27,7 +28,9 @@ import { ResolveCache } from './ResolveCache.js';
 import { scanInWorkers, workersAvailable } from './scanInWorkers.js';
 import type { ClosureIo, TuClosure } from './includeClosure.js';
 import { languageOf } from './language.js';
-import { scanIncludes, SCANNER_VERSION } from './scanIncludes.js';
+import { scanFile } from './scanFile.js';
+import type { ScannedFile } from './scanFile.js';
+import { SCANNER_VERSION } from './scanIncludes.js';
 import type { Grammar, ScanResult } from './scanIncludes.js';
 import { searchPathFromFlags } from './SearchPath.js';
 
@@ -61,14 +64,6 @@ function flagMacroNames(flags: readonly string[]): Set<string> {
 /** Below this many unscanned files, starting threads costs more than it saves. */
 const PARALLEL_MIN = 48;
 
-function scanFile(abs: string, grammar: Grammar): ScanResult | undefined {
-  try {
-    return scanIncludes(fs.readFileSync(abs, 'utf8'), grammar);
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Scan results by content hash: in memory for this run, in the memo across
  * runs. `prefetch` scans a known batch of files (every TU) on all cores
@@ -91,11 +86,11 @@ export class ScanCache {
     return this.inMemory.size;
   }
 
-  private cached(abs: string, grammar: Grammar): { key: string; result: string | undefined } | undefined {
+  private cached(abs: string, grammar: Grammar): { key: string; hash: string; result: string | undefined } | undefined {
     const hash = this.hasher.hash(abs);
     if (!hash) return undefined;
     const key = `${SCANNER_VERSION}:${grammar}:${hash}`;
-    return { key, result: this.pending.get(key) ?? this.memo.getScan(key) };
+    return { key, hash, result: this.pending.get(key) ?? this.memo.getScan(key) };
   }
 
   scan(abs: string, grammar: Grammar): ScanResult | undefined {
@@ -106,8 +101,7 @@ export class ScanCache {
     if (c?.result) {
       result = JSON.parse(c.result) as ScanResult;
     } else if (c) {
-      result = scanFile(abs, grammar);
-      this.remember(c.key, result);
+      result = this.remember(c.key, c.hash, scanFile(abs, grammar));
     }
     this.inMemory.set(memKey, result);
     return result;
@@ -116,19 +110,27 @@ export class ScanCache {
   /** Scans, in worker threads, those of `files` the memo does not know yet (if there are enough to be worth it). */
   async prefetch(files: readonly { abs: string; grammar: Grammar }[]): Promise<void> {
     if (this.threads < 2 || !workersAvailable()) return;
-    const todo = new Map<string, { abs: string; grammar: Grammar }>();
+    const todo = new Map<string, { abs: string; grammar: Grammar; hash: string }>();
     for (const f of files) {
       const c = this.cached(f.abs, f.grammar);
-      if (c && !c.result) todo.set(c.key, f);
+      if (c && !c.result) todo.set(c.key, { ...f, hash: c.hash });
     }
     if (todo.size < PARALLEL_MIN) return;
-    const results = await scanInWorkers([...todo.values()], this.threads);
-    [...todo.keys()].forEach((key, i) => this.remember(key, results[i]));
+    let results: (ScannedFile | undefined)[];
+    try {
+      results = await scanInWorkers([...todo.values()].map(({ abs, grammar }) => ({ abs, grammar })), this.threads);
+    } catch {
+      return; // the walk scans these files in this thread instead
+    }
+    const jobs = [...todo];
+    jobs.forEach(([key, job], i) => this.remember(key, job.hash, results[i]));
   }
 
-  private remember(key: string, result: ScanResult | undefined): void {
+  /** Caches a scan under `key` only if it is of the content that key was made from. */
+  private remember(key: string, hash: string, scanned: ScannedFile | undefined): ScanResult | undefined {
     this.scanned++;
-    if (result) this.pending.set(key, JSON.stringify(result));
+    if (scanned && scanned.hash === hash) this.pending.set(key, JSON.stringify(scanned.result));
+    return scanned?.result;
   }
 
   flush(): void {
@@ -187,7 +189,7 @@ export async function analyzeTargets(
         const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';
         const io: ClosureIo = { scan: (abs) => scans.scan(abs, grammar), isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
         const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[lang]);
-        const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, grammar, flags, sp]));
+        const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, config.root, grammar, flags, sp]));
         perFlags.set(flagsKey, (shared = { grammar, flags, io, sp, cacheKey }));
       }
       jobs.push({ key: objectKey(t.name, tu), tu, ...shared });

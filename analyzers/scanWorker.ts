@@ -1,14 +1,13 @@
 /**
  * scanWorker: the body of one scanning thread. Receives a batch of files,
- * reads and scans each with `scanIncludes`, and posts the results back in
- * the same order (`null` for a file that could not be read or parsed).
+ * scans each with `scanFile`, and posts the results back in the same order
+ * (`null` for a file that could not be read or parsed).
  *
  * It holds no cache and touches no database: `ScanCache` owns both.
  */
-import fs from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { scanIncludes } from './scanIncludes.js';
-import type { Grammar, ScanResult } from './scanIncludes.js';
+import type { Grammar } from './scanIncludes.js';
+import { scanFile } from './scanFile.js';
 
 export interface ScanJob {
   readonly abs: string;
@@ -16,12 +15,5 @@ export interface ScanJob {
 }
 
 parentPort?.on('message', (batch: readonly ScanJob[]) => {
-  const results: (ScanResult | null)[] = batch.map((job) => {
-    try {
-      return scanIncludes(fs.readFileSync(job.abs, 'utf8'), job.grammar);
-    } catch {
-      return null;
-    }
-  });
-  parentPort?.postMessage(results);
+  parentPort?.postMessage(batch.map((job) => scanFile(job.abs, job.grammar) ?? null));
 });

@@ -211,7 +211,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
     const own = settings(c, obj, path);
     const soname = c.string(obj['soname'], `${path}.soname`);
     if (soname !== undefined && type !== 'shared-library') c.error(`${path}.soname`, 'only a shared-library has a soname');
-    else if (soname !== undefined && !/^[A-Za-z0-9_.+-]+$/.test(soname)) c.error(`${path}.soname`, `"${soname}" should be a file name such as libz.so.1`);
+    else if (soname !== undefined && (!/^[A-Za-z0-9_.+-]+$/.test(soname) || /^\.+$/.test(soname))) c.error(`${path}.soname`, `"${soname}" should be a file name such as libz.so.1`);
     targets.set(name, {
       name,
       type: (type ?? 'executable') as TargetType,

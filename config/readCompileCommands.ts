@@ -45,9 +45,15 @@ export function readCompileCommands(text: string, root: string, file: string): {
     return r.startsWith('..') || path.isAbsolute(r) ? undefined : r === '' ? '.' : r;
   };
   const flags = new Map<string, string[]>();
-  for (const c of classifyCommands(execs).compiles) {
+  const compiles = classifyCommands(execs).compiles;
+  for (const c of compiles) {
     const tu = rel(c.source);
     if (tu !== undefined) flags.set(tu, joinPathFlags(mapFlags(c, rel)));
+  }
+  // An entry that is not a compile nixmake understands would silently fall back to the target's flags.
+  const understood = new Set(compiles.map((c) => c.order));
+  for (const e of execs) {
+    if (!understood.has(e.order)) errors.push({ severity: 'error', message: `${file}: entry ${e.order} (${String(entries[e.order]?.file ?? '?')}) is not a C/C++ compile command nixmake understands: ${e.argv.slice(0, 3).join(' ')} ...`, location: { file } });
   }
   return { flags, errors };
 }

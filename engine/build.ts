@@ -180,14 +180,12 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     }
 
     const store = deps.store(config, files);
-    // Up-to-date nodes: keep their bookkeeping true without building anything.
+    // Up-to-date nodes: keep their bookkeeping true without building anything,
+    // in the order of writes execute keeps (GC root, memo, result link).
     for (const u of thePlan.upToDate) {
+      await keepRoot(store, files, u.node.key, u.record.out, opts.signal);
       if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
       if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
-      if (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out) {
-        fs.mkdirSync(files.rootsDir, { recursive: true });
-        await keepRoot(store, files, u.node.key, u.record.out, opts.signal);
-      }
     }
     const r = await execute(thePlan, graph, { store, memo, files, toolchain, emit }, { jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal });
     if (opts.targets.length === 0 && !r.interrupted) {

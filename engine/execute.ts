@@ -90,9 +90,8 @@ async function realiseAll(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, opts
   const resultKeyOf = (item: PlannedNode): Fingerprint | undefined => {
     const { node, fp } = item;
     if (node.kind !== 'link' || fp.inputs.kind !== 'link') return undefined;
-    const libraryOuts: Record<string, string> = {};
-    for (const k of node.libraries) libraryOuts[k] = outs.get(k) ?? '';
-    return linkResultKey(fp.inputs, node.objects.map((k) => outs.get(k) ?? ''), libraryOuts);
+    const out = (k: string): string => outs.get(k) ?? '';
+    return linkResultKey(fp.inputs, node.objects.map(out), node.libraries.map(out));
   };
 
   const finish = async (item: PlannedNode, drv: string, out: string, aliases: readonly Fingerprint[]): Promise<void> => {
@@ -107,7 +106,24 @@ async function realiseAll(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, opts
     }
   };
 
+  /**
+   * A node that throws (the daemon went away, a root could not be made) fails
+   * like a failed build and stops the build; it never abandons the nodes
+   * still running, which must finish before the memo is closed.
+   */
   const run = async (item: PlannedNode, drv: string): Promise<Outcome> => {
+    try {
+      return await attempt(item, drv);
+    } catch (err) {
+      result.failed++;
+      stopping = true;
+      const { node } = item;
+      emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: (err as Error).message, log: '' });
+      return 'failed';
+    }
+  };
+
+  const attempt = async (item: PlannedNode, drv: string): Promise<Outcome> => {
     const { node } = item;
     if (stopping || opts.signal.aborted) {
       emit({ event: 'node-skipped', node: node.key, because: opts.signal.aborted ? 'the build was interrupted' : 'the build stopped at a failure (use -k to keep going)' });
@@ -168,14 +184,13 @@ async function realiseAll(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, opts
 }
 
 /**
- * Points a node's GC root at `out`. A root link that exists was registered
- * with Nix when it was made (an indirect root follows the link), so it is
- * only retargeted; a new one is registered through the store.
+ * Points a node's GC root at `out`, registering it with Nix. (A link that
+ * exists is not trusted to be registered: a project folder may have been
+ * copied or moved with its .nixmake.)
  */
 export async function keepRoot(store: NixStore, files: ProjectFiles, nodeKey: string, out: string, signal: AbortSignal): Promise<void> {
   const root = files.gcRootFor(nodeKey);
-  const now = files.readLink(root);
-  if (now === out) return;
-  if (now !== undefined) files.setLink(root, out);
-  else await store.addRoot(out, root, signal);
+  if (files.readLink(root) === out) return;
+  fs.mkdirSync(files.rootsDir, { recursive: true });
+  await store.addRoot(out, root, signal);
 }

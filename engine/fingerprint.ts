@@ -34,7 +34,8 @@ export interface LinkInputs {
   readonly type: string;
   readonly lang: string;
   readonly objects: readonly string[];
-  readonly libraries: Readonly<Record<string, string>>;
+  /** [library key, fingerprint] in link order (the order matters to the linker). */
+  readonly libraries: readonly (readonly [string, string])[];
   readonly ldflags: readonly string[];
   readonly libs: readonly string[];
   readonly soname: string | null;
@@ -120,8 +121,7 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
     const l = graph.links.get(`link:${name}`);
     if (!l) continue;
     const fp = (key: string): string => out.get(key)?.fingerprint ?? MISSING;
-    const libraries: Record<string, string> = {};
-    for (const lib of l.libraries) libraries[lib] = fp(lib);
+    const libraries = l.libraries.map((lib) => [lib, fp(lib)] as const);
     const inputs: LinkInputs = {
       kind: 'link',
       target: l.target,
@@ -143,11 +143,11 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
 
 /**
  * The key of a link's result: its own settings plus the output paths of the
- * objects and libraries it links. Objects are content-addressed, so a
+ * objects and libraries it links, in link order. Objects are content-addressed, so a
  * recompiled object with the same bytes has the same path, and an unchanged
  * result key means the previous link output is still right (early cutoff).
  */
-export function linkResultKey(inputs: LinkInputs, objectOuts: readonly string[], libraryOuts: Readonly<Record<string, string>>): Fingerprint {
+export function linkResultKey(inputs: LinkInputs, objectOuts: readonly string[], libraryOuts: readonly string[]): Fingerprint {
   const { objects: _objects, libraries: _libraries, ...settings } = inputs;
   return fingerprintOf({ ...settings, kind: 'link-result', objectOuts, libraryOuts });
 }

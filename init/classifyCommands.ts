@@ -54,6 +54,7 @@ export interface Steps {
 }
 
 const DRIVER = /^(?:[\w.-]+-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(?:-[\d.]+)?$/;
+const LAUNCHER = /^(ccache|sccache|distcc|icecc)$/;
 const ARCHIVER = /^(?:[\w.-]+-)?(?:gcc-)?ar(?:-[\d.]+)?$/;
 const SOURCE = /\.(c|cc|cpp|cxx|c\+\+|C|m|S|s)$/;
 const OBJECT = /\.(o|lo|obj)$/;
@@ -83,7 +84,9 @@ export function classifyCommands(execs: readonly Exec[]): Steps {
   const skip = underDriver(execs);
   for (const e of execs) {
     if (skip.has(e) || e.status !== 0) continue;
-    const [arg0, ...args] = e.argv;
+    // A compiler launcher (ccache cc ..., as compile databases often hold) is looked through.
+    const argv = LAUNCHER.test(base(e.argv[0] ?? '')) && e.argv.length > 1 ? e.argv.slice(1) : e.argv;
+    const [arg0, ...args] = argv;
     const name = base(arg0 ?? e.executable);
     const abs = (p: string): string => path.resolve(e.cwd, p);
     if (DRIVER.test(name)) driver(e, args, abs, steps);

@@ -46,7 +46,12 @@ export function init(opts: InitOptions): InitResult {
   let inferred: Inferred;
   if (opts.from !== undefined) {
     const db = path.resolve(opts.root, opts.from);
-    const guessed = fromCompileCommands(fs.readFileSync(db, 'utf8'), opts.root, (p) => fs.readFileSync(p, 'utf8'));
+    let guessed: Inferred;
+    try {
+      guessed = fromCompileCommands(fs.readFileSync(db, 'utf8'), opts.root, (p) => fs.readFileSync(p, 'utf8'));
+    } catch (err) {
+      throw new UserError(`${opts.from}: ${(err as Error).message}`);
+    }
     // Per-TU flags keep coming from the database (a TU it does not list uses its target's flags).
     inferred = { ...guessed, config: { compileCommands: path.relative(opts.root, db), ...guessed.config } };
   } else {

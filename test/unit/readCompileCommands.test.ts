@@ -25,3 +25,12 @@ describe('readCompileCommands', () => {
     expect(readCompileCommands('[{"file":"a.c"}]', '/p', 'cc.json').errors.map((e) => e.message)).toEqual(['cc.json: entry 0 needs "directory" and "arguments" or "command"']);
   });
 });
+
+describe('readCompileCommands: launchers and entries it cannot read', () => {
+  it('looks through ccache, and reports an entry that is not a compile', () => {
+    const ok = readCompileCommands(JSON.stringify([{ directory: '/p', file: 'a.c', command: 'ccache cc -DX=1 -c a.c -o a.o' }]), '/p', 'cc.json');
+    expect([...ok.flags]).toEqual([['a.c', ['-DX=1']]]);
+    const bad = readCompileCommands(JSON.stringify([{ directory: '/p', file: 'a.c', command: 'mytool a.c' }]), '/p', 'cc.json');
+    expect(bad.errors.map((e) => e.message)).toEqual(['cc.json: entry 0 (a.c) is not a C/C++ compile command nixmake understands: mytool a.c ...']);
+  });
+});
