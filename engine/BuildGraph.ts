@@ -93,8 +93,10 @@ export function targetOrder(config: Config): string[] {
 function linkedLibraries(config: Config, name: string): string[] {
   const post: string[] = [];
   const seen = new Set<string>();
+  // Reverse post-order over reversed deps: every library before what it depends
+  // on, and otherwise in the order `deps` lists them (the order a user wrote).
   const visit = (n: string): void => {
-    for (const dep of config.targets.get(n)?.deps ?? []) {
+    for (const dep of [...(config.targets.get(n)?.deps ?? [])].reverse()) {
       if (seen.has(dep)) continue;
       seen.add(dep);
       visit(dep);

@@ -66,3 +66,24 @@ describe('reproducible objects', () => {
     expect(run(path.join(a, 'result-one/bin/one'), []).stdout).toBe('src/main.c 5\n');
   });
 });
+
+describe('link order', () => {
+  it('reordering a target\'s deps relinks it (the linker takes a symbol from the first library that has it)', () => {
+    const cfg = (deps: string[]): string => JSON.stringify({
+      targets: { a: { type: 'static-library', sources: ['a/*.c'] }, b: { type: 'static-library', sources: ['b/*.c'] }, app: { type: 'executable', sources: ['main.c'], deps } },
+    });
+    const dir = project({
+      'nixmake.json': cfg(['a', 'b']),
+      'a/who.c': 'const char *who(void) { return "a"; }\n',
+      'b/who.c': 'const char *who(void) { return "b"; }\n',
+      'main.c': `#include <stdio.h>\nconst char *who(void);\nint main(void) { puts(who()); return 0; } /* ${Date.now()} */\n`,
+    });
+    expect(build(dir).counts).toMatchObject({ failed: 0 });
+    const app = path.join(dir, 'result-app/bin/app');
+    expect(run(app, []).stdout).toBe('a\n');
+    fs.writeFileSync(path.join(dir, 'nixmake.json'), cfg(['b', 'a']));
+    const r = build(dir, '--explain');
+    expect(r.counts).toMatchObject({ objects_built: 0, links_built: 1, cut_off: 0, failed: 0 });
+    expect(run(app, []).stdout).toBe('b\n');
+  });
+});
