@@ -13,7 +13,8 @@ for pair in autoreconf:autoconf aclocal:automake libtoolize:libtool; do
 done
 [ -f /usr/include/oniguruma.h ] || need+=(libonig-dev)
 if [ ${#need[@]} -gt 0 ]; then
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq "${need[@]}" >&2 || { apt-get update -qq >&2 && apt-get install -y -qq "${need[@]}" >&2; }
 fi
 src=$(bash "$here/../../scripts/fetch-debian-source.sh" jq/bookworm)
 mkdir -p "$dest"
