@@ -36,6 +36,7 @@ const counts = (c: Cell): string => {
 };
 
 export function markdownTable(r: BenchResult): string {
+  if (Object.keys(r.cells).length === 0) return `${scanLine(r)}\n`;
   const tools = r.tools;
   const head = ['scenario', ...tools.map((t) => `${t} s`), 'nixmake ÷ ninja', 'nixmake ÷ make', 'nixmake ÷ nix-monolithic', 'compiles+links'];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
@@ -53,11 +54,14 @@ export function markdownTable(r: BenchResult): string {
   }
   const n = Math.max(0, ...Object.values(r.cells).flatMap((row) => Object.values(row).map((c) => c.stats.n)));
   lines.push('', `Median (min–max) wall seconds over ${n} interleaved runs per cell; compiles+links are compiler invocations per run (distinct values joined by /).`);
-  if (r.scan) {
-    const rate = (s: Stats): string => `${s.median.toFixed(0)} files/s (${s.min.toFixed(0)}–${s.max.toFixed(0)}, n=${s.n})`;
-    lines.push(`nixmake include scan (\`build --dry-run\` on a copy): cold ${rate(r.scan.cold)}, ${r.scan.coldFiles} files parsed on all cores; warm ${rate(r.scan.warm)}, ${r.scan.warmFiles} scans read from the memo and every TU walked again.`);
-  }
+  if (r.scan) lines.push(scanLine(r));
   return `${lines.join('\n')}\n`;
+}
+
+function scanLine(r: BenchResult): string {
+  if (!r.scan) return '';
+  const rate = (s: Stats): string => `${s.median.toFixed(0)} files/s (${s.min.toFixed(0)}–${s.max.toFixed(0)}, n=${s.n})`;
+  return `nixmake include scan (\`build --dry-run\` on a copy): cold ${rate(r.scan.cold)}, ${r.scan.coldFiles} files parsed on all cores; warm ${rate(r.scan.warm)}, ${r.scan.warmFiles} scans read from the memo and every TU walked again.`;
 }
 
 const COLORS: Record<string, string> = { nixmake: '#2b6cb0', ninja: '#38a169', make: '#d69e2e', 'nix-monolithic': '#c53030' };

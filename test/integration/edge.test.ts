@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build, CLI, nixmake, run, useTempProjects } from '../helpers/project.js';
+import { build, CLI, nixmake, run, spawnAsync, useTempProjects } from '../helpers/project.js';
 
 const project = useTempProjects(afterEach);
 
@@ -211,8 +211,8 @@ describe('a garbage collection during a build', () => {
     for (let i = 0; i < 100 && !(fs.existsSync(tmp) && fs.readdirSync(tmp).some((n) => n.startsWith('drv-roots-') && fs.readdirSync(path.join(tmp, n)).length > 0)); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    const gc = run('nix-collect-garbage', []);
-    expect(gc.code).toBe(0);
+    const gc = await spawnAsync('nix-collect-garbage', []);
+    expect(gc.code, gc.stderr).toBe(0);
     expect(await done).toBe(0);
     expect(JSON.parse(stdout.trim().split('\n').pop() ?? '{}')).toMatchObject({ objects_built: 1, links_built: 1, failed: 0 });
     expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('after\n');
