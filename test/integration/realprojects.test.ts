@@ -51,6 +51,23 @@ function gccReaders(root: string, header: string): string[] {
   return readers;
 }
 
+/**
+ * Appends a define to `header`, builds, and checks that the objects nixmake
+ * planned are exactly the (target, TU) pairs whose gcc -MM closure holds it.
+ * Answers how many that was.
+ */
+async function expectHeaderEditRebuildsGccReaders(dir: string, header: string): Promise<number> {
+  const readers = gccReaders(dir, header);
+  expect(readers.length).toBeGreaterThan(0);
+  fs.appendFileSync(path.join(dir, header), '\n#define NIXMAKE_TEST_EDIT 1\n');
+  const r = await buildAsync(dir, '--explain');
+  expect(r.code, r.stderr).toBe(0);
+  const planned = r.events.filter((e) => e['event'] === 'node-planned' && e['kind'] === 'object').map((e) => String(e['node']).replace(/^obj:/, ''));
+  expect(planned.sort()).toEqual(readers.sort());
+  expect(r.counts?.objects_built).toBe(readers.length);
+  return readers.length;
+}
+
 describe('zlib 1.2.13: nixmake init from its own make, then its make test programs', () => {
   let dir = '';
   beforeAll(async () => {
@@ -94,14 +111,7 @@ describe('zlib 1.2.13: nixmake init from its own make, then its make test progra
   }, 600_000);
 
   it('editing a header rebuilds exactly the TUs gcc -MM says read it; editing a .c rebuilds its objects and what links them', async () => {
-    const readers = gccReaders(dir, 'zutil.h');
-    expect(readers.length).toBeGreaterThan(0);
-    fs.appendFileSync(path.join(dir, 'zutil.h'), '\n#define NIXMAKE_TEST_EDIT 1\n');
-    const r = await buildAsync(dir, '--explain');
-    expect(r.code, r.stderr).toBe(0);
-    const planned = r.events.filter((e) => e['event'] === 'node-planned' && e['kind'] === 'object').map((e) => String(e['node']).replace(/^obj:/, ''));
-    expect(planned.sort()).toEqual(readers.sort());
-    expect(r.counts?.objects_built).toBe(readers.length);
+    await expectHeaderEditRebuildsGccReaders(dir, 'zutil.h');
 
     fs.appendFileSync(path.join(dir, 'adler32.c'), '\nint nixmake_test_edit = 1;\n');
     const c = await buildAsync(dir);
@@ -132,12 +142,7 @@ describe('Lua 5.4', () => {
   }, 600_000);
 
   it('editing a header rebuilds exactly the TUs gcc -MM says read it', async () => {
-    const readers = gccReaders(dir, 'src/lgc.h');
-    fs.appendFileSync(path.join(dir, 'src/lgc.h'), '\n#define NIXMAKE_TEST_EDIT 1\n');
-    const r = await buildAsync(dir, '--explain');
-    expect(r.code, r.stderr).toBe(0);
-    const planned = r.events.filter((e) => e['event'] === 'node-planned' && e['kind'] === 'object').map((e) => String(e['node']).replace(/^obj:/, ''));
-    expect(planned.sort()).toEqual(readers.sort());
+    await expectHeaderEditRebuildsGccReaders(dir, 'src/lgc.h');
     fs.appendFileSync(path.join(dir, 'src/lstrlib.c'), '\nint nixmake_test_edit = 1;\n');
     expect((await buildAsync(dir)).counts).toMatchObject({ objects_built: 1, links_built: 3, failed: 0 });
   }, 600_000);
@@ -177,12 +182,6 @@ describe('jq 1.6: nixmake init from its libtool build, then its own make check',
   }, 900_000);
 
   it('editing a header rebuilds exactly the TUs gcc -MM says read it', async () => {
-    const readers = gccReaders(dir, 'src/jv.h');
-    expect(readers.length).toBeGreaterThan(10);
-    fs.appendFileSync(path.join(dir, 'src/jv.h'), '\n#define NIXMAKE_TEST_EDIT 1\n');
-    const r = await buildAsync(dir, '--explain');
-    expect(r.code, r.stderr).toBe(0);
-    const planned = r.events.filter((e) => e['event'] === 'node-planned' && e['kind'] === 'object').map((e) => String(e['node']).replace(/^obj:/, ''));
-    expect(planned.sort()).toEqual(readers.sort());
+    expect(await expectHeaderEditRebuildsGccReaders(dir, 'src/jv.h')).toBeGreaterThan(10);
   }, 900_000);
 });
