@@ -15,7 +15,7 @@ export class MakeLikeTool implements Tool {
   constructor(
     readonly name: 'make' | 'ninja',
     readonly dir: string,
-    private readonly jobs: number,
+    jobs: number,
     /** The build command line; defaults to the tool itself with -jN. */
     private readonly command: readonly string[] = [name, `-j${jobs}`],
     /** Where the executable ends up, relative to dir. */

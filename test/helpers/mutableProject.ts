@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { build, copyProject } from './project.js';
 
 /** mulberry32: a small seeded generator, so a seed names a sequence. */
 export function seededRandom(seed: number): () => number {
@@ -214,4 +215,18 @@ export class MutableProject {
     }
     return changed;
   }
+}
+
+/**
+ * Builds a fresh copy of a MutableProject's sources (no memo, no links) and
+ * answers its result links, for comparison with an incremental build. Equal
+ * store paths mean equal bytes: objects are content-addressed, and a link's
+ * path follows from the objects it links. `track` registers the copy for
+ * removal.
+ */
+export function cleanBuildLinks(dir: string, track: (d: string) => string): Record<string, string> {
+  const copy = track(copyProject(dir));
+  const r = build(copy);
+  if (r.code !== 0) throw new Error(`clean build of a copy of ${dir} failed:\n${r.stdout}${r.stderr}`);
+  return Object.fromEntries(['result-app', 'result-lib'].map((l) => [l, fs.readlinkSync(path.join(copy, l))]));
 }

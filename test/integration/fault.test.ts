@@ -11,9 +11,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MutableProject, seededRandom } from '../helpers/mutableProject.js';
+import { cleanBuildLinks, MutableProject, seededRandom } from '../helpers/mutableProject.js';
 import type { EditKind } from '../helpers/mutableProject.js';
-import { build, CLI, copyProject, makeProject, run, useTempProjects } from '../helpers/project.js';
+import { build, CLI, makeProject, run, useTempProjects } from '../helpers/project.js';
 
 const SEED = Number(process.env['NIXMAKE_FAULT_SEED'] ?? 1121);
 const KILLS = Number(process.env['NIXMAKE_FAULT_KILLS'] ?? 20);
@@ -44,18 +44,11 @@ function interruptBuild(dir: string, signal: NodeJS.Signals, delayMs: number | '
   });
 }
 
-function cleanLinks(dir: string): Record<string, string> {
-  const copy = project(copyProject(dir));
-  const r = build(copy);
-  expect(r.code, r.stderr).toBe(0);
-  return Object.fromEntries(['result-app', 'result-lib'].map((l) => [l, fs.readlinkSync(path.join(copy, l))]));
-}
-
 function expectEqualsClean(dir: string, p: MutableProject, what: string): void {
   const r = build(dir);
   expect(r.code, `${what}\n${r.stderr}`).toBe(0);
   expect(run(path.join(dir, 'result-app/bin/app'), []).stdout, what).toBe(p.expectedOutput());
-  for (const [link, out] of Object.entries(cleanLinks(dir))) expect(fs.readlinkSync(path.join(dir, link)), `${what}: ${link}`).toBe(out);
+  for (const [link, out] of Object.entries(cleanBuildLinks(dir, project))) expect(fs.readlinkSync(path.join(dir, link)), `${what}: ${link}`).toBe(out);
 }
 
 describe('crash safety', () => {

@@ -9,24 +9,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MutableProject, seededRandom } from '../helpers/mutableProject.js';
-import { build, copyProject, makeProject, run, useTempProjects } from '../helpers/project.js';
+import { cleanBuildLinks, MutableProject, seededRandom } from '../helpers/mutableProject.js';
+import { build, makeProject, run, useTempProjects } from '../helpers/project.js';
 
 const SEED = Number(process.env['NIXMAKE_PROPERTY_SEED'] ?? 20261121);
 const STEPS = Number(process.env['NIXMAKE_PROPERTY_STEPS'] ?? 14);
 const project = useTempProjects(afterEach);
-
-/**
- * Builds a fresh copy of the project's sources (no memo, no links) and
- * answers its result links. Equal store paths mean equal bytes: objects are
- * content-addressed, and a link's path follows from the objects it links.
- */
-function cleanBuild(dir: string, tmp: (d: string) => string): Record<string, string> {
-  const copy = tmp(copyProject(dir));
-  const r = build(copy);
-  expect(r.code, r.stderr).toBe(0);
-  return Object.fromEntries(['result-app', 'result-lib'].map((l) => [l, fs.readlinkSync(path.join(copy, l))]));
-}
 
 describe('incremental equals clean', () => {
   it(`seed ${SEED}, ${STEPS} random edits`, () => {
@@ -42,7 +30,7 @@ describe('incremental equals clean', () => {
       expect(r.code, `${what}\n${r.stderr}`).toBe(0);
       expect(r.counts?.objects_built, what).toBe(expected);
       expect(run(bin, []).stdout, what).toBe(p.expectedOutput());
-      const clean = cleanBuild(dir, project);
+      const clean = cleanBuildLinks(dir, project);
       for (const [link, out] of Object.entries(clean)) {
         const mine = fs.readlinkSync(path.join(dir, link));
         expect(mine, `${what}: ${link}`).toBe(out);
