@@ -5,11 +5,14 @@
  *
  * Generates a project (or fetches Lua), gives each tool its own copy, builds
  * each once, then times every scenario for every tool, interleaved (the
- * order of tools rotates), `reps` times. Every timed build's binary must
- * print the expected output. nixmake's cold and warm include-scan rates are
- * measured first, on copies (`--scan-only` stops there). Writes
- * bench/results/<date>-<shape>-<N>.json
- * (and .md, .svg) and prints the markdown table.
+ * order of tools rotates), `reps` times; a tool that does not take part in
+ * a scenario (nix-floor: clean only) is reported as not applicable there.
+ * Every timed build's binary must print the expected output (nix-floor,
+ * which links nothing, checks its objects itself). nixmake's cold and warm
+ * include-scan rates are measured first, on copies, when nixmake is one of
+ * the tools (`--scan-only` stops there). Writes
+ * bench/results/<date>-<shape>-<N>.json (and .md, .svg) and prints the
+ * markdown table.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -20,14 +23,17 @@ import { parseArgs } from 'node:util';
 import { defaultSpec } from './defaultSpec.js';
 import { generateProject } from './generateProject.js';
 import type { Shape } from './generateProject.js';
-import { markdownTable, svgChart } from './report.js';
+import { markdownTable, ratios, svgChart, TOOL_ORDER } from './report.js';
 import type { BenchResult, Cell } from './report.js';
 import { SCENARIOS } from './scenarios.js';
 import type { FlagState } from './scenarios.js';
 import { scanRates } from './scanRates.js';
+import type { ScanRates } from './scanRates.js';
 import { stats } from './stats.js';
+import { recordWithBear } from './compileDatabase.js';
 import { MakeLikeTool } from './tools/MakeLikeTool.js';
 import { MonolithicNixTool } from './tools/MonolithicNixTool.js';
+import { NixFloorTool } from './tools/NixFloorTool.js';
 import { NIXMAKE_CLI, NixmakeTool } from './tools/NixmakeTool.js';
 import type { Measure, Tool } from './tools/Tool.js';
 import { jqWorkspace, luaWorkspace, SyntheticWorkspace } from './Workspace.js';
@@ -76,7 +82,7 @@ function options(argv: string[]): Options {
   if (shape !== 'flat' && shape !== 'deep') throw new Error(`--shape must be flat or deep, got "${shape}"`);
   const size = Number(values.size ?? (quick ? 60 : 1000));
   const list = (s: string | undefined, all: string[]): string[] => (s ? s.split(',').map((x) => x.trim()) : all);
-  const allTools = ['nixmake', 'ninja', 'make', 'nix-monolithic'];
+  const allTools = [...TOOL_ORDER];
   const o: Options = {
     size,
     shape,
@@ -84,7 +90,7 @@ function options(argv: string[]): Options {
     reps: Number(values.reps ?? (quick ? 3 : 5)),
     jobs: Number(values.jobs ?? os.availableParallelism()),
     scenarios: list(values.scenarios, SCENARIOS.map((s) => s.name)),
-    tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja') : project === 'jq' ? ['nixmake', 'make'] : allTools),
+    tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja') : project === 'jq' ? ['nixmake', 'nix-floor', 'make'] : allTools),
     project,
     scanOnly: values['scan-only'] === true,
     work: values.work ?? path.join(os.tmpdir(), project === 'synthetic' ? `nixmake-bench-${shape}-${size}` : `nixmake-bench-${project}`),
@@ -140,6 +146,11 @@ function setUp(o: Options): Setup {
       if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, 'lua'));
       if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs, ['make', `-j${o.jobs}`, 'linux', `CC=${CC} -std=gnu99`], 'src/lua', { command: ['make', 'clean'] }));
       if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, ['linux', 'CC=gcc -std=gnu99'], 'src/lua'));
+      if (name === 'nix-floor') {
+        const db = recordWithBear(dir, ['make', `-j${o.jobs}`, 'linux', 'CC=gcc -std=gnu99'], path.join(o.work, 'nix-floor.compile_commands.json'), ['make', 'clean']);
+        spawnSync('make', ['clean'], { cwd: dir, stdio: 'ignore' });
+        tools.push(new NixFloorTool(dir, o.jobs, db));
+      }
     }
     return { tools, workspaces, project: { name: 'Lua 5.4.4 (Debian lua5.4 .orig tarball)', tus: 34 } };
   }
@@ -156,6 +167,7 @@ function setUp(o: Options): Setup {
       if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, 'jq'));
       if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs, ['make', `-j${o.jobs}`, `CC=${CC}`], 'jq', { command: ['make', 'clean'] }));
       if (name === 'nix-monolithic') throw new Error('jq: the monolithic derivation is not supported (its autotools tree needs git and bison in the sandbox)');
+      if (name === 'nix-floor') tools.push(new NixFloorTool(dir, o.jobs, recordWithBear(dir, ['make', `-j${o.jobs}`], path.join(o.work, 'nix-floor.compile_commands.json'), ['make', 'clean'])));
     }
     return { tools, workspaces, project: { name: 'jq 1.6 (Debian bookworm source, autotools + libtool)', tus: 37 } };
   }
@@ -169,12 +181,16 @@ function setUp(o: Options): Setup {
     if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs));
     if (name === 'ninja') tools.push(new MakeLikeTool('ninja', dir, o.jobs));
     if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, [`CC=gcc`], `build/${project.binary}`));
+    // build.ninja names cc-count.sh as the compiler; the floor's builder is gcc itself.
+    if (name === 'nix-floor') tools.push(new NixFloorTool(dir, o.jobs, { kind: 'ninja', rules: ['cc'] }, { [CC]: 'gcc' }));
   }
   return { tools, workspaces, project: { name: `synthetic ${o.shape} N=${o.size}`, spec, tus: project.tus.length, headers: project.headers.length, edits: project.edits } };
 }
 
 function outputOk(tool: Tool, w: Workspace): boolean {
-  const r = spawnSync(tool.binary(), [...w.check.args], { encoding: 'utf8' });
+  const binary = tool.binary();
+  if (binary === undefined) return true;
+  const r = spawnSync(binary, [...w.check.args], { encoding: 'utf8' });
   return r.status === 0 && r.stdout === w.check.expected;
 }
 
@@ -186,9 +202,13 @@ function main(argv: string[]): number {
   };
   log(`bench: setting up ${o.project === 'lua' ? 'Lua' : `${o.shape} N=${o.size}`} in ${o.work}`);
   const { tools: allTools, workspaces, project } = setUp(o);
-  const scan = scanRates(path.join(o.work, 'base'), o.work, o.reps);
-  log(`bench: include scan: cold ${scan.cold.median.toFixed(0)} files/s (${scan.coldFiles} parsed), warm ${scan.warm.median.toFixed(0)} files/s (${scan.warmFiles} read from the memo)`);
-  const tools = o.scanOnly ? [] : allTools;
+  // The scan rates are nixmake's: measured only when nixmake is benchmarked.
+  let scan: ScanRates | undefined;
+  if (o.scanOnly || o.tools.includes('nixmake')) {
+    scan = scanRates(path.join(o.work, 'base'), o.work, o.reps);
+    log(`bench: include scan: cold ${scan.cold.median.toFixed(0)} files/s (${scan.coldFiles} parsed), warm ${scan.warm.median.toFixed(0)} files/s (${scan.warmFiles} read from the memo)`);
+  }
+  const tools = (o.scanOnly ? [] : allTools).sort((a, b) => TOOL_ORDER.indexOf(a.name) - TOOL_ORDER.indexOf(b.name));
   const flags = new Map<string, FlagState>(tools.map((t) => [t.name, { clean: [], perTarget: {} }]));
   const runId = Date.now().toString(36);
 
@@ -200,10 +220,16 @@ function main(argv: string[]): number {
 
   const scenarios = SCENARIOS.filter((s) => o.scenarios.includes(s.name) && [...workspaces.values()].every((w) => s.applies(w)));
   const measures = new Map<string, Map<string, { m: Measure; ok: boolean }[]>>();
+  const notApplicable: Record<string, string[]> = {};
+  for (const s of scenarios) {
+    const out = tools.filter((t) => t.scenarios !== undefined && !t.scenarios.includes(s.name)).map((t) => t.name);
+    if (out.length > 0) notApplicable[s.name] = out;
+  }
   for (let rep = 0; rep < o.reps; rep++) {
     scenarios.forEach((s, si) => {
       const order = tools.map((_, i) => tools[(i + rep + si) % tools.length] as Tool);
       for (const tool of order) {
+        if (notApplicable[s.name]?.includes(tool.name)) continue;
         const w = workspaces.get(tool.name) as Workspace;
         const f = flags.get(tool.name) as FlagState;
         if (s.resets) tool.reset();
@@ -214,7 +240,8 @@ function main(argv: string[]): number {
         let row = measures.get(s.name);
         if (!row) measures.set(s.name, (row = new Map()));
         row.set(tool.name, [...(row.get(tool.name) ?? []), { m, ok }]);
-        log(`bench: rep ${rep + 1}/${o.reps} ${s.name.padEnd(20)} ${tool.name.padEnd(14)} ${m.seconds.toFixed(3)} s  ${m.compiles} compiles, ${m.links} links`);
+        const parts = m.parts ? ` (${Object.entries(m.parts).map(([k, v]) => `${k} ${v.toFixed(3)} s`).join(' + ')})` : '';
+        log(`bench: rep ${rep + 1}/${o.reps} ${s.name.padEnd(20)} ${tool.name.padEnd(14)} ${m.seconds.toFixed(3)} s${parts}  ${m.compiles} compiles, ${m.links} links`);
         if (s.undo) {
           s.undo(w, f);
           if (!tool.build().ok) throw new Error(`${tool.name} failed after undoing ${s.name}`);
@@ -228,10 +255,19 @@ function main(argv: string[]): number {
     cells[s] = {};
     for (const [t, runs] of row) {
       const seconds = runs.map((r) => r.m.seconds);
-      cells[s][t] = { seconds, stats: stats(seconds), compiles: runs.map((r) => r.m.compiles), links: runs.map((r) => r.m.links), wrong: runs.filter((r) => !r.ok).length };
+      const partNames = [...new Set(runs.flatMap((r) => Object.keys(r.m.parts ?? {})))];
+      const parts = Object.fromEntries(partNames.map((k) => [k, stats(runs.map((r) => r.m.parts?.[k] ?? Number.NaN))]));
+      cells[s][t] = {
+        seconds,
+        stats: stats(seconds),
+        compiles: runs.map((r) => r.m.compiles),
+        links: runs.map((r) => r.m.links),
+        wrong: runs.filter((r) => !r.ok).length,
+        ...(partNames.length > 0 ? { parts } : {}),
+      };
     }
   }
-  const result: BenchResult = {
+  const partial: BenchResult = {
     command,
     date: new Date().toISOString(),
     machine: machine(o.jobs),
@@ -240,8 +276,10 @@ function main(argv: string[]): number {
     tools: tools.map((t) => t.name),
     scenarios: scenarios.map((s) => ({ name: s.name, description: s.description })),
     cells,
-    scan,
+    notApplicable,
+    ...(scan ? { scan } : {}),
   };
+  const result: BenchResult = { ...partial, ratios: ratios(partial) };
   fs.mkdirSync(o.out, { recursive: true });
   const stem = path.join(o.out, `${result.date.slice(0, 10)}-${o.project === 'synthetic' ? `${o.shape}-${o.size}` : o.project}${o.scanOnly ? '-scan' : ''}`);
   fs.writeFileSync(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);

@@ -1,6 +1,7 @@
 /**
  * Tool: one build tool under benchmark (nixmake, make, ninja, a monolithic
- * Nix derivation), working in its own copy of the project.
+ * Nix derivation, the nix-floor comparator), working in its own copy of the
+ * project.
  *
  * `build` runs one build and measures it: wall time, compiler invocations
  * (compiles and links) and whether it succeeded. `reset` forgets every
@@ -17,15 +18,19 @@ export interface Measure {
   readonly detail?: string;
   /** nixmake only: its include analysis (files scanned, seconds). */
   readonly analysis?: { readonly files: number; readonly scanned: number; readonly seconds: number };
+  /** Where the seconds went, when a tool knows (nix-floor: instantiate, realise). */
+  readonly parts?: Readonly<Record<string, number>>;
 }
 
 export interface Tool {
   readonly name: string;
   readonly dir: string;
+  /** The scenarios this tool takes part in (default: all); in the others it is reported as not applicable. */
+  readonly scenarios?: readonly string[];
   build(): Measure;
   reset(): void;
-  /** The path of the built executable, after a successful build. */
-  binary(): string;
+  /** The path of the built executable, after a successful build; undefined when a tool makes none and checks its own outputs (nix-floor). */
+  binary(): string | undefined;
 }
 
 export interface Timed {
