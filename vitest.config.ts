@@ -8,6 +8,8 @@ export default defineConfig({
     // Integration tests share one Nix daemon and one test runs the garbage
     // collector, which must not race another test's unrooted derivations.
     fileParallelism: false,
+    // A second nix-daemon with a stock nix.conf serves the whole suite (test/stockDaemon.ts).
+    globalSetup: ['test/stockDaemon.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },

@@ -20,7 +20,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { ContentHash, Fingerprint } from './hashes.js';
 
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export interface FileStat {
   readonly mtimeMs: number;
@@ -36,6 +36,10 @@ export interface FileRecord extends FileStat {
 export interface NodeRecord {
   readonly drv: string;
   readonly out: string;
+  /** hashDerivationModulo of `drv` (hex): what a derivation that uses this node's output hashes in. */
+  readonly drvHash: string;
+  /** sha256 of `out`'s NAR (hex): what early cutoff compares. */
+  readonly narHash: string;
 }
 
 export interface CurrentRecord {
@@ -84,8 +88,8 @@ export class SqliteMemo implements MemoStore {
       delFile: this.db.prepare('DELETE FROM files WHERE path = ?'),
       getScan: this.db.prepare('SELECT result FROM scans WHERE key = ?').pluck(),
       putScan: this.db.prepare('INSERT OR REPLACE INTO scans (key, result) VALUES (?, ?)'),
-      getNode: this.db.prepare('SELECT drv, out FROM nodes WHERE fingerprint = ?'),
-      putNode: this.db.prepare('INSERT OR REPLACE INTO nodes (fingerprint, drv, out, built_at) VALUES (?, ?, ?, ?)'),
+      getNode: this.db.prepare('SELECT drv, out, drv_hash AS drvHash, nar_hash AS narHash FROM nodes WHERE fingerprint = ?'),
+      putNode: this.db.prepare('INSERT OR REPLACE INTO nodes (fingerprint, drv, out, drv_hash, nar_hash, built_at) VALUES (?, ?, ?, ?, ?, ?)'),
       getCurrent: this.db.prepare('SELECT fingerprint, inputs FROM current WHERE node = ?'),
       putCurrent: this.db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
       loadClosures: this.db.prepare('SELECT node, value FROM closures'),
@@ -105,7 +109,8 @@ export class SqliteMemo implements MemoStore {
       CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, mtime_ms REAL NOT NULL, ctime_ms REAL NOT NULL,
         size INTEGER NOT NULL, ino INTEGER NOT NULL, hash TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS scans (key TEXT PRIMARY KEY, result TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS nodes (fingerprint TEXT PRIMARY KEY, drv TEXT NOT NULL, out TEXT NOT NULL, built_at INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS nodes (fingerprint TEXT PRIMARY KEY, drv TEXT NOT NULL, out TEXT NOT NULL, drv_hash TEXT NOT NULL,
+        nar_hash TEXT NOT NULL, built_at INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS current (node TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, inputs TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS closures (node TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
@@ -160,7 +165,7 @@ export class SqliteMemo implements MemoStore {
 
   recordBuilt(nodeKey: string, fp: Fingerprint, rec: NodeRecord, inputs: string, aliases: readonly Fingerprint[] = []): void {
     this.db.transaction(() => {
-      for (const key of [fp, ...aliases]) this.stmts.putNode.run(key, rec.drv, rec.out, Date.now());
+      for (const key of [fp, ...aliases]) this.stmts.putNode.run(key, rec.drv, rec.out, rec.drvHash, rec.narHash, Date.now());
       this.stmts.putCurrent.run(nodeKey, fp, inputs);
     })();
   }

@@ -10,7 +10,9 @@ import { build, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../engine/build.
 import { clean } from '../engine/clean.js';
 import { deps } from '../engine/deps.js';
 import { formatDiagnostic, UserError } from '../engine/Diagnostic.js';
-import { NixDaemonStore } from '../store/NixDaemonStore.js';
+import { DaemonStore } from '../store/DaemonStore.js';
+import { daemonSocketPath } from '../store/daemonAddress.js';
+import { readClientSettings } from '../store/nixConfig.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { processOutput } from '../reporters/Reporter.js';
@@ -94,10 +96,11 @@ export async function main(argv: readonly string[], output: Output = processOutp
       process.on('SIGTERM', onSignal);
       try {
         const root = path.resolve(cmd.dir);
+        const jobs = cmd.jobs ?? os.availableParallelism();
         return await build(
           {
             root,
-            jobs: cmd.jobs ?? os.availableParallelism(),
+            jobs,
             keepGoing: cmd.keepGoing,
             targets: cmd.targets,
             dryRun: cmd.dryRun,
@@ -105,7 +108,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
           },
           {
             emit: (e) => reporter.event(e),
-            store: (config, files) => new NixDaemonStore(config.nix.options, files.tmpDir),
+            // One connection per job slot, plus one for adds and queries.
+            store: (config) => new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(Object.entries(config.nix.options))), jobs + 1),
           },
         );
       } finally {

@@ -30,6 +30,16 @@ export class ProjectFiles {
     return path.join(this.rootsDir, `${kind}-${sha256(nodeKey).slice(0, 24)}`);
   }
 
+  /** The GC root of a node's derivation (kept so that links can name it as an input later). */
+  drvRootFor(nodeKey: string): string {
+    return `${this.gcRootFor(nodeKey)}-drv`;
+  }
+
+  /** The GC root of the builder helper's output. */
+  get builderRoot(): string {
+    return path.join(this.rootsDir, 'builder');
+  }
+
   resultLink(target: string): string {
     return path.join(this.root, `result-${target}`);
   }
@@ -54,7 +64,8 @@ export class ProjectFiles {
   /** Removes GC roots whose node is not in `keep` (a node that left the graph). */
   pruneRoots(keep: ReadonlySet<string>): number {
     let removed = 0;
-    const wanted = new Set([...keep].map((k) => path.basename(this.gcRootFor(k))));
+    const wanted = new Set([...keep].flatMap((k) => [path.basename(this.gcRootFor(k)), path.basename(this.drvRootFor(k))]));
+    wanted.add(path.basename(this.builderRoot));
     let names: string[];
     try {
       names = fs.readdirSync(this.rootsDir);

@@ -21,13 +21,14 @@ import { parseConfig } from '../config/parseConfig.js';
 import { readCompileCommands } from '../config/readCompileCommands.js';
 import type { NixStore } from '../store/NixStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
-import { TEMPLATES_DIR } from '../store/NixDaemonStore.js';
+import { TEMPLATES_DIR } from './builderHelper.js';
+import { DERIVATION_LAYOUT } from './derivations.js';
 import { buildGraph } from './BuildGraph.js';
 import { UserError } from './Diagnostic.js';
 import type { Diagnostic } from './Diagnostic.js';
 import { analyzeProject } from './analyzeProject.js';
-import type { EventSink } from './events.js';
-import { execute, keepRoot, labelOf } from './execute.js';
+import type { EventSink, PhaseSeconds } from './events.js';
+import { execute, keepRoot, labelOf, nothingExecuted } from './execute.js';
 import { fingerprintGraph } from './fingerprint.js';
 import { plan as makePlan } from './plan.js';
 import { ProjectFiles } from './ProjectFiles.js';
@@ -110,6 +111,7 @@ function templateHash(hasher: FileHasher): string {
     }
   };
   walk(TEMPLATES_DIR);
+  files.push(`layout:${DERIVATION_LAYOUT}`);
   return sha256(files.join('\n'));
 }
 
@@ -117,7 +119,16 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   const t0 = performance.now();
   const { emit } = deps;
   const diag = (d: Diagnostic): void => emit({ event: 'diagnostic', diagnostic: d });
-  const summary = (s: { objects_built?: number; links_built?: number; cut_off?: number; up_to_date?: number; failed?: number; submitted?: number }): void =>
+  let analysisSeconds = 0;
+  const summary = (s: {
+    objects_built?: number;
+    links_built?: number;
+    cut_off?: number;
+    up_to_date?: number;
+    failed?: number;
+    submitted?: number;
+    phases?: Omit<PhaseSeconds, 'analysis'>;
+  }): void =>
     emit({
       event: 'summary',
       objects_built: s.objects_built ?? 0,
@@ -127,6 +138,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
       failed: s.failed ?? 0,
       submitted: s.submitted ?? 0,
       seconds: Math.round((performance.now() - t0)) / 1000,
+      phases: roundPhases({ analysis: analysisSeconds, inputs: 0, derivations: 0, queued: 0, building: 0, running: 0, ...s.phases }),
     });
 
   const config = loadConfig(opts.root, emit);
@@ -146,6 +158,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   const memo = openMemo(files.memoFile, diag);
   try {
     const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(scoped, sources.value, memo);
+    analysisSeconds = seconds;
     emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
     analysis.warnings.forEach(diag);
     if (analysis.errors.length > 0) {
@@ -178,16 +191,36 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
       summary({ up_to_date: thePlan.upToDate.length });
       return EXIT_OK;
     }
+    // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
+    const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);
+    if (pause > 0) await new Promise((res) => setTimeout(res, pause));
 
-    const store = deps.store(config, files);
-    // Up-to-date nodes: keep their bookkeeping true without building anything,
-    // in the order of writes execute keeps (GC root, memo, result link).
-    for (const u of thePlan.upToDate) {
-      await keepRoot(store, files, u.node.key, u.record.out, opts.signal);
-      if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
-      if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
+    // The store is opened only when something must be done: a no-op never contacts the daemon.
+    let store: NixStore | undefined;
+    const theStore = (): NixStore => (store ??= deps.store(config, files));
+    let r: Awaited<ReturnType<typeof execute>>;
+    try {
+      // Up-to-date nodes: keep their bookkeeping true without building anything,
+      // in the order of writes execute keeps (GC roots, memo, result link).
+      for (const u of thePlan.upToDate) {
+        if (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out || files.readLink(files.drvRootFor(u.node.key)) !== u.record.drv) {
+          await keepRoot(theStore(), files, u.node.key, u.record);
+        }
+        if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
+        if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
+      }
+      r =
+        thePlan.build.length === 0
+          ? nothingExecuted()
+          : await execute(
+              thePlan,
+              graph,
+              { store: theStore(), memo, files, toolchain, emit, hashOfRel: (rel) => hasher.hashRel(config.root, rel) },
+              { jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal },
+            );
+    } finally {
+      store?.close();
     }
-    const r = await execute(thePlan, graph, { store, memo, files, toolchain, emit }, { jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal });
     if (opts.targets.length === 0 && !r.interrupted) {
       const keep = new Set<string>([...graph.objects.keys(), ...graph.links.keys()]);
       files.pruneRoots(keep);
@@ -199,6 +232,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
       up_to_date: thePlan.upToDate.length,
       failed: r.failed,
       submitted: r.submitted,
+      phases: r.phases,
     });
     if (r.interrupted || opts.signal.aborted) return EXIT_INTERRUPTED;
     return r.failed > 0 ? EXIT_FAILURE : EXIT_OK;
@@ -215,3 +249,8 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   }
 }
 
+
+function roundPhases(p: PhaseSeconds): PhaseSeconds {
+  const r = (x: number): number => Math.round(x * 1000) / 1000;
+  return { analysis: r(p.analysis), inputs: r(p.inputs), derivations: r(p.derivations), queued: r(p.queued), building: r(p.building), running: r(p.running) };
+}

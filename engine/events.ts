@@ -14,6 +14,31 @@ export interface Summary {
   readonly failed: number;
   readonly submitted: number;
   readonly seconds: number;
+  readonly phases: PhaseSeconds;
+}
+
+/** Seconds a built node spent in each phase (see execute). */
+export interface NodeTimings {
+  /** Waiting for a job slot after its inputs were ready. */
+  queued: number;
+  /** Adding its input files to the store (objects). */
+  inputs: number;
+  /** Computing and writing its derivation. */
+  derivation: number;
+  /** The daemon's build, as the client saw it (sandbox set-up, the program, registration). */
+  building: number;
+  /** The program alone (compiler, linker, ar), as the builder measured it. */
+  running: number;
+}
+
+/** Seconds summed over the built nodes, per phase, and the analysis. */
+export interface PhaseSeconds {
+  readonly analysis: number;
+  readonly inputs: number;
+  readonly derivations: number;
+  readonly queued: number;
+  readonly building: number;
+  readonly running: number;
 }
 
 export type BuildEvent =
@@ -38,7 +63,15 @@ export type BuildEvent =
       readonly total: number;
       readonly reason: Reason;
     }
-  | { readonly event: 'node-built'; readonly node: string; readonly drv: string; readonly out: string; readonly seconds: number }
+  | {
+      readonly event: 'node-built';
+      readonly node: string;
+      readonly kind: 'object' | 'link';
+      readonly drv: string;
+      readonly out: string;
+      readonly seconds: number;
+      readonly timings: NodeTimings;
+    }
   | {
       readonly event: 'node-failed';
       readonly node: string;

@@ -142,10 +142,11 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
 }
 
 /**
- * The key of a link's result: its own settings plus the output paths of the
- * objects and libraries it links, in link order. Objects are content-addressed, so a
- * recompiled object with the same bytes has the same path, and an unchanged
- * result key means the previous link output is still right (early cutoff).
+ * The key of a link's result: its own settings plus what it links, in link
+ * order: each object's NAR hash, each archive's NAR hash, and each shared
+ * library's output path and NAR hash (its path is written into what links
+ * it). A recompiled object with the same bytes leaves the key unchanged, so
+ * the previous link output is still right (early cutoff).
  */
 export function linkResultKey(inputs: LinkInputs, objectOuts: readonly string[], libraryOuts: readonly string[]): Fingerprint {
   const { objects: _objects, libraries: _libraries, ...settings } = inputs;

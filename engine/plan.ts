@@ -91,7 +91,8 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
     if (!fp) throw new Error(`internal: no fingerprint for ${node.key}`);
     const current = io.getCurrent(node.key);
     const record = io.getNode(fp.fingerprint);
-    if (record && io.storePathExists(record.out)) {
+    // The derivation too: a link that relinks this node's output names it as an input.
+    if (record && io.storePathExists(record.out) && io.storePathExists(record.drv)) {
       upToDate.push({ node, fp, record, currentStale: current?.fingerprint !== fp.fingerprint });
       continue;
     }

@@ -29,7 +29,6 @@ sandbox = true
 sandbox-fallback = false
 extra-sandbox-paths =${sandbox_paths}
 substituters =
-experimental-features = nix-command ca-derivations
 keep-derivations = true
 # nixmake: end"
 
@@ -39,7 +38,7 @@ if [ "$(id -u)" -eq 0 ]; then
   touch "$NIX_CONF"
   current=$(sed -n '/^# nixmake: begin/,/^# nixmake: end/p' "$NIX_CONF")
   if [ "$current" != "$wanted" ]; then
-    keys='^(build-users-group|sandbox|sandbox-fallback|extra-sandbox-paths|substituters|experimental-features|keep-derivations)[[:space:]]*='
+    keys='^(build-users-group|sandbox|sandbox-fallback|extra-sandbox-paths|substituters|keep-derivations)[[:space:]]*='
     { sed '/^# nixmake: begin/,/^# nixmake: end/d' "$NIX_CONF" | grep -Ev "$keys" || true; printf '%s\n' "$wanted"; } > "$NIX_CONF.new"
     mv "$NIX_CONF.new" "$NIX_CONF"
     changed=1

@@ -1,43 +1,58 @@
 /**
  * NixStore: everything the engine asks of Nix, behind one small interface.
- * `NixDaemonStore` talks to the real daemon; unit tests use a fake.
+ * `DaemonStore` carries it out over the daemon's socket (worker protocol);
+ * unit tests use a fake.
  *
- * The engine never spawns Nix itself, and this interface knows nothing of
- * plans, fingerprints or the memo.
+ * Every operation is in store terms (paths, NARs, derivation texts); this
+ * interface knows nothing of plans, fingerprints or the memo, and nothing
+ * here spawns a Nix command.
  */
 
-/** The JSON document `nix-templates/graph.nix` reads. */
-export interface EvalPlan {
-  readonly toolchain: unknown;
-  readonly objects: Readonly<Record<string, unknown>>;
-  readonly links: Readonly<Record<string, unknown>>;
-  /** Already-built nodes that planned links refer to: node key → output path. */
-  readonly built: Readonly<Record<string, string>>;
-  /** Every input file of the planned objects (absolute path → true). */
-  readonly files: Readonly<Record<string, true>>;
-  /** Node keys in the order graph.nix lists their derivations. */
-  readonly order: readonly string[];
+/** What one derivation's build came to. */
+export interface BuildOutcome {
+  readonly ok: boolean;
+  /** The daemon's status name: Built, AlreadyValid, Substituted, PermanentFailure, … */
+  readonly status: string;
+  /** The daemon's error message when not ok (first line, no colour). */
+  readonly message: string;
+  /** The build's log lines, as the builder printed them (nixmake's own timing line removed). */
+  readonly log: string;
+  /** Milliseconds the builder's program (compiler, linker, ar) ran, as the builder measured it. */
+  readonly runMs: number | undefined;
+  /** The build's own start and stop as the daemon reports them (whole seconds since the epoch). */
+  readonly startTime: number;
+  readonly stopTime: number;
 }
 
-export type RealiseResult =
-  | { readonly ok: true; readonly out: string }
-  | { readonly ok: false; readonly log: string; readonly message: string };
+export interface PathInfo {
+  readonly path: string;
+  /** sha256 of the path's NAR serialisation, lowercase hex. */
+  readonly narHashHex: string;
+  readonly narSize: number;
+  readonly references: readonly string[];
+}
 
 export interface NixStore {
   /**
-   * Instantiates every node of the plan in one evaluation: node key →
-   * derivation path. The derivations stay GC roots until `release` is
-   * called, so a garbage collection before they are built cannot delete them.
+   * Makes `path` (the store path of `nar` added recursively under `name`,
+   * computed by the caller) valid and keeps it alive until the store is
+   * closed: a temporary root first, then the add if it is missing. The
+   * caller's path is checked against the daemon's.
    */
-  instantiate(plan: EvalPlan, signal?: AbortSignal): Promise<{ drvs: Map<string, string>; release(): void }>;
-  /**
-   * Builds one derivation through the daemon, registers `gcRoot` for its
-   * output and answers the output path (known only after the build: outputs
-   * are content-addressed or depend on such outputs).
-   */
-  realise(drv: string, gcRoot: string, signal?: AbortSignal): Promise<RealiseResult>;
-  /** Registers `gcRoot` for an output path that is already valid. */
-  addRoot(out: string, gcRoot: string, signal?: AbortSignal): Promise<void>;
+  addNar(name: string, nar: Uint8Array, path: string): Promise<void>;
+  /** Adds a text file (a derivation) with its references; answers its path (temporarily rooted). */
+  addText(name: string, text: string, references: readonly string[]): Promise<string>;
+  /** The subset of `paths` that are valid. */
+  validPaths(paths: readonly string[]): Promise<Set<string>>;
+  /** Keeps `paths` alive until the store is closed, whether or not they are valid yet. */
+  addTempRoots(paths: readonly string[]): Promise<void>;
+  /** Builds output `out` of a derivation, collecting its log; never throws for a failed build. */
+  build(drvPath: string, signal?: AbortSignal): Promise<BuildOutcome>;
+  pathInfo(path: string): Promise<PathInfo | undefined>;
+  /** Points the symlink `gcRoot` at `target` and registers it with Nix as an indirect root. */
+  addRoot(target: string, gcRoot: string): Promise<void>;
+  /** Closes every connection (dropping the temporary roots). */
+  close(): void;
 }
 
 /** Nix could not be used at all (daemon down, not installed): not a build failure. */
@@ -48,7 +63,7 @@ export class StoreUnavailableError extends Error {
   }
 }
 
-/** A Nix command failed for a reason other than a build failure (an evaluation error, say). */
+/** The daemon refused an operation for a reason other than a build failure. */
 export class NixCommandError extends Error {
   constructor(message: string) {
     super(message);

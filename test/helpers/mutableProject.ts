@@ -228,5 +228,17 @@ export function cleanBuildLinks(dir: string, track: (d: string) => string): Reco
   const copy = track(copyProject(dir));
   const r = build(copy);
   if (r.code !== 0) throw new Error(`clean build of a copy of ${dir} failed:\n${r.stdout}${r.stderr}`);
-  return Object.fromEntries(['result-app', 'result-lib'].map((l) => [l, fs.readlinkSync(path.join(copy, l))]));
+  return Object.fromEntries(['result-app', 'result-lib'].map((l) => [l, linkContent(path.join(copy, l))]));
+}
+
+/**
+ * What a result link's output holds: its NAR hash. Outputs are input-addressed
+ * and early cutoff may keep an older (equal) output, so an incremental build
+ * and a clean one are compared by content, not by store path.
+ */
+export function linkContent(link: string): string {
+  const out = fs.readlinkSync(link);
+  const r = spawnSync('nix-store', ['--query', '--hash', out], { encoding: 'utf8', env: { ...process.env, NIX_REMOTE: 'daemon' } });
+  if (r.status !== 0) throw new Error(`nix-store --query --hash ${out} failed: ${r.stderr}`);
+  return r.stdout.trim();
 }

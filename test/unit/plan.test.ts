@@ -68,7 +68,7 @@ class FakeWorld implements PlanIo {
     const fps = this.fingerprints();
     const p = plan(graph, fps, this);
     for (const item of p.build) {
-      const rec = { drv: `/nix/store/${item.fp.fingerprint}.drv`, out: `/nix/store/${item.fp.fingerprint}` };
+      const rec = { drv: `/nix/store/${item.fp.fingerprint}.drv`, out: `/nix/store/${item.fp.fingerprint}`, drvHash: 'h', narHash: 'n' };
       this.nodes.set(item.fp.fingerprint, rec);
       this.current.set(item.node.key, { fingerprint: item.fp.fingerprint, inputs: item.fp.inputsJson });
       this.exists.add(rec.drv).add(rec.out);

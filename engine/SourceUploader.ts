@@ -1,0 +1,78 @@
+/**
+ * SourceUploader: puts project files into the store, each read once.
+ *
+ * The bytes hashed are the bytes stored: a file is read, its sha256 is
+ * compared with the hash the node's fingerprint was computed from, and the
+ * same bytes are serialised (NAR) and sent to the daemon. A file edited
+ * after analysis therefore fails the nodes that read it ("changed during the
+ * build") instead of giving an object built from other bytes than the memo
+ * records. The store path is the one `builtins.path { name = "nixmake-input"; }`
+ * gives, so one content is one store path, shared by every object.
+ *
+ * It does not decide which files a node needs (the graph does), and it
+ * does not build anything.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { contentHash } from '../cache/hashes.js';
+import { narOfFile, narSha256Hex } from '../store/nar.js';
+import type { NixStore } from '../store/NixStore.js';
+import { makeSourcePath } from '../store/storePath.js';
+
+export const INPUT_NAME = 'nixmake-input';
+
+/** A file's bytes differ from what the plan was made from: the build must be run again. */
+export class FileChangedError extends Error {
+  constructor(readonly rel: string) {
+    super(`${rel} changed while nixmake was building; run the build again`);
+    this.name = 'FileChangedError';
+  }
+}
+
+export class SourceUploader {
+  private readonly paths = new Map<string, Promise<string>>();
+  /** Bytes sent to the daemon (files that were not in the store yet are counted once each). */
+  bytes = 0;
+  files = 0;
+
+  constructor(
+    private readonly root: string,
+    private readonly store: NixStore,
+    /** The content hash the plan used for a project-relative path. */
+    private readonly expectedHash: (rel: string) => string | undefined,
+  ) {}
+
+  /** The store path of a project file, added (and temporarily rooted) if needed. */
+  pathOf(rel: string): Promise<string> {
+    let p = this.paths.get(rel);
+    if (!p) {
+      p = this.upload(rel);
+      this.paths.set(rel, p);
+    }
+    return p;
+  }
+
+  private async upload(rel: string): Promise<string> {
+    const abs = path.join(this.root, rel);
+    let bytes: Buffer;
+    let executable: boolean;
+    try {
+      const fd = fs.openSync(abs, 'r');
+      try {
+        executable = (fs.fstatSync(fd).mode & 0o100) !== 0;
+        bytes = fs.readFileSync(fd);
+      } finally {
+        fs.closeSync(fd);
+      }
+    } catch {
+      throw new FileChangedError(rel);
+    }
+    if (contentHash(bytes) !== this.expectedHash(rel)) throw new FileChangedError(rel);
+    const nar = narOfFile(bytes, executable);
+    const storePath = makeSourcePath(INPUT_NAME, narSha256Hex(nar));
+    await this.store.addNar(INPUT_NAME, nar, storePath);
+    this.files++;
+    this.bytes += bytes.length;
+    return storePath;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * derivations: the generator. Turns one node of the build graph, with the
+ * store paths of its inputs, into the derivation that builds it: the
+ * builder helper's own derivation, one per object, one per link.
+ *
+ * Pure: it computes specs and never talks to the store. Every path a
+ * derivation names is either a derivation's output or a file added the way
+ * `builtins.path` adds it (name "nixmake-input"), so the Nix language could
+ * write the very same derivation without import-from-derivation. The
+ * derivations are input-addressed (no experimental feature); early cutoff is
+ * the engine's business (see execute).
+ *
+ * Builders run one helper (nixmake-builder) that lays out the inputs with
+ * symlinks and runs the compiler, linker or ar: no shell, no process per
+ * file. Objects are single files; links are folders (bin/, lib/).
+ */
+import type { TargetType } from '../config/Config.js';
+import { hashPlaceholder } from '../store/storePath.js';
+import type { Toolchain } from '../toolchain/Toolchain.js';
+import type { LinkNode, ObjectNode } from './BuildGraph.js';
+import { storeName } from './BuildGraph.js';
+
+/** A derivation that exists (or will): what dependents need to name it. */
+export interface DrvRef {
+  readonly drvPath: string;
+  /** hashDerivationModulo of the derivation, hex: what a dependent's own hash takes in. */
+  readonly hashModulo: string;
+  /** Its `out` path. */
+  readonly out: string;
+}
+
+/** What makeInputAddressedDerivation takes. */
+export interface DerivationSpec {
+  readonly name: string;
+  readonly system: string;
+  readonly builder: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly inputSrcs: readonly string[];
+  readonly inputDrvs: Readonly<Record<string, { readonly outputs: readonly string[]; readonly hashModulo: string }>>;
+}
+
+/** Bump when the derivations written here change shape: every node then rebuilds (template-changed). */
+export const DERIVATION_LAYOUT = 1;
+
+/** The fixed folder builds run in: Nix's sandbox build directory, plus src. */
+export const BUILD_DIR = '/build/src';
+
+const OUT = hashPlaceholder('out');
+
+/** The store path a tool lives in, when the toolchain is in the store (else undefined: a host tool). */
+export function storeRootOf(p: string): string | undefined {
+  const m = /^(\/nix\/store\/[0-9a-z]{32}-[^/]+)/.exec(p);
+  return m ? m[1] : undefined;
+}
+
+function toolchainEnv(tc: Toolchain): Record<string, string> {
+  return { PATH: tc.path.join(':'), toolchainId: tc.id };
+}
+
+function toolchainSrcs(tc: Toolchain): string[] {
+  const roots = [tc.cc, tc.cxx, tc.ar, ...tc.path].map(storeRootOf).filter((r): r is string => r !== undefined);
+  return [...new Set(roots)];
+}
+
+function drvInputs(refs: readonly DrvRef[]): Record<string, { outputs: string[]; hashModulo: string }> {
+  const out: Record<string, { outputs: string[]; hashModulo: string }> = {};
+  for (const r of refs) out[r.drvPath] = { outputs: ['out'], hashModulo: r.hashModulo };
+  return out;
+}
+
+/** The helper itself, compiled statically by the toolchain from its source file in the store. */
+export function builderDerivation(tc: Toolchain, sourcePath: string): DerivationSpec {
+  return {
+    name: 'nixmake-builder',
+    system: tc.system,
+    builder: tc.cc,
+    args: ['-static', '-O2', '-o', OUT, sourcePath],
+    env: toolchainEnv(tc),
+    inputSrcs: [...toolchainSrcs(tc), sourcePath],
+    inputDrvs: {},
+  };
+}
+
+/**
+ * One object: `inputs` maps the TU and each project header of its closure
+ * (project-relative) to its store path. The compile runs in /build/src with
+ * relative paths, so messages name `src/foo.c` and the object embeds
+ * neither a store path nor the sandbox's.
+ */
+export function objectDerivation(
+  node: ObjectNode,
+  inputs: ReadonlyMap<string, string>,
+  builder: DrvRef,
+  tc: Toolchain,
+  systemHeadersHash: string,
+): DerivationSpec {
+  const layout: string[] = ['--mkdir', BUILD_DIR, '--cd', BUILD_DIR];
+  const rels = [...inputs.keys()].sort();
+  for (const rel of rels) layout.push('--ln', inputs.get(rel) as string, rel);
+  const source = node.tu.startsWith('-') ? `./${node.tu}` : node.tu;
+  const compiler = node.lang === 'c++' ? tc.cxx : tc.cc;
+  const args = [
+    ...layout,
+    '--',
+    compiler,
+    '-c',
+    '-fdiagnostics-color=never',
+    ...node.flags,
+    `-ffile-prefix-map=${BUILD_DIR}=.`,
+    `-fdebug-prefix-map=${BUILD_DIR}=.`,
+    `-frandom-seed=${node.tu}`,
+    '-o',
+    OUT,
+    source,
+  ];
+  return {
+    name: node.name,
+    system: tc.system,
+    builder: builder.out,
+    args,
+    env: { ...toolchainEnv(tc), systemHeadersHash },
+    inputSrcs: [...toolchainSrcs(tc), ...new Set(rels.map((r) => inputs.get(r) as string))],
+    inputDrvs: drvInputs([builder]),
+  };
+}
+
+export interface LinkedLibrary {
+  readonly ref: DrvRef;
+  readonly type: TargetType;
+  readonly target: string;
+}
+
+/** Arguments that link one library: an archive by path, a shared library by -L/-l with an rpath. */
+function libraryArgs(lib: LinkedLibrary): string[] {
+  if (lib.type === 'static-library') return [`${lib.ref.out}/lib/lib${lib.target}.a`];
+  return [`-L${lib.ref.out}/lib`, `-l${lib.target}`, `-Wl,-rpath,${lib.ref.out}/lib`];
+}
+
+/**
+ * One link: objects (in link order) and libraries (dependents first) are
+ * derivation outputs. Objects are laid out as objs/<k>/<name> so archive
+ * members and linker messages have readable names.
+ */
+export function linkDerivation(node: LinkNode, objects: readonly DrvRef[], libraries: readonly LinkedLibrary[], builder: DrvRef, tc: Toolchain): DerivationSpec {
+  const linker = node.lang === 'c++' ? tc.cxx : tc.cc;
+  const soname = node.soname ?? `lib${node.target}.so`;
+  const ops: string[] = ['--objects', 'objs', String(objects.length), ...objects.map((o) => o.out)];
+  let program: string[];
+  const libs = libraries.flatMap(libraryArgs);
+  const l = node.libs.map((x) => `-l${x}`);
+  switch (node.type) {
+    case 'executable':
+      ops.push('--mkdir', `${OUT}/bin`);
+      program = [linker, ...node.ldflags, '-o', `${OUT}/bin/${node.target}`, '@nixmake-objects@', ...libs, ...l];
+      break;
+    case 'static-library':
+      ops.push('--mkdir', `${OUT}/lib`);
+      program = [tc.ar, 'qcsD', `${OUT}/lib/lib${node.target}.a`, '@nixmake-objects@'];
+      break;
+    case 'shared-library':
+      ops.push('--mkdir', `${OUT}/lib`);
+      // Programs find the library by its soname at run time (DT_NEEDED).
+      if (soname !== `lib${node.target}.so`) ops.push('--ln', `lib${node.target}.so`, `${OUT}/lib/${soname}`);
+      program = [linker, '-shared', `-Wl,-soname,${soname}`, ...node.ldflags, '-o', `${OUT}/lib/lib${node.target}.so`, '@nixmake-objects@', ...libs, ...l];
+      break;
+  }
+  return {
+    name: storeName(node.target),
+    system: tc.system,
+    builder: builder.out,
+    args: [...ops, '--', ...program],
+    env: toolchainEnv(tc),
+    inputSrcs: toolchainSrcs(tc),
+    inputDrvs: drvInputs([builder, ...objects, ...libraries.map((x) => x.ref)]),
+  };
+}

@@ -1,0 +1,171 @@
+/*
+ * nixmake-builder: the one helper process of every nixmake derivation.
+ *
+ * It lays out a node's inputs without a process per file, then runs one
+ * program (the compiler, the linker or ar) and reports how long that
+ * program took, so the engine can tell compile time from Nix's overhead.
+ *
+ *   nixmake-builder [OP...] -- PROGRAM [ARG...]
+ *
+ *   --mkdir DIR           create DIR and its parents (like mkdir -p)
+ *   --ln TARGET LINK      create the symbolic link LINK -> TARGET, and
+ *                         LINK's parent folders
+ *   --cd DIR              change the working folder
+ *   --objects DIR N P...  for each of the N store paths P (objects), create
+ *                         DIR/<k>/<name> -> P, where <name> is P's name
+ *                         without its hash, so archive members and linker
+ *                         messages get readable names; the program argument
+ *                         @nixmake-objects@ stands for those links, in order
+ *                         (one argument each). Store paths are not listed
+ *                         twice, so a link of 10,000 objects stays well
+ *                         under the kernel's argument limit.
+ *
+ * Operations run in the order given. PROGRAM is run with its arguments as
+ * they are (no shell, no PATH search unless PROGRAM has no slash); its exit
+ * status becomes ours. On the standard error it then prints one line
+ *
+ *   @nixmake run_ms=<milliseconds> status=<exit status>
+ *
+ * which nixmake takes out of the log it shows. It does not read
+ * environment variables, does not copy files and does not interpret the
+ * program's arguments.
+ *
+ * Built statically by a derivation of its own (engine/derivations.ts), so it
+ * needs nothing at run time.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static void die(const char *what, const char *path) {
+  fprintf(stderr, "nixmake-builder: %s %s: %s\n", what, path, strerror(errno));
+  exit(1);
+}
+
+/* mkdir -p: every prefix of PATH ending at a slash, then PATH itself. */
+static void make_dirs(const char *path) {
+  size_t n = strlen(path);
+  char *buf = malloc(n + 1);
+  if (!buf) die("out of memory for", path);
+  memcpy(buf, path, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (buf[i] == '/' || buf[i] == '\0') {
+      char c = buf[i];
+      buf[i] = '\0';
+      if (mkdir(buf, 0755) != 0 && errno != EEXIST) die("cannot create folder", buf);
+      buf[i] = c;
+    }
+  }
+  free(buf);
+}
+
+static void make_parent(const char *path) {
+  const char *slash = strrchr(path, '/');
+  if (!slash || slash == path) return;
+  size_t n = (size_t)(slash - path);
+  char *dir = malloc(n + 1);
+  if (!dir) die("out of memory for", path);
+  memcpy(dir, path, n);
+  dir[n] = '\0';
+  make_dirs(dir);
+  free(dir);
+}
+
+static double now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+/* A store path's name: its last component without the 32-character hash and the dash. */
+static const char *store_name(const char *p) {
+  const char *base = strrchr(p, '/');
+  base = base ? base + 1 : p;
+  return strlen(base) > 33 && base[32] == '-' ? base + 33 : base;
+}
+
+int main(int argc, char **argv) {
+  char **objects = NULL;
+  size_t n_objects = 0;
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *op = argv[i];
+    if (strcmp(op, "--") == 0) {
+      i++;
+      break;
+    } else if (strcmp(op, "--mkdir") == 0 && i + 1 < argc) {
+      make_dirs(argv[++i]);
+    } else if (strcmp(op, "--ln") == 0 && i + 2 < argc) {
+      const char *target = argv[++i];
+      const char *link = argv[++i];
+      make_parent(link);
+      if (symlink(target, link) != 0) die("cannot create link", link);
+    } else if (strcmp(op, "--objects") == 0 && i + 2 < argc) {
+      const char *dir = argv[++i];
+      long n = strtol(argv[++i], NULL, 10);
+      if (n < 0 || n > argc - i - 1) {
+        fprintf(stderr, "nixmake-builder: bad object count %s\n", argv[i]);
+        return 2;
+      }
+      objects = realloc(objects, (n_objects + (size_t)n) * sizeof *objects);
+      if (!objects) die("out of memory for", dir);
+      for (long k = 0; k < n; k++) {
+        const char *target = argv[++i];
+        size_t len = strlen(dir) + strlen(store_name(target)) + 32;
+        char *link = malloc(len);
+        if (!link) die("out of memory for", target);
+        snprintf(link, len, "%s/%zu/%s", dir, n_objects, store_name(target));
+        make_parent(link);
+        if (symlink(target, link) != 0) die("cannot create link", link);
+        objects[n_objects++] = link;
+      }
+    } else if (strcmp(op, "--cd") == 0 && i + 1 < argc) {
+      if (chdir(argv[++i]) != 0) die("cannot enter folder", argv[i]);
+    } else {
+      fprintf(stderr, "nixmake-builder: bad argument %s\n", op);
+      return 2;
+    }
+  }
+  if (i >= argc) {
+    fprintf(stderr, "nixmake-builder: no program after --\n");
+    return 2;
+  }
+  /* The program's argv, with @nixmake-objects@ expanded. */
+  size_t n_args = 0;
+  for (int k = i; k < argc; k++) n_args += strcmp(argv[k], "@nixmake-objects@") == 0 ? n_objects : 1;
+  char **args = malloc((n_args + 1) * sizeof *args);
+  if (!args) die("out of memory for", argv[i]);
+  size_t a = 0;
+  for (int k = i; k < argc; k++) {
+    if (strcmp(argv[k], "@nixmake-objects@") == 0) {
+      for (size_t o = 0; o < n_objects; o++) args[a++] = objects[o];
+    } else {
+      args[a++] = argv[k];
+    }
+  }
+  args[a] = NULL;
+  fflush(stderr);
+  double t0 = now_ms();
+  pid_t pid = fork();
+  if (pid < 0) die("cannot fork for", argv[i]);
+  if (pid == 0) {
+    execvp(args[0], args);
+    fprintf(stderr, "nixmake-builder: cannot run %s: %s\n", argv[i], strerror(errno));
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) die("cannot wait for", argv[i]);
+  }
+  double ms = now_ms() - t0;
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  fprintf(stderr, "@nixmake run_ms=%.3f status=%d\n", ms, code);
+  return code;
+}

@@ -1,0 +1,160 @@
+/**
+ * DaemonStore: the NixStore interface over the daemon's Unix socket.
+ *
+ * It keeps a small pool of connections (one per job slot, plus one), each
+ * opened on first use, given the client's settings once (wopSetOptions) and
+ * kept open until `close`: the temporary roots a connection registers (and
+ * every path it adds) live exactly as long as it does, so nothing a build
+ * wrote can be collected before it is built. A build holds one connection
+ * for its whole duration, so its log lines are its own.
+ *
+ * It does not decide what to build, and it spawns no Nix command.
+ */
+import fs from 'node:fs';
+import { DaemonConnection, DaemonError } from './DaemonConnection.js';
+import type { ClientSettings } from './nixConfig.js';
+import type { BuildOutcome, NixStore, PathInfo } from './NixStore.js';
+import { NixCommandError } from './NixStore.js';
+
+/** The builder's own timing line (nix-templates/builder/nixmake-builder.c). */
+const TIMING = /^@nixmake run_ms=([0-9.]+) status=(-?\d+)$/;
+
+export class DaemonStore implements NixStore {
+  private readonly idle: DaemonConnection[] = [];
+  private readonly all: DaemonConnection[] = [];
+  private readonly waiting: ((c: DaemonConnection) => void)[] = [];
+  private opening = 0;
+  private closed = false;
+  /** Paths already made valid and rooted through this store. */
+  private readonly added = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly socketPath: string,
+    private readonly settings: ClientSettings,
+    private readonly maxConnections: number,
+  ) {}
+
+  private async acquire(): Promise<DaemonConnection> {
+    if (this.closed) throw new NixCommandError('the store connection is closed');
+    const c = this.idle.pop();
+    if (c) return c;
+    if (this.all.length + this.opening < this.maxConnections) {
+      this.opening++;
+      try {
+        const conn = await DaemonConnection.open(this.socketPath);
+        // Warnings only: build log lines arrive as activity results whatever the verbosity.
+        await conn.setOptions({ ...this.settings, verbosity: 1 });
+        this.all.push(conn);
+        return conn;
+      } finally {
+        this.opening--;
+      }
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(c: DaemonConnection): void {
+    const next = this.waiting.shift();
+    if (next) next(c);
+    else this.idle.push(c);
+  }
+
+  private async with<T>(f: (c: DaemonConnection) => Promise<T>): Promise<T> {
+    const c = await this.acquire();
+    try {
+      return await f(c);
+    } finally {
+      this.release(c);
+    }
+  }
+
+  addNar(name: string, nar: Uint8Array, path: string): Promise<void> {
+    let p = this.added.get(path);
+    if (!p) {
+      p = this.with(async (c) => {
+        await c.addTempRoot(path);
+        if (await c.isValidPath(path)) return;
+        const info = await c.addToStoreNar(name, nar);
+        if (info.path !== path) throw new NixCommandError(`the daemon stored ${name} at ${info.path}, not at ${path}`);
+      });
+      this.added.set(path, p);
+      p.catch(() => this.added.delete(path));
+    }
+    return p;
+  }
+
+  addText(name: string, text: string, references: readonly string[]): Promise<string> {
+    return this.with((c) => c.addTextToStore(name, text, references));
+  }
+
+  async validPaths(paths: readonly string[]): Promise<Set<string>> {
+    if (paths.length === 0) return new Set();
+    return this.with((c) => c.queryValidPaths(paths));
+  }
+
+  async addTempRoots(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return;
+    await this.with(async (c) => {
+      for (const p of paths) await c.addTempRoot(p);
+    });
+  }
+
+  async build(drvPath: string, signal?: AbortSignal): Promise<BuildOutcome> {
+    return this.with(async (c) => {
+      const lines: string[] = [];
+      let runMs: number | undefined;
+      const onLog = (line: string): void => {
+        const m = TIMING.exec(line);
+        if (m) runMs = Number(m[1]);
+        else lines.push(line);
+      };
+      let results;
+      try {
+        results = await c.buildPathsWithResults([`${drvPath}!out`], 0, onLog, signal);
+      } catch (err) {
+        if (err instanceof DaemonError) {
+          return { ok: false, status: 'Error', message: firstLine(err.message), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0 };
+        }
+        throw err;
+      }
+      const r = results[0];
+      if (!r) throw new NixCommandError(`the daemon answered no result for ${drvPath}`);
+      return {
+        ok: r.success,
+        status: r.statusName,
+        message: r.success ? '' : firstLine(r.errorMsg),
+        log: lines.join('\n'),
+        runMs,
+        startTime: r.startTime,
+        stopTime: r.stopTime,
+      };
+    });
+  }
+
+  async pathInfo(path: string): Promise<PathInfo | undefined> {
+    const info = await this.with((c) => c.queryPathInfo(path));
+    if (!info) return undefined;
+    return { path: info.path, narHashHex: info.narHashHex, narSize: info.narSize, references: info.references };
+  }
+
+  async addRoot(target: string, gcRoot: string): Promise<void> {
+    const tmp = `${gcRoot}.tmp-${process.pid}`;
+    fs.rmSync(tmp, { force: true });
+    fs.symlinkSync(target, tmp);
+    fs.renameSync(tmp, gcRoot);
+    await this.with((c) => c.addIndirectRoot(gcRoot));
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.all) c.close();
+    this.all.length = 0;
+    this.idle.length = 0;
+  }
+}
+
+function firstLine(message: string): string {
+  const clean = message.replace(/\x1b\[[0-9;]*m/g, '').trim();
+  const line = clean.split('\n').find((l) => l.trim() !== '') ?? clean;
+  return line.replace(/^error:\s*/, '').trim();
+}
