@@ -8,10 +8,12 @@ cd "$(dirname "$0")/.."
 bash scripts/host-tools.sh
 bash scripts/nix-daemon.sh
 
-echo "nixmake setup: installing npm dependencies" >&2
-# `npm ci` rejects the lock file npm 11 writes here (it omits other platforms' optional
-# rollup binaries); `npm install` installs exactly the locked versions all the same.
-npm install --no-audit --no-fund --loglevel=error
+# Exactly the locked versions, without touching the tracked package-lock.json
+# (`npm ci` never writes it); skipped when node_modules already matches it.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "nixmake setup: installing npm dependencies (npm ci)" >&2
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 npm run --silent build
 
 echo "nixmake setup: building examples/hello through nixmake" >&2
