@@ -77,6 +77,24 @@ export function cleanLog(log: string): string {
   return log.replace(/\/build\/src\//g, '').replace(/\/build\//g, '');
 }
 
+/**
+ * A link's log names its objects by the builder's links (`objs/<k>/<name>`)
+ * and its libraries by store paths; users know them as `src/x.c.o` and as
+ * targets (`[lib greet]`).
+ */
+export function linkLogNames(log: string, node: LinkNode, graph: BuildGraph, records: ReadonlyMap<string, NodeRecord>): string {
+  let out = log.replace(/\bobjs\/(\d+)\/[^\s:'"`)]+/g, (m: string, k: string) => {
+    const tu = graph.objects.get(node.objects[Number(k)] ?? '')?.tu;
+    return tu === undefined ? m : `${tu}.o`;
+  });
+  for (const key of node.libraries) {
+    const rec = records.get(key);
+    const target = graph.links.get(key)?.target;
+    if (rec && target !== undefined) out = out.split(`${rec.out}/lib/`).join(`[lib ${target}]/`);
+  }
+  return out;
+}
+
 /** What a link needs to know of a library: how it is linked decides what its result key holds. */
 function outputIdentity(type: string | undefined, rec: NodeRecord): string {
   // A shared library's path is written into what links it (rpath); an object's or archive's is not.
@@ -232,7 +250,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     if (!r.ok) {
       result.failed++;
       if (!opts.keepGoing) stopping = true;
-      emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: cleanLog(r.message), log: cleanLog(r.log) });
+      const clean = node.kind === 'link' ? (t: string): string => linkLogNames(cleanLog(t), node, graph, records) : cleanLog;
+      emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: clean(r.message), log: clean(r.log) });
       return 'failed';
     }
     const info = await store.pathInfo(d.out);

@@ -91,4 +91,18 @@ describe('a build through the native client', () => {
       expect(check.code, `${drv}: ${check.stderr}`).toBe(0);
     }
   });
+
+  it('a link error names objects by their sources and libraries by their targets, not by store paths', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { util: { type: 'static-library', sources: ['lib/*.c'] }, app: { type: 'executable', sources: ['src/*.c'], deps: ['util'] } } }),
+      'lib/util.c': `${unique}int util(void) { return missing_in_lib(); }\n`,
+      'src/main.c': `${unique}int util(void);\nint main(void) { return util(); }\n`,
+    });
+    const r = build(dir);
+    expect(r.code).toBe(1);
+    const failed = r.events.find((e) => e['event'] === 'node-failed') as { label: string; log: string } | undefined;
+    expect(failed?.label).toBe('app');
+    expect(failed?.log).toMatch(/\[lib util\]\/libutil\.a\(util\.c\.o\)[\s\S]*undefined reference to `missing_in_lib'/);
+    expect(failed?.log).not.toContain('/nix/store');
+  });
 });
