@@ -65,6 +65,15 @@ export interface ExecuteResult {
 
 type Outcome = 'ok' | 'failed' | 'skipped';
 
+/** A node's derivation, written, and what writing it cost. */
+interface Prepared {
+  readonly d: { readonly drvPath: string; readonly out: string; readonly hashModulo: string };
+  readonly inputs: number;
+  readonly derivation: number;
+  /** When it became ready to build (performance.now()). */
+  readonly readyAt: number;
+}
+
 /** A test hook: hold the first node this long between writing its derivation and building it (a collection runs in that window). */
 const TEST_PAUSE_MS = Number(process.env['NIXMAKE_TEST_PAUSE_BEFORE_BUILD_MS'] ?? 0);
 
@@ -124,6 +133,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   // Loaded here, not at start-up: a no-op build never schedules anything.
   const { default: PQueue } = await import('p-queue');
   const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
+  /** Store writes ahead of the builds (a few ms per object): two at a time keep the job slots fed. */
+  const prepQueue = new PQueue({ concurrency: 2 });
   const outcomes = new Map<string, Promise<Outcome>>();
   /** The record of every node built, reused or up to date. */
   const records = new Map<string, NodeRecord>(plan.upToDate.map((u) => [u.node.key, u.record]));
@@ -192,9 +203,9 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
    * like a failed build and stops the build; it never abandons the nodes
    * still running, which must finish before the memo is closed.
    */
-  const run = async (item: PlannedNode, readyAt: number): Promise<Outcome> => {
+  const run = async (item: PlannedNode, readyAt: number, prepare?: () => Promise<Prepared>): Promise<Outcome> => {
     try {
-      return await attempt(item, readyAt);
+      return await attempt(item, readyAt, prepare ? await prepare() : undefined);
     } catch (err) {
       result.failed++;
       if (!(err instanceof FileChangedError) || !opts.keepGoing) stopping = true;
@@ -204,15 +215,28 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     }
   };
 
-  const attempt = async (item: PlannedNode, readyAt: number): Promise<Outcome> => {
-    const { node } = item;
-    if (stopping || opts.signal.aborted) {
-      emit({ event: 'node-skipped', node: node.key, because: opts.signal.aborted ? 'the build was interrupted' : 'the build stopped at a failure (use -k to keep going)' });
-      return 'skipped';
-    }
+  /** An object's inputs added and its derivation written, ahead of its job slot. */
+  const prepareObject = async (item: PlannedNode & { node: ObjectNode }): Promise<Prepared> => {
     const t0 = performance.now();
-    const timings: NodeTimings = { queued: (t0 - readyAt) / 1000, inputs: 0, derivation: 0, building: 0, running: 0 };
-    let spec: DerivationSpec;
+    const spec = await objectSpec(item.node, item);
+    const t1 = performance.now();
+    const d = await writeDerivation(spec);
+    const t2 = performance.now();
+    return { d, inputs: (t1 - t0) / 1000, derivation: (t2 - t1) / 1000, readyAt: t2 };
+  };
+
+  const skipIfStopping = (item: PlannedNode): boolean => {
+    if (!stopping && !opts.signal.aborted) return false;
+    emit({ event: 'node-skipped', node: item.node.key, because: opts.signal.aborted ? 'the build was interrupted' : 'the build stopped at a failure (use -k to keep going)' });
+    return true;
+  };
+
+  const attempt = async (item: PlannedNode, readyAt: number, prepared: Prepared | undefined): Promise<Outcome> => {
+    const { node } = item;
+    if (skipIfStopping(item)) return 'skipped';
+    const t0 = performance.now();
+    const timings: NodeTimings = { queued: (t0 - (prepared?.readyAt ?? readyAt)) / 1000, inputs: prepared?.inputs ?? 0, derivation: prepared?.derivation ?? 0, building: 0, running: 0 };
+    let d: Prepared['d'];
     let resultKey: Fingerprint | undefined;
     if (node.kind === 'link') {
       const li = linkInputs(node);
@@ -224,15 +248,14 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
         emit({ event: 'node-cutoff', node: node.key, label: labelOf(node), out: previous.out });
         return 'ok';
       }
-      spec = linkDerivation(node, li.objects, li.libraries, builder, toolchain);
+      d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, builder, toolchain));
+      timings.derivation = (performance.now() - t0) / 1000;
+    } else if (prepared) {
+      d = prepared.d;
     } else {
-      spec = await objectSpec(node, item);
+      throw new Error(`internal error: ${node.key} was not prepared`);
     }
-    const t1 = performance.now();
-    timings.inputs = (t1 - t0) / 1000;
-    const d = await writeDerivation(spec);
     const t2 = performance.now();
-    timings.derivation = (t2 - t1) / 1000;
     emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason });
     result.submitted++;
     if (TEST_PAUSE_MS > 0 && !paused) {
@@ -264,7 +287,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     result.phases.queued += timings.queued;
     result.phases.building += timings.building;
     result.phases.running += timings.running;
-    emit({ event: 'node-built', node: node.key, kind: node.kind, drv: d.drvPath, out: d.out, seconds: (performance.now() - t0) / 1000, timings });
+    emit({ event: 'node-built', node: node.key, kind: node.kind, drv: d.drvPath, out: d.out, seconds: (performance.now() - t0) / 1000 + timings.inputs + timings.derivation, timings });
     return 'ok';
   };
 
@@ -284,7 +307,18 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
         return 'skipped';
       }
       const readyAt = performance.now();
-      return (await queue.add(() => run(item, readyAt))) ?? 'skipped';
+      if (item.node.kind !== 'object') return (await queue.add(() => run(item, readyAt))) ?? 'skipped';
+      // Objects add their inputs and write their derivation before they take a job slot,
+      // so slots only build (store writes overlap with builds).
+      const objectItem = item as PlannedNode & { node: ObjectNode };
+      let prepared: Prepared;
+      try {
+        if (skipIfStopping(item)) return 'skipped';
+        prepared = (await prepQueue.add(() => prepareObject(objectItem))) as Prepared;
+      } catch (err) {
+        return run(item, readyAt, () => Promise.reject(err));
+      }
+      return (await queue.add(() => run(item, readyAt, () => Promise.resolve(prepared)))) ?? 'skipped';
     })());
   }
   await Promise.all(outcomes.values());
