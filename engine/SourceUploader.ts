@@ -21,6 +21,20 @@ import { makeSourcePath } from '../store/storePath.js';
 
 export const INPUT_NAME = 'nixmake-input';
 
+/** A project path that resolves (through symlinks) outside the project: it is never copied into the store unless allowed. */
+export class OutsideProjectError extends Error {
+  constructor(
+    readonly rel: string,
+    readonly target: string,
+  ) {
+    super(
+      `${rel} links to ${target}, outside the project: nixmake does not copy files from outside the project into the store; ` +
+        `list its folder in "externalDirs" in nixmake.json to allow it`,
+    );
+    this.name = 'OutsideProjectError';
+  }
+}
+
 /** A file's bytes differ from what the plan was made from: the build must be run again. */
 export class FileChangedError extends Error {
   constructor(readonly rel: string) {
@@ -35,12 +49,18 @@ export class SourceUploader {
   bytes = 0;
   files = 0;
 
+  private readonly realRoot: string;
+
   constructor(
     private readonly root: string,
     private readonly store: NixStore,
     /** The content hash the plan used for a project-relative path. */
     private readonly expectedHash: (rel: string) => string | undefined,
-  ) {}
+    /** Absolute folders outside the project whose files may enter the store (the config's `externalDirs`). */
+    private readonly externalDirs: readonly string[] = [],
+  ) {
+    this.realRoot = realOrSelf(root);
+  }
 
   /** The store path of a project file, added (and temporarily rooted) if needed. */
   pathOf(rel: string): Promise<string> {
@@ -54,6 +74,9 @@ export class SourceUploader {
 
   private async upload(rel: string): Promise<string> {
     const abs = path.join(this.root, rel);
+    // Decide on the file a symlink leads to, before reading it.
+    const real = realOrSelf(abs);
+    if (!inside(real, this.realRoot) && !this.externalDirs.some((d) => inside(real, realOrSelf(d)))) throw new OutsideProjectError(rel, real);
     let bytes: Buffer;
     let executable: boolean;
     try {
@@ -75,4 +98,16 @@ export class SourceUploader {
     this.bytes += bytes.length;
     return storePath;
   }
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function inside(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 }

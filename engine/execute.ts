@@ -33,7 +33,7 @@ import type { EventSink, NodeTimings } from './events.js';
 import { linkResultKey } from './fingerprint.js';
 import type { Plan, PlannedNode } from './plan.js';
 import type { ProjectFiles } from './ProjectFiles.js';
-import { FileChangedError, SourceUploader } from './SourceUploader.js';
+import { FileChangedError, OutsideProjectError, SourceUploader } from './SourceUploader.js';
 
 export interface ExecuteOptions {
   readonly jobs: number;
@@ -208,7 +208,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
       return await attempt(item, readyAt, prepare ? await prepare() : undefined);
     } catch (err) {
       result.failed++;
-      if (!(err instanceof FileChangedError) || !opts.keepGoing) stopping = true;
+      if (!(err instanceof FileChangedError || err instanceof OutsideProjectError) || !opts.keepGoing) stopping = true;
       const { node } = item;
       emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: (err as Error).message, log: '' });
       return 'failed';
