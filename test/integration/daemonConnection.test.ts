@@ -156,6 +156,26 @@ describe('DaemonConnection (real daemon)', () => {
     }
   });
 
+  it('a cores setting in nix.conf reaches the builder as NIX_BUILD_CORES, as with nix-store', async () => {
+    const conf = fs.mkdtempSync(path.join(tmp, 'conf-'));
+    fs.writeFileSync(path.join(conf, 'nix.conf'), 'cores = 5\n');
+    const settings = readClientSettings({ NIX_CONF_DIR: conf, HOME: tmp, XDG_CONFIG_HOME: path.join(tmp, 'xdg') });
+    expect(settings.buildCores).toBe(5);
+    const fromCli = readClientSettings({ NIX_CONF_DIR: conf, HOME: tmp, XDG_CONFIG_HOME: path.join(tmp, 'xdg') }, new Map([['cores', '2']]));
+    expect(fromCli.buildCores).toBe(2);
+    const drv = instantiate(`conn-cores-${salt}`, 'echo cores=$NIX_BUILD_CORES; echo x > $out');
+    const c = await DaemonConnection.open(daemonSocketPath());
+    try {
+      await c.setOptions(settings);
+      const lines: string[] = [];
+      const [r] = await c.buildPathsWithResults([`${drv}!out`], 0, (l) => lines.push(l));
+      expect(r).toMatchObject({ success: true });
+      expect(lines).toEqual(['cores=5']);
+    } finally {
+      await c.close();
+    }
+  });
+
   it('reports a failing build with its status, message and log lines', async () => {
     const drv = instantiate(`conn-fail-${salt}`, 'echo about-to-fail; echo more >&2; exit 3');
     const lines: [string, string | undefined][] = [];
