@@ -43,7 +43,12 @@ export interface ToolchainConfig {
 }
 
 export interface NixConfig {
-  /** Extra `--option NAME VALUE` pairs for every Nix command (substituters, builders, ...). */
+  /**
+   * `--option NAME VALUE` pairs sent to the daemon for this project's builds.
+   * Only the per-build options in `PROJECT_NIX_OPTIONS` (parseConfig) get
+   * here: a project file arrives with a clone, and must not change what the
+   * daemon trusts or runs as root.
+   */
   readonly options: Readonly<Record<string, string>>;
 }
 
@@ -58,6 +63,12 @@ export interface Config {
   readonly compileCommands: string | undefined;
   /** Per-TU flags read from `compileCommands` (by loadConfig; empty until then). */
   readonly tuFlags: ReadonlyMap<string, readonly string[]>;
+  /**
+   * `externalDirs`: absolute directories outside the project root whose files
+   * may enter the store (a source that is a symlink to a file there). Anything
+   * else outside the root is refused: the store is world-readable.
+   */
+  readonly externalDirs: readonly string[];
 }
 
 export const CONFIG_FILE = 'nixmake.json';

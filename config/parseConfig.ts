@@ -5,12 +5,14 @@
  * Pure: it reads no files. Globs are checked later by `expandSources`,
  * because that needs the file system.
  */
+import path from 'node:path';
 import type { Diagnostic, Result } from '../engine/Diagnostic.js';
 import { CONFIG_FILE } from './Config.js';
+import { jsonSyntaxError } from './jsonSyntaxError.js';
 import type { BuildSettings, Config, NixConfig, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
 
 const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
-const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', '$schema']);
+const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', '$schema']);
 const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname']);
 const TOOLCHAIN_FIELDS = new Set<string>(['cc', 'cxx', 'ar', 'path', 'shell']);
 const NIX_FIELDS = new Set<string>(['options']);
@@ -90,25 +92,6 @@ function describe(value: Json | undefined): string {
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
-/** Converts JSON.parse's "position N" into line:column. */
-function jsonSyntaxError(text: string, err: Error): Diagnostic {
-  const m = /position (\d+)/.exec(err.message);
-  let line: number | undefined;
-  let column: number | undefined;
-  if (m) {
-    const pos = Number(m[1]);
-    const before = text.slice(0, pos);
-    line = before.split('\n').length;
-    column = pos - before.lastIndexOf('\n');
-  }
-  const message = err.message.replace(/ in JSON at position \d+.*$/, '').replace(/^JSON\.parse: /, '');
-  return {
-    severity: 'error',
-    message: `invalid JSON: ${message}`,
-    location: line === undefined ? { file: CONFIG_FILE } : { file: CONFIG_FILE, line, column },
-  };
-}
-
 function settings(c: Checker, obj: Record<string, Json>, path: string): BuildSettings {
   const s = {
     includeDirs: c.stringList(obj['includeDirs'], join(path, 'includeDirs')),
@@ -143,6 +126,31 @@ function toolchain(c: Checker, value: Json | undefined): ToolchainConfig {
   return { cc: pick('cc'), cxx: pick('cxx'), ar: pick('ar'), shell: pick('shell'), path };
 }
 
+const UINT = /^[0-9]{1,10}$/;
+const isUint = (v: string): boolean => UINT.test(v) && Number(v) <= 0xffff_ffff;
+
+/**
+ * The `nix.options` a project file may set. The file arrives with a cloned
+ * project and the daemon applies what it is sent as root, so only options
+ * that change nothing but this build's own limits and reporting are allowed;
+ * every other name, known or not, is refused (an allow-list, not a deny-list:
+ * a new Nix option is refused until someone has read what it does).
+ */
+export const PROJECT_NIX_OPTIONS: ReadonlyMap<string, { readonly check: (v: string) => boolean; readonly shape: string }> = new Map([
+  // NIX_BUILD_CORES in the builder (0: all cores); a fixed field of wopSetOptions that Nix accepts from any client.
+  ['cores', { check: isUint, shape: 'a non-negative integer (0: all cores)' }],
+  // Seconds without output before a build is killed (0: no limit); also a fixed field accepted from any client.
+  ['max-silent-time', { check: isUint, shape: 'a number of seconds (0: no limit)' }],
+  // Seconds a build may run (0: no limit); one of the few overrides the daemon takes from untrusted users.
+  ['timeout', { check: isUint, shape: 'a number of seconds (0: no limit)' }],
+  // Bytes of log kept per build (0: no limit); it only truncates this build's log.
+  ['max-build-log-size', { check: (v) => /^[0-9]{1,15}$/.test(v), shape: 'a number of bytes (0: no limit)' }],
+  // Whether the daemon goes on with the other builds of a batch after one fails; a fixed field accepted from any client.
+  ['keep-going', { check: (v) => v === 'true' || v === 'false', shape: '"true" or "false"' }],
+  // How many lines of a failed build's log a client shows; read by the client side only.
+  ['log-lines', { check: isUint, shape: 'a number of lines' }],
+]);
+
 function nix(c: Checker, value: Json | undefined): NixConfig {
   const obj = c.object(value, 'nix');
   if (!obj) return { options: {} };
@@ -150,11 +158,35 @@ function nix(c: Checker, value: Json | undefined): NixConfig {
   const opts = c.object(obj['options'], 'nix.options') ?? {};
   const options: Record<string, string> = {};
   for (const [k, v] of Object.entries(opts)) {
-    if (typeof v === 'string') options[k] = v;
-    else if (typeof v === 'boolean' || typeof v === 'number') options[k] = String(v);
-    else c.error(join('nix.options', k), `expected a string, got ${describe(v)}`);
+    const at = join('nix.options', k);
+    const allowed = PROJECT_NIX_OPTIONS.get(k);
+    if (!allowed) {
+      c.error(
+        at,
+        `the Nix option "${k}" is not allowed in ${CONFIG_FILE}: it could change what the Nix daemon trusts or runs as root. ` +
+          `Such options belong on your own command line (nixmake build --option ${k} VALUE, a later feature) or in nix.conf, never in a file that arrives with a cloned project. ` +
+          `${CONFIG_FILE} may set only: ${[...PROJECT_NIX_OPTIONS.keys()].join(', ')}`,
+      );
+    } else if (typeof v !== 'string') {
+      c.error(at, `expected a string (${allowed.shape}), got ${describe(v)}`);
+    } else if (!allowed.check(v)) {
+      c.error(at, `"${v}" is not ${allowed.shape}`);
+    } else {
+      options[k] = v;
+    }
   }
   return { options };
+}
+
+function externalDirs(c: Checker, value: Json | undefined): string[] {
+  const dirs = c.stringList(value, 'externalDirs');
+  return dirs.flatMap((d, i) => {
+    const at = `externalDirs[${i}]`;
+    if (!d.startsWith('/')) c.error(at, `"${d}" must be an absolute directory`);
+    else if (path.posix.normalize(d) === '/') c.error(at, '"/" would let every file on the machine into the store; list the directories your sources need');
+    else return [path.posix.normalize(d).replace(/\/+$/, '')];
+    return [];
+  });
 }
 
 /** Reports one error per target on a cycle, naming the whole cycle. */
@@ -187,7 +219,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
   try {
     data = JSON.parse(text) as Json;
   } catch (err) {
-    return { ok: false, errors: [jsonSyntaxError(text, err as Error)], warnings: [] };
+    return { ok: false, errors: [jsonSyntaxError(text, err as Error, CONFIG_FILE)], warnings: [] };
   }
   const top = c.object(data, '(root)');
   if (!top) return { ok: false, errors: c.errors, warnings: [] };
@@ -195,6 +227,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
   const defaults = settings(c, top, '');
   const targetsObj = c.object(top['targets'], 'targets');
   if (top['targets'] === undefined) c.error('targets', 'missing: a config needs at least one target');
+  else if (targetsObj && Object.keys(targetsObj).length === 0) c.error('targets', 'no targets: add at least one');
   const targets = new Map<string, TargetConfig>();
   for (const [name, value] of Object.entries(targetsObj ?? {})) {
     const path = join('targets', name);
@@ -231,7 +264,16 @@ export function parseConfig(text: string, root: string): Result<Config> {
   }
   findCycles(c, targets);
   const compileCommands = c.string(top['compileCommands'], 'compileCommands');
-  const config: Config = { root, defaults, targets, toolchain: toolchain(c, top['toolchain']), nix: nix(c, top['nix']), compileCommands, tuFlags: new Map() };
+  const config: Config = {
+    root,
+    defaults,
+    targets,
+    toolchain: toolchain(c, top['toolchain']),
+    nix: nix(c, top['nix']),
+    compileCommands,
+    tuFlags: new Map(),
+    externalDirs: externalDirs(c, top['externalDirs']),
+  };
   if (c.errors.length > 0) return { ok: false, errors: c.errors, warnings: [] };
   return { ok: true, value: config, warnings: [] };
 }

@@ -6,9 +6,13 @@
  * output and dependency-file flags dropped, include paths made project-
  * relative (or left absolute outside the project). A TU listed twice keeps
  * its last entry. Pure: the caller reads the file.
+ *
+ * Errors name the file and the entry (`cc.json: entry 3: …`), never any of
+ * the file's text: the database may hold what is not ours to print.
  */
 import path from 'node:path';
 import type { Diagnostic } from '../engine/Diagnostic.js';
+import { jsonSyntaxError } from './jsonSyntaxError.js';
 import { classifyCommands } from '../init/classifyCommands.js';
 import { shellSplit } from '../init/fromCompileCommands.js';
 import { mapFlags } from '../init/mapFlags.js';
@@ -23,19 +27,20 @@ interface Entry {
 
 export function readCompileCommands(text: string, root: string, file: string): { flags: Map<string, string[]>; errors: Diagnostic[] } {
   const errors: Diagnostic[] = [];
-  let entries: Entry[];
+  let data: unknown;
   try {
-    const data = JSON.parse(text) as unknown;
-    if (!Array.isArray(data)) throw new Error('expected a JSON array of entries');
-    entries = data as Entry[];
+    data = JSON.parse(text) as unknown;
   } catch (err) {
-    return { flags: new Map(), errors: [{ severity: 'error', message: `${file}: ${(err as Error).message}`, location: { file } }] };
+    return { flags: new Map(), errors: [jsonSyntaxError(text, err as Error, file)] };
   }
+  if (!Array.isArray(data)) return { flags: new Map(), errors: [{ severity: 'error', message: 'expected a JSON array of entries', location: { file } }] };
+  const entries = data as Entry[];
+  const entryError = (i: number, message: string): Diagnostic => ({ severity: 'error', message: `entry ${i}: ${message}`, location: { file } });
   const execs: Exec[] = [];
   entries.forEach((e, i) => {
-    const argv = Array.isArray(e.arguments) ? e.arguments.map(String) : typeof e.command === 'string' ? shellSplit(e.command) : undefined;
-    if (typeof e.directory !== 'string' || !argv) {
-      errors.push({ severity: 'error', message: `${file}: entry ${i} needs "directory" and "arguments" or "command"`, location: { file } });
+    const argv = e !== null && typeof e === 'object' ? (Array.isArray(e.arguments) ? e.arguments.map(String) : typeof e.command === 'string' ? shellSplit(e.command) : undefined) : undefined;
+    if (!argv || typeof e.directory !== 'string') {
+      errors.push(entryError(i, 'needs "directory" and "arguments" or "command"'));
       return;
     }
     execs.push({ rid: String(i), pid: i + 1, ppid: 0, executable: '', argv, cwd: e.directory, status: 0, order: i });
@@ -53,7 +58,7 @@ export function readCompileCommands(text: string, root: string, file: string): {
   // An entry that is not a compile nixmake understands would silently fall back to the target's flags.
   const understood = new Set(compiles.map((c) => c.order));
   for (const e of execs) {
-    if (!understood.has(e.order)) errors.push({ severity: 'error', message: `${file}: entry ${e.order} (${String(entries[e.order]?.file ?? '?')}) is not a C/C++ compile command nixmake understands: ${e.argv.slice(0, 3).join(' ')} ...`, location: { file } });
+    if (!understood.has(e.order)) errors.push(entryError(e.order, 'is not a C/C++ compile command nixmake understands (one compiler run with -c and one source file)'));
   }
   return { flags, errors };
 }

@@ -1,10 +1,13 @@
 /**
  * JsonReporter: one JSON object per line on stdout for every event; the
  * last line is the summary. Diagnostics are flattened so that `file`,
- * `line` and `column` are top-level fields.
+ * `line` and `column` are top-level fields. Every line is one JSON value:
+ * JSON.stringify escapes newlines and other C0 characters in file names and
+ * messages, and DEL and C1 are escaped too (`escapeJsonControl`).
  */
 import { formatReason } from '../engine/plan.js';
 import type { BuildEvent } from '../engine/events.js';
+import { escapeJsonControl } from './escapeControl.js';
 import type { Output, Reporter } from './Reporter.js';
 
 export class JsonReporter implements Reporter {
@@ -25,6 +28,6 @@ export class JsonReporter implements Reporter {
       default:
         line = { ...e };
     }
-    this.output.out(`${JSON.stringify(line)}\n`);
+    this.output.out(`${escapeJsonControl(JSON.stringify(line))}\n`);
   }
 }

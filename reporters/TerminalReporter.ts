@@ -2,11 +2,16 @@
  * TerminalReporter: ninja-style progress for people. `[n/N] CC src/foo.c`
  * as each node starts, a failed node's log, diagnostics as
  * `file:line:col: error: message`, and one summary line.
+ *
+ * Names and messages come from files and file names, so nothing reaches the
+ * terminal raw: control characters are escaped (`escapeControl`), and a
+ * build log is printed line by line, each line escaped.
  */
 import { formatDiagnostic } from '../engine/Diagnostic.js';
 import type { BuildEvent } from '../engine/events.js';
 import { unreachable } from '../engine/events.js';
 import { formatReason } from '../engine/plan.js';
+import { escapeControl, escapeLog } from './escapeControl.js';
 import type { Output, Reporter } from './Reporter.js';
 
 export interface TerminalOptions {
@@ -28,7 +33,7 @@ export class TerminalReporter implements Reporter {
     const o = this.output;
     switch (e.event) {
       case 'diagnostic':
-        o.err(`${formatDiagnostic(e.diagnostic)}\n`);
+        o.err(`${escapeControl(formatDiagnostic(e.diagnostic))}\n`);
         return;
       case 'analysis':
         if (this.options.explain) o.out(`nixmake explain: analysed ${plural(e.tus, 'TU')} (${e.cached} unchanged, ${plural(e.files, 'file')} read, ${e.scanned} parsed) in ${e.seconds.toFixed(3)}s\n`);
@@ -38,17 +43,17 @@ export class TerminalReporter implements Reporter {
         if (e.dry_run) o.out(`nixmake: would build ${plural(e.to_build, 'node')}; ${e.up_to_date} up to date\n`);
         return;
       case 'node-planned':
-        if (this.options.explain || this.dryRun) o.out(`${this.dryRun ? 'would build' : 'nixmake explain:'} ${e.label}: ${formatReason(e.reason)}\n`);
+        if (this.options.explain || this.dryRun) o.out(`${this.dryRun ? 'would build' : 'nixmake explain:'} ${escapeControl(e.label)}: ${escapeControl(formatReason(e.reason))}\n`);
         return;
       case 'node-started':
-        o.out(`[${e.index}/${e.total}] ${e.kind === 'object' ? 'CC' : 'LINK'} ${e.label}\n`);
+        o.out(`[${e.index}/${e.total}] ${e.kind === 'object' ? 'CC' : 'LINK'} ${escapeControl(e.label)}\n`);
         return;
       case 'node-failed':
-        o.err(`FAILED: ${e.label}\n${e.log.trimEnd()}\n`);
-        if (!e.log.trim()) o.err(`${e.message}\n`);
+        o.err(`FAILED: ${escapeControl(e.label)}\n${escapeLog(e.log.trimEnd())}\n`);
+        if (!e.log.trim()) o.err(`${escapeLog(e.message)}\n`);
         return;
       case 'node-cutoff':
-        if (this.options.explain) o.out(`nixmake explain: ${e.label}: not relinked, the outputs it links are unchanged (early cutoff)\n`);
+        if (this.options.explain) o.out(`nixmake explain: ${escapeControl(e.label)}: not relinked, the outputs it links are unchanged (early cutoff)\n`);
         return;
       case 'node-skipped':
       case 'node-built':

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, HOST_TOOLCHAIN } from '../../config/parseConfig.js';
+import { parseConfig, HOST_TOOLCHAIN, PROJECT_NIX_OPTIONS } from '../../config/parseConfig.js';
 
 const parse = (v: unknown) => parseConfig(JSON.stringify(v), '/p');
 const errors = (v: unknown): string[] => {
@@ -31,7 +31,7 @@ describe('parseConfig', () => {
         targets: { 'bad name': { type: 'exe', sources: [1], deps: ['ghost'], libz: [] } },
       }),
     ).toEqual([
-      'extra: unknown field "extra" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, targets, toolchain, nix, compileCommands)',
+      'extra: unknown field "extra" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, targets, toolchain, nix, compileCommands, externalDirs)',
       'cflags: expected an array of strings, got string "-O2"',
       'targets["bad name"]: target name "bad name" may use only letters, digits and _ . + - (it becomes a file name)',
       'targets["bad name"].libz: unknown field "libz" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname)',
@@ -63,5 +63,86 @@ describe('parseConfig', () => {
     expect(cfg({ type: 'shared-library', soname: 'libz.so.1' })).toEqual(['ok libz.so.1']);
     expect(cfg({ type: 'static-library', soname: 'libz.so.1' })).toEqual(['targets.z.soname: only a shared-library has a soname']);
     expect(cfg({ type: 'shared-library', soname: '../x' })).toEqual(['targets.z.soname: "../x" should be a file name such as libz.so.1']);
+  });
+});
+
+const app = { app: { type: 'executable', sources: ['a.c'] } };
+
+describe('parseConfig: targets', () => {
+  it('refuses an empty targets object', () => {
+    expect(errors({ targets: {} })).toEqual(['targets: no targets: add at least one']);
+  });
+});
+
+describe('parseConfig: nix.options, an allow-list', () => {
+  const options = (o: Record<string, unknown>) => parse({ nix: { options: o }, targets: app });
+
+  it('keeps the harmless per-build options', () => {
+    const r = options({ cores: '2', 'max-silent-time': '600', timeout: '0', 'max-build-log-size': '1048576', 'keep-going': 'true', 'log-lines': '25' });
+    expect(r.ok && r.value.nix.options).toEqual({ cores: '2', 'max-silent-time': '600', timeout: '0', 'max-build-log-size': '1048576', 'keep-going': 'true', 'log-lines': '25' });
+    expect([...PROJECT_NIX_OPTIONS.keys()]).toEqual(['cores', 'max-silent-time', 'timeout', 'max-build-log-size', 'keep-going', 'log-lines']);
+  });
+
+  const refused = [
+    'sandbox', 'sandbox-paths', 'extra-sandbox-paths', 'sandbox-fallback', 'post-build-hook', 'pre-build-hook', 'substituters', 'extra-substituters',
+    'trusted-substituters', 'trusted-public-keys', 'builders', 'builders-use-substitutes', 'allowed-impure-host-deps', 'allow-import-from-derivation',
+    'build-users-group', 'require-sigs', 'experimental-features', 'diff-hook', 'run-diff-hook', 'keep-failed', 'build-cores', 'no-such-option', '__proto__',
+  ];
+  for (const name of refused) {
+    it(`refuses ${name}, naming it and saying where it belongs`, () => {
+      const r = parseConfig(`{"nix": {"options": {${JSON.stringify(name)}: "false"}}, "targets": ${JSON.stringify(app)}}`, '/p');
+      expect(r.ok).toBe(false);
+      if (r.ok) return;
+      expect(r.errors).toHaveLength(1);
+      const e = r.errors[0]!;
+      expect(e.jsonPath).toBe(/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `nix.options.${name}` : `nix.options[${JSON.stringify(name)}]`);
+      expect(e.message).toBe(
+        `the Nix option "${name}" is not allowed in nixmake.json: it could change what the Nix daemon trusts or runs as root. ` +
+          `Such options belong on your own command line (nixmake build --option ${name} VALUE, a later feature) or in nix.conf, never in a file that arrives with a cloned project. ` +
+          'nixmake.json may set only: cores, max-silent-time, timeout, max-build-log-size, keep-going, log-lines',
+      );
+    });
+  }
+
+  it('checks the shape of each value, and wants strings', () => {
+    const r = options({ cores: '-1', 'max-silent-time': '1e3', timeout: 60, 'max-build-log-size': 'lots', 'keep-going': 'yes', 'log-lines': '99999999999' });
+    expect(r.ok ? [] : r.errors.map((e) => `${e.jsonPath}: ${e.message}`)).toEqual([
+      'nix.options.cores: "-1" is not a non-negative integer (0: all cores)',
+      'nix.options["max-silent-time"]: "1e3" is not a number of seconds (0: no limit)',
+      'nix.options.timeout: expected a string (a number of seconds (0: no limit)), got number 60',
+      'nix.options["max-build-log-size"]: "lots" is not a number of bytes (0: no limit)',
+      'nix.options["keep-going"]: "yes" is not "true" or "false"',
+      'nix.options["log-lines"]: "99999999999" is not a number of lines',
+    ]);
+  });
+});
+
+describe('parseConfig: externalDirs', () => {
+  it('takes absolute directories, normalised', () => {
+    const r = parse({ externalDirs: ['/opt/vendor/src/', '/usr//local/x'], targets: app });
+    expect(r.ok && r.value.externalDirs).toEqual(['/opt/vendor/src', '/usr/local/x']);
+    const none = parse({ targets: app });
+    expect(none.ok && none.value.externalDirs).toEqual([]);
+  });
+
+  it('refuses relative paths, the root folder, and the field inside a target', () => {
+    expect(errors({ externalDirs: ['vendor', '/', 3], targets: { app: { type: 'executable', sources: ['a.c'], externalDirs: ['/x'] } } })).toEqual([
+      'targets.app.externalDirs: unknown field "externalDirs" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname)',
+      'externalDirs[2]: expected a string, got number 3',
+      'externalDirs[0]: "vendor" must be an absolute directory',
+      'externalDirs[1]: "/" would let every file on the machine into the store; list the directories your sources need',
+    ]);
+  });
+});
+
+describe('parseConfig: invalid JSON', () => {
+  it('gives line and column and never echoes the text', () => {
+    const text = '{\n  "targets": {\n    "app": { "type": secret-token-here }\n  }\n}\n';
+    const r = parseConfig(text, '/p');
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.errors).toEqual([{ severity: 'error', message: 'invalid JSON: unexpected character', location: { file: 'nixmake.json', line: 3, column: 22 } }]);
+    const missingComma = parseConfig('{"targets": {} "x": 1}', '/p');
+    expect(!missingComma.ok && missingComma.errors[0]).toMatchObject({ message: "invalid JSON: expected ',' or '}' after property value", location: { line: 1, column: 16 } });
   });
 });
