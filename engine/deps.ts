@@ -8,7 +8,7 @@ import { openMemo } from '../cache/openMemo.js';
 import { expandSources } from '../config/expandSources.js';
 import { analyzeProject } from './analyzeProject.js';
 import { objectKey } from './BuildGraph.js';
-import { loadConfig } from './build.js';
+import { loadConfig } from '../config/loadConfig.js';
 import type { Diagnostic } from './Diagnostic.js';
 import type { EventSink } from './events.js';
 import { ProjectFiles } from './ProjectFiles.js';

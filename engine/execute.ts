@@ -49,6 +49,8 @@ export interface ExecuteDeps {
   readonly emit: EventSink;
   /** The content hash the plan used for a project-relative path. */
   readonly hashOfRel: (rel: string) => string | undefined;
+  /** Folders outside the project whose files may enter the store (the config's `externalDirs`). */
+  readonly externalDirs: readonly string[];
 }
 
 export interface ExecuteResult {
@@ -128,7 +130,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   const { store, memo, files, emit, toolchain } = deps;
   fs.mkdirSync(files.rootsDir, { recursive: true });
   const builder = await ensureBuilder(store, toolchain, files.builderRoot, opts.signal);
-  const uploader = new SourceUploader(files.root, store, deps.hashOfRel);
+  const uploader = new SourceUploader(files.root, store, deps.hashOfRel, deps.externalDirs);
 
   // Loaded here, not at start-up: a no-op build never schedules anything.
   const { default: PQueue } = await import('p-queue');
