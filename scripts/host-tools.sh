@@ -3,10 +3,11 @@
 # the compiler (gcc, g++, make), ninja (the benchmark compares with it),
 # bear (`nixmake init` records builds with it) and dpkg-dev (apt-get source
 # for the third-party code the tests fetch) and strace (a test checks that a
-# build runs no Nix command). Safe to run again.
+# build runs no Nix command), and patchelf (the toolchain import points
+# the host tools at the store's dynamic linker). Safe to run again.
 set -euo pipefail
 need=()
-for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev strace:strace; do
+for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev strace:strace patchelf:patchelf; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 [ ${#need[@]} -eq 0 ] && exit 0

@@ -42,6 +42,7 @@ const OP = {
   setOptions: 19,
   queryPathInfo: 26,
   queryValidPaths: 31,
+  addToStoreNar: 39,
   buildPathsWithResults: 46,
 } as const;
 
@@ -86,6 +87,16 @@ export interface BuildResult {
   builtOutputs: Record<string, unknown>;
   /** Output name → full store path, from `builtOutputs`. */
   outputs: Record<string, string>;
+}
+
+/** What wopAddToStoreNar sends besides the NAR (no deriver, no signatures). */
+export interface NarInfoToAdd {
+  path: string;
+  /** sha256 of the NAR, lowercase hex. */
+  narHashHex: string;
+  references: readonly string[];
+  /** Content address, e.g. `fixed:r:sha256:<nixbase32>`; '' for none. */
+  ca: string;
 }
 
 /** 0 normal, 1 repair, 2 check. */
@@ -523,6 +534,24 @@ export class DaemonConnection {
       this.send(w.framed(nar));
       await this.processStderr();
       return this.readPathInfo(await this.reader.readString());
+    });
+  }
+
+  /**
+   * wopAddToStoreNar (framed, minor >= 23): adds `nar` as `info.path` with
+   * the path info the caller vouches for (references, content address), as
+   * `nix-store --import` does. A non-trusted client's path must be signed or
+   * content-addressed (`ca`); the daemon checks the NAR against `narHashHex`.
+   */
+  addNarWithInfo(info: NarInfoToAdd, nar: Uint8Array): Promise<void> {
+    if (this.minor < 23) return Promise.reject(new DaemonProtocolError(`wopAddToStoreNar needs protocol 1.23 (the daemon speaks 1.${this.minor})`));
+    return this.enqueue(async () => {
+      this.checkPaths([info.path, ...info.references]);
+      const w = new WireWriter().u64(OP.addToStoreNar).string(info.path).string('').string(info.narHashHex);
+      w.strings(sortedSet(info.references)).u64(0).u64(nar.byteLength).bool(false).strings([]).string(info.ca);
+      w.bool(false).bool(false); // repair, dontCheckSigs
+      this.send(w.framed(nar));
+      await this.processStderr();
     });
   }
 
