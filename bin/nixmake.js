@@ -1,14 +1,27 @@
 #!/usr/bin/env node
 // Entry point: runs the compiled CLI (npm run build writes dist/).
-import { main } from '../dist/cli/main.js';
-
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
+// The CLI turns every expected fault into a message and an exit code; what
+// reaches the last handler here is a bug, except a system error that some
+// path did not catch, which still gets one line and no stack.
+const fail = (err) => {
+  if (err && typeof err.code === 'string' && /^E[A-Z]+$/.test(err.code) && typeof err.path === 'string') {
+    console.error(`error: ${err.message}`);
+  } else {
     console.error('nixmake: internal error (please report it):');
     console.error(err && err.stack ? err.stack : err);
-    process.exitCode = 1;
+  }
+  process.exitCode = 1;
+};
+
+import('../dist/cli/main.js').then(
+  ({ main }) =>
+    main(process.argv.slice(2)).then((code) => {
+      process.exitCode = code;
+    }, fail),
+  (err) => {
+    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('/dist/')) {
+      console.error('nixmake: error: nixmake is not built (no dist/); run npm run build in its folder');
+      process.exitCode = 1;
+    } else fail(err);
   },
 );

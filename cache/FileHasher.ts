@@ -8,28 +8,44 @@
  * is never hidden by the cache ("racy" entries, as git calls them).
  */
 import fs from 'node:fs';
+import { errnoFault } from './EnvironmentError.js';
 import { contentHash } from './hashes.js';
 import type { ContentHash } from './hashes.js';
 import type { FileRecord, FileStat, MemoStore } from './Memo.js';
 
 /** The file system as the hasher sees it; tests pass a fake. */
 export interface HashFs {
-  /** undefined when the path does not exist or is not a regular file. */
+  /**
+   * undefined when the path does not exist or is not a regular file; throws
+   * EnvironmentError when it cannot tell (permission denied on a folder on
+   * the way), so an unreadable file is never taken for a missing one.
+   */
   stat(path: string): FileStat | undefined;
   read(path: string): Buffer;
   now(): number;
 }
 
+/** errno codes that mean "no such file here" rather than "cannot look". */
+const ABSENT = new Set(['ENOENT', 'ENOTDIR', 'ELOOP', 'ENAMETOOLONG']);
+
 export const nodeHashFs: HashFs = {
   stat(p) {
+    let s: fs.Stats;
     try {
-      const s = fs.statSync(p);
-      return s.isFile() ? { mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, size: s.size, ino: s.ino } : undefined;
-    } catch {
-      return undefined;
+      s = fs.statSync(p);
+    } catch (err) {
+      if (ABSENT.has((err as NodeJS.ErrnoException).code ?? '')) return undefined;
+      throw errnoFault(err, p) ?? err;
+    }
+    return s.isFile() ? { mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, size: s.size, ino: s.ino } : undefined;
+  },
+  read(p) {
+    try {
+      return fs.readFileSync(p);
+    } catch (err) {
+      throw errnoFault(err, p) ?? err;
     }
   },
-  read: (p) => fs.readFileSync(p),
   now: () => Date.now(),
 };
 

@@ -18,6 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { EnvironmentError, sqliteFault, userName } from './EnvironmentError.js';
 import type { ContentHash, Fingerprint } from './hashes.js';
 
 export const SCHEMA_VERSION = 3;
@@ -70,41 +71,97 @@ export interface MemoStore {
   close(): void;
 }
 
+/** The memo file is not one this nixmake can use (corrupt, not a database, another schema): set it aside. */
+export class MemoUnusableError extends Error {
+  constructor(
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`the memo ${file} cannot be used: ${reason}`);
+    this.name = 'MemoUnusableError';
+  }
+}
+
+function prepareAll(db: Database.Database) {
+  return {
+    loadFiles: db.prepare('SELECT path, mtime_ms, ctime_ms, size, ino, hash FROM files'),
+    putFile: db.prepare('INSERT OR REPLACE INTO files (path, mtime_ms, ctime_ms, size, ino, hash) VALUES (?, ?, ?, ?, ?, ?)'),
+    delFile: db.prepare('DELETE FROM files WHERE path = ?'),
+    getScan: db.prepare('SELECT result FROM scans WHERE key = ?').pluck(),
+    putScan: db.prepare('INSERT OR REPLACE INTO scans (key, result) VALUES (?, ?)'),
+    getNode: db.prepare('SELECT drv, out, drv_hash AS drvHash, nar_hash AS narHash FROM nodes WHERE fingerprint = ?'),
+    putNode: db.prepare('INSERT OR REPLACE INTO nodes (fingerprint, drv, out, drv_hash, nar_hash, built_at) VALUES (?, ?, ?, ?, ?, ?)'),
+    getCurrent: db.prepare('SELECT fingerprint, inputs FROM current WHERE node = ?'),
+    putCurrent: db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
+    loadClosures: db.prepare('SELECT node, value FROM closures'),
+    putClosure: db.prepare('INSERT OR REPLACE INTO closures (node, value) VALUES (?, ?)'),
+    getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
+    putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+  };
+}
+
+/** Throws the fault an error from SQLite stands for: EnvironmentError, MemoUnusableError, or the error itself. */
+function rethrow(err: unknown, file: string): never {
+  const f = sqliteFault(err, file);
+  if (f === 'unusable') throw new MemoUnusableError(file, (err as Error).message);
+  throw f ?? err;
+}
+
+/** Errors that mean the memo cannot be written by this user, checked before SQLite opens it read-only without a word. */
+function checkWritable(file: string): void {
+  for (const p of [path.dirname(file), file]) {
+    try {
+      fs.accessSync(p, fs.constants.W_OK);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw new EnvironmentError(
+        p,
+        `${p} is not writable for user ${userName()} (${(err as NodeJS.ErrnoException).code}); nixmake must write its memo there: ` +
+          `fix its permissions (chmod u+w, chown), or delete ${path.dirname(file)} (a cache; nixmake clean does it)`,
+      );
+    }
+  }
+}
+
 export class SqliteMemo implements MemoStore {
   private readonly db: Database.Database;
-  private readonly stmts;
+  private readonly stmts: ReturnType<typeof prepareAll>;
 
-  /** Opens (creating if needed) the memo; throws on a corrupt or foreign file. */
-  constructor(file: string, options: { timeoutMs?: number } = {}) {
+  /**
+   * Opens (creating if needed) the memo. Throws MemoUnusableError for a
+   * corrupt or foreign file or another schema version (the caller sets it
+   * aside), EnvironmentError for one this user cannot write or another
+   * program holds.
+   */
+  constructor(
+    private readonly file: string,
+    options: { timeoutMs?: number } = {},
+  ) {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file, { timeout: options.timeoutMs ?? 5000 });
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version !== SCHEMA_VERSION) this.migrate(version);
-    this.stmts = {
-      loadFiles: this.db.prepare('SELECT path, mtime_ms, ctime_ms, size, ino, hash FROM files'),
-      putFile: this.db.prepare('INSERT OR REPLACE INTO files (path, mtime_ms, ctime_ms, size, ino, hash) VALUES (?, ?, ?, ?, ?, ?)'),
-      delFile: this.db.prepare('DELETE FROM files WHERE path = ?'),
-      getScan: this.db.prepare('SELECT result FROM scans WHERE key = ?').pluck(),
-      putScan: this.db.prepare('INSERT OR REPLACE INTO scans (key, result) VALUES (?, ?)'),
-      getNode: this.db.prepare('SELECT drv, out, drv_hash AS drvHash, nar_hash AS narHash FROM nodes WHERE fingerprint = ?'),
-      putNode: this.db.prepare('INSERT OR REPLACE INTO nodes (fingerprint, drv, out, drv_hash, nar_hash, built_at) VALUES (?, ?, ?, ?, ?, ?)'),
-      getCurrent: this.db.prepare('SELECT fingerprint, inputs FROM current WHERE node = ?'),
-      putCurrent: this.db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
-      loadClosures: this.db.prepare('SELECT node, value FROM closures'),
-      putClosure: this.db.prepare('INSERT OR REPLACE INTO closures (node, value) VALUES (?, ?)'),
-      getMeta: this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
-      putMeta: this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
-    };
+    checkWritable(file);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(file, { timeout: options.timeoutMs ?? 5000 });
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      const version = db.pragma('user_version', { simple: true }) as number;
+      if (version !== SCHEMA_VERSION) {
+        // An older or newer layout is a cache of another nixmake: set it aside rather than convert it.
+        if (version !== 0) throw new MemoUnusableError(file, `it has schema version ${version}, this nixmake uses ${SCHEMA_VERSION}`);
+        SqliteMemo.create(db);
+      }
+      this.stmts = prepareAll(db);
+      this.stmts.getMeta.get('probe');
+      this.db = db;
+    } catch (err) {
+      db?.close();
+      if (err instanceof MemoUnusableError) throw err;
+      rethrow(err, file);
+    }
   }
 
-  private migrate(from: number): void {
-    if (from !== 0) {
-      // Older layouts are a cache: drop them rather than convert.
-      for (const t of ['files', 'scans', 'nodes', 'current', 'closures', 'meta']) this.db.exec(`DROP TABLE IF EXISTS ${t}`);
-    }
-    this.db.exec(`
+  private static create(db: Database.Database): void {
+    db.exec(`
       CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, mtime_ms REAL NOT NULL, ctime_ms REAL NOT NULL,
         size INTEGER NOT NULL, ino INTEGER NOT NULL, hash TEXT NOT NULL);
@@ -114,73 +171,116 @@ export class SqliteMemo implements MemoStore {
       CREATE TABLE IF NOT EXISTS current (node TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, inputs TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS closures (node TEXT PRIMARY KEY, value TEXT NOT NULL);
     `);
-    this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }
+
+  /** Runs `f`, turning SQLite's errors into the faults they stand for (a full disk, a lock, a corrupt page). */
+  private guard<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (err) {
+      rethrow(err, this.file);
+    }
+  }
+
+  /**
+   * Takes and releases the write lock, so that a memo another program holds
+   * or this user cannot write is reported before anything is built, not
+   * after Nix has built the first node.
+   */
+  checkWritable(): void {
+    this.guard(() => {
+      this.db.exec('BEGIN IMMEDIATE');
+      this.db.exec('COMMIT');
+    });
   }
 
   loadFiles(): Map<string, FileRecord> {
-    const out = new Map<string, FileRecord>();
-    for (const r of this.stmts.loadFiles.all() as { path: string; mtime_ms: number; ctime_ms: number; size: number; ino: number; hash: string }[]) {
-      out.set(r.path, { mtimeMs: r.mtime_ms, ctimeMs: r.ctime_ms, size: r.size, ino: r.ino, hash: r.hash as ContentHash });
-    }
-    return out;
+    return this.guard(() => {
+      const out = new Map<string, FileRecord>();
+      for (const r of this.stmts.loadFiles.all() as { path: string; mtime_ms: number; ctime_ms: number; size: number; ino: number; hash: string }[]) {
+        out.set(r.path, { mtimeMs: r.mtime_ms, ctimeMs: r.ctime_ms, size: r.size, ino: r.ino, hash: r.hash as ContentHash });
+      }
+      return out;
+    });
   }
 
   saveFiles(records: ReadonlyMap<string, FileRecord | null>): void {
-    if (records.size === 0) return;
-    this.db.transaction(() => {
-      for (const [p, r] of records) {
-        if (r === null) this.stmts.delFile.run(p);
-        else this.stmts.putFile.run(p, r.mtimeMs, r.ctimeMs, r.size, r.ino, r.hash);
-      }
-    })();
+    this.guard(() => {
+      if (records.size === 0) return;
+      this.db.transaction(() => {
+        for (const [p, r] of records) {
+          if (r === null) this.stmts.delFile.run(p);
+          else this.stmts.putFile.run(p, r.mtimeMs, r.ctimeMs, r.size, r.ino, r.hash);
+        }
+      })();
+    });
   }
 
   getScan(key: string): string | undefined {
-    return this.stmts.getScan.get(key) as string | undefined;
+    return this.guard(() => {
+      return this.stmts.getScan.get(key) as string | undefined;
+    });
   }
 
   putScans(entries: ReadonlyMap<string, string>): void {
-    if (entries.size === 0) return;
-    this.db.transaction(() => {
-      for (const [k, v] of entries) this.stmts.putScan.run(k, v);
-    })();
+    this.guard(() => {
+      if (entries.size === 0) return;
+      this.db.transaction(() => {
+        for (const [k, v] of entries) this.stmts.putScan.run(k, v);
+      })();
+    });
   }
 
   getNode(fp: Fingerprint): NodeRecord | undefined {
-    return this.stmts.getNode.get(fp) as NodeRecord | undefined;
+    return this.guard(() => {
+      return this.stmts.getNode.get(fp) as NodeRecord | undefined;
+    });
   }
 
   loadClosures(): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const r of this.stmts.loadClosures.all() as { node: string; value: string }[]) out.set(r.node, r.value);
-    return out;
+    return this.guard(() => {
+      const out = new Map<string, string>();
+      for (const r of this.stmts.loadClosures.all() as { node: string; value: string }[]) out.set(r.node, r.value);
+      return out;
+    });
   }
 
   putClosures(entries: ReadonlyMap<string, string>): void {
-    if (entries.size === 0) return;
-    this.db.transaction(() => {
-      for (const [k, v] of entries) this.stmts.putClosure.run(k, v);
-    })();
+    this.guard(() => {
+      if (entries.size === 0) return;
+      this.db.transaction(() => {
+        for (const [k, v] of entries) this.stmts.putClosure.run(k, v);
+      })();
+    });
   }
 
   recordBuilt(nodeKey: string, fp: Fingerprint, rec: NodeRecord, inputs: string, aliases: readonly Fingerprint[] = []): void {
-    this.db.transaction(() => {
-      for (const key of [fp, ...aliases]) this.stmts.putNode.run(key, rec.drv, rec.out, rec.drvHash, rec.narHash, Date.now());
-      this.stmts.putCurrent.run(nodeKey, fp, inputs);
-    })();
+    this.guard(() => {
+      this.db.transaction(() => {
+        for (const key of [fp, ...aliases]) this.stmts.putNode.run(key, rec.drv, rec.out, rec.drvHash, rec.narHash, Date.now());
+        this.stmts.putCurrent.run(nodeKey, fp, inputs);
+      })();
+    });
   }
 
   getCurrent(nodeKey: string): CurrentRecord | undefined {
-    const r = this.stmts.getCurrent.get(nodeKey) as { fingerprint: string; inputs: string } | undefined;
-    return r ? { fingerprint: r.fingerprint as Fingerprint, inputs: r.inputs } : undefined;
+    return this.guard(() => {
+      const r = this.stmts.getCurrent.get(nodeKey) as { fingerprint: string; inputs: string } | undefined;
+      return r ? { fingerprint: r.fingerprint as Fingerprint, inputs: r.inputs } : undefined;
+    });
   }
 
   getMeta(key: string): string | undefined {
-    return this.stmts.getMeta.get(key) as string | undefined;
+    return this.guard(() => {
+      return this.stmts.getMeta.get(key) as string | undefined;
+    });
   }
 
   setMeta(key: string, value: string): void {
-    this.stmts.putMeta.run(key, value);
+    this.guard(() => {
+      this.stmts.putMeta.run(key, value);
+    });
   }
 
   close(): void {

@@ -10,6 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { EnvironmentError, errnoFault, InterruptedError, userName } from './EnvironmentError.js';
 
 function alive(pid: number): boolean {
   try {
@@ -26,15 +27,29 @@ export class ProjectLock {
   constructor(private readonly file: string) {}
 
   private tryTake(): number | undefined {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
     const mine = `${this.file}.${process.pid}`;
-    fs.writeFileSync(mine, String(process.pid));
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true });
+      fs.writeFileSync(mine, String(process.pid));
+    } catch (err) {
+      fs.rmSync(mine, { force: true });
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') {
+        const dir = path.dirname(this.file);
+        throw new EnvironmentError(
+          dir,
+          `cannot create the project lock in ${dir} as user ${userName()} (${code}); nixmake writes its state there: ` +
+            `make it writable (chmod u+w, chown), or delete it (a cache; nixmake clean does it)`,
+        );
+      }
+      throw errnoFault(err, mine) ?? err;
+    }
     try {
       fs.linkSync(mine, this.file);
       this.held = true;
       return undefined;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw errnoFault(err) ?? err;
     } finally {
       fs.rmSync(mine, { force: true });
     }
@@ -52,16 +67,29 @@ export class ProjectLock {
     return owner;
   }
 
-  /** Takes the lock, calling `onWait(pid)` once if another process holds it. */
+  /**
+   * Takes the lock, calling `onWait(pid)` once if another process holds it.
+   * Throws InterruptedError as soon as `signal` aborts while it waits, and
+   * EnvironmentError when the lock cannot be written (.nixmake read-only, a
+   * full disk).
+   */
   async acquire(onWait: (pid: number) => void, signal?: AbortSignal): Promise<void> {
     let told = false;
     for (;;) {
+      if (signal?.aborted) throw new InterruptedError('interrupted while waiting for the project lock');
       const owner = this.tryTake();
       if (owner === undefined) return;
       if (!told) onWait(owner);
       told = true;
-      if (signal?.aborted) throw new Error('interrupted while waiting for the project lock');
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, 100);
+        signal?.addEventListener('abort', done, { once: true });
+      });
     }
   }
 

@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../engine/build.js';
+import { build, environmentFault, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, faultDiagnostic } from '../engine/build.js';
 import { clean } from '../engine/clean.js';
 import { deps } from '../engine/deps.js';
 import { formatDiagnostic, UserError } from '../engine/Diagnostic.js';
@@ -40,7 +40,15 @@ export async function main(argv: readonly string[], output: Output = processOutp
       output.out(`nixmake ${version()}\n`);
       return EXIT_OK;
     case 'clean': {
-      const r = clean(path.resolve(cmd.dir));
+      let r: ReturnType<typeof clean>;
+      try {
+        r = clean(path.resolve(cmd.dir));
+      } catch (err) {
+        const fault = environmentFault(err, path.resolve(cmd.dir));
+        if (!fault) throw err;
+        output.err(`${formatDiagnostic(faultDiagnostic(fault, path.resolve(cmd.dir)))}\n`);
+        return EXIT_FAILURE;
+      }
       output.out(`nixmake: removed ${r.resultLinks} result link(s), ${r.gcRoots} GC root(s) and the memo\n`);
       return EXIT_OK;
     }
@@ -64,6 +72,11 @@ export async function main(argv: readonly string[], output: Output = processOutp
       try {
         r = await deps(root, cmd.files, (e) => reporter.event(e));
       } catch (err) {
+        const fault = environmentFault(err, root);
+        if (fault) {
+          reporter.event({ event: 'diagnostic', diagnostic: faultDiagnostic(fault, root) });
+          return EXIT_FAILURE;
+        }
         if (!(err instanceof UserError)) throw err;
         reporter.event({ event: 'diagnostic', diagnostic: { severity: 'error', message: err.message } });
         return EXIT_FAILURE;
@@ -109,7 +122,11 @@ export async function main(argv: readonly string[], output: Output = processOutp
           {
             emit: (e) => reporter.event(e),
             // One connection per job slot, plus one for adds and queries.
-            store: (config) => new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(Object.entries(config.nix.options))), jobs + 1),
+            // What the daemon says of our settings (an option it ignores for an untrusted user) becomes a warning.
+            store: (config) =>
+              new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(Object.entries(config.nix.options))), jobs + 1, (message) =>
+                reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
+              ),
           },
         );
       } finally {

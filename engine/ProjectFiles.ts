@@ -4,12 +4,20 @@
  * node, under .nixmake/gcroots) and `result-<target>` links.
  *
  * Links are replaced atomically (a new link renamed over the old), so a
- * crash leaves either the old link or the new one. This module does not
- * talk to Nix; registering a root with the daemon is the store's job.
+ * crash leaves either the old link or the new one. Only symlinks are ever
+ * replaced: a file or folder of the user's where nixmake would put
+ * `.nixmake` or a `result-*` link is an EnvironmentError, never deleted.
+ * This module does not talk to Nix; registering a root with the daemon is
+ * the store's job.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { EnvironmentError, errnoFault } from '../cache/EnvironmentError.js';
 import { sha256 } from '../cache/hashes.js';
+
+function kindOf(st: fs.Stats): string {
+  return st.isDirectory() ? 'a folder' : st.isFile() ? 'a regular file' : 'not a symlink';
+}
 
 export class ProjectFiles {
   readonly stateDir: string;
@@ -22,6 +30,43 @@ export class ProjectFiles {
     this.rootsDir = path.join(this.stateDir, 'gcroots');
     this.memoFile = path.join(this.stateDir, 'memo.sqlite');
     this.tmpDir = path.join(this.stateDir, 'tmp');
+  }
+
+  /** Makes `.nixmake/` (a folder, or a symlink to one); throws EnvironmentError when something else is in the way. */
+  ensureStateDir(): void {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(this.stateDir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw errnoFault(err, this.stateDir) ?? err;
+    }
+    if (st && !st.isDirectory()) {
+      throw new EnvironmentError(this.stateDir, `${this.stateDir} is ${kindOf(st)}, not a folder: nixmake keeps its state (memo, GC roots, lock) there; move or delete it`);
+    }
+    try {
+      fs.mkdirSync(this.stateDir, { recursive: true });
+    } catch (err) {
+      throw errnoFault(err, this.stateDir) ?? err;
+    }
+  }
+
+  /**
+   * The error for `result-<target>` when it exists and is not a symlink (a
+   * folder or file of the user's), which nixmake never replaces.
+   */
+  resultLinkBlocked(target: string): EnvironmentError | undefined {
+    const link = this.resultLink(target);
+    let st: fs.Stats;
+    try {
+      st = fs.lstatSync(link);
+    } catch {
+      return undefined;
+    }
+    if (st.isSymbolicLink()) return undefined;
+    return new EnvironmentError(
+      link,
+      `${link} is ${kindOf(st)}, not a link nixmake made: nixmake never replaces it; move or delete it, and build again to get the result link`,
+    );
   }
 
   /** The GC root link of a node: one per node key, replaced when the node is rebuilt. */
@@ -52,13 +97,30 @@ export class ProjectFiles {
     }
   }
 
-  /** Points `link` at `target`, atomically. */
+  /**
+   * Points `link` at `target`, atomically. Only a symlink (or nothing) is
+   * replaced: anything else at `link` is an EnvironmentError.
+   */
   setLink(link: string, target: string): void {
     if (this.readLink(link) === target) return;
+    try {
+      const st = fs.lstatSync(link);
+      if (!st.isSymbolicLink()) {
+        throw new EnvironmentError(link, `${link} is ${kindOf(st)}, not a link nixmake made: nixmake never replaces it; move or delete it, and build again to get the link`);
+      }
+    } catch (err) {
+      if (err instanceof EnvironmentError) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw errnoFault(err, link) ?? err;
+    }
     const tmp = `${link}.tmp-${process.pid}`;
-    fs.rmSync(tmp, { force: true });
-    fs.symlinkSync(target, tmp);
-    fs.renameSync(tmp, link);
+    try {
+      fs.rmSync(tmp, { force: true });
+      fs.symlinkSync(target, tmp);
+      fs.renameSync(tmp, link);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw errnoFault(err, link) ?? err;
+    }
   }
 
   /** Removes GC roots whose node is not in `keep` (a node that left the graph). */

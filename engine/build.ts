@@ -12,13 +12,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FileHasher } from '../cache/FileHasher.js';
 import { sha256 } from '../cache/hashes.js';
-import { openMemo } from '../cache/openMemo.js';
+import { openMemo, setAsideMemo } from '../cache/openMemo.js';
 import { ProjectLock } from '../cache/ProjectLock.js';
-import { CONFIG_FILE } from '../config/Config.js';
+import { EnvironmentError, errnoFault, InterruptedError, sqliteFault } from '../cache/EnvironmentError.js';
+import { MemoUnusableError } from '../cache/Memo.js';
+import type { SqliteMemo } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
 import { expandSources } from '../config/expandSources.js';
-import { parseConfig } from '../config/parseConfig.js';
-import { readCompileCommands } from '../config/readCompileCommands.js';
+import { loadConfig } from '../config/loadConfig.js';
 import type { NixStore } from '../store/NixStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { TEMPLATES_DIR } from './builderHelper.js';
@@ -52,37 +53,8 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_INTERRUPTED = 130;
 
-/** Reads and validates nixmake.json (and its compile database, if it names one); diagnostics are emitted, undefined means failure. */
-export function loadConfig(root: string, emit: EventSink): Config | undefined {
-  const file = path.join(root, CONFIG_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    emit({ event: 'diagnostic', diagnostic: { severity: 'error', message: `no ${CONFIG_FILE} in ${root}`, location: { file: CONFIG_FILE } } });
-    return undefined;
-  }
-  const r = parseConfig(text, root);
-  if (!r.ok) {
-    for (const d of r.errors) emit({ event: 'diagnostic', diagnostic: d });
-    return undefined;
-  }
-  const db = r.value.compileCommands;
-  if (db === undefined) return r.value;
-  let dbText: string;
-  try {
-    dbText = fs.readFileSync(path.resolve(root, db), 'utf8');
-  } catch {
-    emit({ event: 'diagnostic', diagnostic: { severity: 'error', message: `compileCommands: cannot read ${db}`, location: { file: CONFIG_FILE } } });
-    return undefined;
-  }
-  const read = readCompileCommands(dbText, root, db);
-  if (read.errors.length > 0) {
-    for (const d of read.errors) emit({ event: 'diagnostic', diagnostic: d });
-    return undefined;
-  }
-  return { ...r.value, tuFlags: read.flags };
-}
+// engine/deps.ts still imports loadConfig from here.
+export { loadConfig };
 
 /** The config narrowed to the requested targets and everything they link against. */
 export function selectTargets(config: Config, names: readonly string[]): { config: Config; errors: Diagnostic[] } {
@@ -115,7 +87,7 @@ function templateHash(hasher: FileHasher): string {
   return sha256(files.join('\n'));
 }
 
-export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number> {
+async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   const t0 = performance.now();
   const { emit } = deps;
   const diag = (d: Diagnostic): void => emit({ event: 'diagnostic', diagnostic: d });
@@ -153,9 +125,22 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   }
 
   const files = new ProjectFiles(config.root);
+  // Things of the user's in the way of nixmake's own files: said before anything is built, never deleted.
+  files.ensureStateDir();
+  const blocked = [...scoped.targets.keys()].flatMap((t) => files.resultLinkBlocked(t) ?? []);
+  if (blocked.length > 0) {
+    for (const b of blocked) diag(faultDiagnostic(b, config.root));
+    return EXIT_FAILURE;
+  }
   const lock = new ProjectLock(path.join(files.stateDir, 'lock'));
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
-  const memo = openMemo(files.memoFile, diag);
+  let memo: SqliteMemo;
+  try {
+    memo = openMemo(files.memoFile, diag);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
   try {
     const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(scoped, sources.value, memo);
     analysisSeconds = seconds;
@@ -195,6 +180,8 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);
     if (pause > 0) await new Promise((res) => setTimeout(res, pause));
 
+    // A memo another program holds, or this user cannot write, fails here rather than after the first node is built.
+    if (thePlan.build.length > 0) memo.checkWritable();
     // The store is opened only when something must be done: a no-op never contacts the daemon.
     let store: NixStore | undefined;
     const theStore = (): NixStore => (store ??= deps.store(config, files));
@@ -215,7 +202,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
           : await execute(
               thePlan,
               graph,
-              { store: theStore(), memo, files, toolchain, emit, hashOfRel: (rel) => hasher.hashRel(config.root, rel) },
+              { store: theStore(), memo, files, toolchain, emit, hashOfRel: (rel) => hasher.hashRel(config.root, rel), externalDirs: config.externalDirs },
               { jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal },
             );
     } finally {
@@ -244,9 +231,55 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     }
     throw err;
   } finally {
-    memo.close();
+    try {
+      memo.close();
+    } catch {
+      // the error that brought us here matters more
+    }
     lock.release();
   }
+}
+
+/**
+ * The build, with every fault of the environment (a file nixmake may not
+ * read, a folder it may not write, a full disk, a memo another program
+ * holds, something in the way of `.nixmake`) as an error diagnostic naming
+ * the path, and exit 1; Ctrl-C while waiting is 130. Anything else is a bug
+ * and is rethrown.
+ */
+export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number> {
+  try {
+    return await runBuild(opts, deps);
+  } catch (err) {
+    if (err instanceof InterruptedError || opts.signal.aborted) return EXIT_INTERRUPTED;
+    const fault = environmentFault(err, opts.root);
+    if (!fault) throw err;
+    deps.emit({ event: 'diagnostic', diagnostic: faultDiagnostic(fault, opts.root) });
+    return EXIT_FAILURE;
+  }
+}
+
+/** `err` as an EnvironmentError when it is a fault of the environment; a memo found corrupt mid-run is set aside. */
+export function environmentFault(err: unknown, root?: string): EnvironmentError | undefined {
+  if (err instanceof EnvironmentError) return err;
+  if (err instanceof MemoUnusableError) {
+    let aside = '';
+    try {
+      aside = `; moved it to ${setAsideMemo(err.file)}`;
+    } catch {
+      // already gone
+    }
+    return new EnvironmentError(err.file, `the memo ${err.file} turned out corrupt during the build (${err.reason})${aside}: run the build again`);
+  }
+  const f = errnoFault(err, root) ?? sqliteFault(err, '.nixmake/memo.sqlite');
+  return f === 'unusable' ? undefined : f;
+}
+
+/** An EnvironmentError as an error diagnostic located at its path (project-relative when inside the project). */
+export function faultDiagnostic(fault: EnvironmentError, root: string): Diagnostic {
+  const rel = path.relative(root, fault.path);
+  const file = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : fault.path;
+  return { severity: 'error', message: fault.message, location: { file } };
 }
 
 

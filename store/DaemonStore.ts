@@ -8,9 +8,20 @@
  * wrote can be collected before it is built. A build holds one connection
  * for its whole duration, so its log lines are its own.
  *
+ * A daemon drops each restricted setting a user it does not trust sends,
+ * and builds anyway. It says so in a message (STDERR_NEXT) during
+ * wopSetOptions, but Nix 2.8 says it at debug level (later versions warn),
+ * so when there are overrides a connection sends its settings twice: first
+ * at verbosity 6 (lvlDebug) to hear which were ignored, then at 1 (lvlWarn)
+ * for its builds. Those messages go to `onWarning`, once each, as a sentence
+ * that says what to do. (Measured: Nix 2.8, a user not in trusted-users,
+ * `max-build-log-size` from nixmake.json.)
+ *
  * It does not decide what to build, and it spawns no Nix command.
  */
 import fs from 'node:fs';
+import os from 'node:os';
+import { errnoFault } from '../cache/EnvironmentError.js';
 import { DaemonConnection, DaemonError } from './DaemonConnection.js';
 import type { ClientSettings } from './nixConfig.js';
 import type { BuildOutcome, NixStore, PathInfo } from './NixStore.js';
@@ -18,6 +29,28 @@ import { NixCommandError } from './NixStore.js';
 
 /** The builder's own timing line (nix-templates/builder/nixmake-builder.c). */
 const TIMING = /^@nixmake run_ms=([0-9.]+) status=(-?\d+)$/;
+
+/** Nix 2.8's daemon.cc, ClientSettings::apply, for a client that is not trusted. */
+const RESTRICTED = /ignoring the (?:client|user)-specified setting '([^']+)', because it is a restricted setting and you are not a trusted user/i;
+
+/** What the daemon said about our settings, as a warning that says what to do. */
+export function settingWarning(text: string, user: string): string {
+  const m = RESTRICTED.exec(text);
+  if (!m) return `the Nix daemon, on the settings nixmake sent it: ${text.replace(/^warning:\s*/, '')}`;
+  return (
+    `the Nix daemon ignored the option '${m[1]}' because user ${user} is not one of its trusted-users: ` +
+    `builds work, but without this option. Add ${user} to trusted-users in the daemon's nix.conf (and restart it), ` +
+    `or drop '${m[1]}' from nix.options in nixmake.json`
+  );
+}
+
+function userName(): string {
+  try {
+    return os.userInfo().username;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
 
 export class DaemonStore implements NixStore {
   private readonly idle: DaemonConnection[] = [];
@@ -27,12 +60,23 @@ export class DaemonStore implements NixStore {
   private closed = false;
   /** Paths already made valid and rooted through this store. */
   private readonly added = new Map<string, Promise<void>>();
+  /** Warnings already reported (every connection sends the same settings). */
+  private readonly warned = new Set<string>();
 
   constructor(
     private readonly socketPath: string,
     private readonly settings: ClientSettings,
     private readonly maxConnections: number,
+    /** Called once per distinct message the daemon sent about our settings. */
+    private readonly onWarning: (message: string) => void = () => undefined,
   ) {}
+
+  private settingsMessage(text: string): void {
+    const message = settingWarning(text.trim(), userName());
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.onWarning(message);
+  }
 
   private async acquire(): Promise<DaemonConnection> {
     if (this.closed) throw new NixCommandError('the store connection is closed');
@@ -41,9 +85,25 @@ export class DaemonStore implements NixStore {
     if (this.all.length + this.opening < this.maxConnections) {
       this.opening++;
       try {
-        const conn = await DaemonConnection.open(this.socketPath);
-        // Warnings only: build log lines arrive as activity results whatever the verbosity.
-        await conn.setOptions({ ...this.settings, verbosity: 1 });
+        // Messages outside operations that pass their own handler: only setOptions' are ours to report.
+        let phase: 'debug' | 'warn' | 'done' = 'debug';
+        const conn = await DaemonConnection.open(this.socketPath, {
+          onMessage: (text) => {
+            const t = text.trim();
+            // At debug level only the lines about our settings are ours to report.
+            if (phase === 'warn' ? t !== '' : phase === 'debug' && (RESTRICTED.test(t) || /^warning:/.test(t))) this.settingsMessage(t);
+          },
+        });
+        try {
+          if (this.settings.overrides.size > 0) await conn.setOptions({ ...this.settings, verbosity: 6 });
+          phase = 'warn';
+          // Warnings only: build log lines arrive as activity results whatever the verbosity.
+          await conn.setOptions({ ...this.settings, verbosity: 1 });
+        } catch (err) {
+          conn.close();
+          throw err;
+        }
+        phase = 'done';
         this.all.push(conn);
         return conn;
       } finally {
@@ -139,9 +199,14 @@ export class DaemonStore implements NixStore {
 
   async addRoot(target: string, gcRoot: string): Promise<void> {
     const tmp = `${gcRoot}.tmp-${process.pid}`;
-    fs.rmSync(tmp, { force: true });
-    fs.symlinkSync(target, tmp);
-    fs.renameSync(tmp, gcRoot);
+    try {
+      fs.rmSync(tmp, { force: true });
+      fs.symlinkSync(target, tmp);
+      fs.renameSync(tmp, gcRoot);
+    } catch (err) {
+      fs.rmSync(tmp, { force: true });
+      throw errnoFault(err, gcRoot) ?? err;
+    }
     await this.with((c) => c.addIndirectRoot(gcRoot));
   }
 
