@@ -10,7 +10,7 @@
  * directories. I/O goes through the `ClosureIo` it is given.
  */
 import path from 'node:path';
-import type { Diagnostic } from '../engine/Diagnostic.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import { classifyHeaderName } from './scanIncludes.js';
 import type { IncludeDirective, ScanResult } from './scanIncludes.js';
 import { resolveInclude } from './resolveInclude.js';

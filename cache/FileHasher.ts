@@ -8,7 +8,7 @@
  * is never hidden by the cache ("racy" entries, as git calls them).
  */
 import fs from 'node:fs';
-import { errnoFault } from './EnvironmentError.js';
+import { errnoFault } from '../core/EnvironmentError.js';
 import { contentHash } from './hashes.js';
 import type { ContentHash } from './hashes.js';
 import type { FileRecord, FileStat, MemoStore } from './Memo.js';

@@ -18,7 +18,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { EnvironmentError, sqliteFault, userName } from './EnvironmentError.js';
+import { EnvironmentError, sqliteFault, userName } from '../core/EnvironmentError.js';
 import type { ContentHash, Fingerprint } from './hashes.js';
 
 export const SCHEMA_VERSION = 3;

@@ -10,7 +10,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EnvironmentError, errnoFault, InterruptedError, userName } from './EnvironmentError.js';
+import { EnvironmentError, errnoFault, InterruptedError, userName } from '../core/EnvironmentError.js';
 
 function alive(pid: number): boolean {
   try {

@@ -7,7 +7,7 @@
  * is not set aside: that is an EnvironmentError for the user to fix.
  */
 import fs from 'node:fs';
-import type { Diagnostic } from '../engine/Diagnostic.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import { MemoUnusableError, SqliteMemo } from './Memo.js';
 
 /** Moves `file` and its WAL files aside; answers where it went. */

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { build, environmentFault, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, faultDiagnostic } from '../engine/build.js';
 import { clean } from '../engine/clean.js';
 import { deps } from '../engine/deps.js';
-import { formatDiagnostic, UserError } from '../engine/Diagnostic.js';
+import { formatDiagnostic, UserError } from '../core/Diagnostic.js';
 import { DaemonStore } from '../store/DaemonStore.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
 import { readClientSettings } from '../store/nixConfig.js';

@@ -1,6 +1,6 @@
 /**
  * loadConfig: reads `nixmake.json` (and the compile database it names, if
- * any) from the project root and validates them. Diagnostics are emitted;
+ * any) from the project root and validates them. Diagnostics are reported;
  * undefined means failure.
  *
  * The compile database must resolve, symlinks followed, inside the project
@@ -8,31 +8,31 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { EventSink } from '../engine/events.js';
 import { CONFIG_FILE } from './Config.js';
 import { isInside } from './isInside.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import type { Config } from './Config.js';
 import { parseConfig } from './parseConfig.js';
 import { readCompileCommands } from './readCompileCommands.js';
 
-export function loadConfig(root: string, emit: EventSink): Config | undefined {
+export function loadConfig(root: string, report: (d: Diagnostic) => void): Config | undefined {
   const file = path.join(root, CONFIG_FILE);
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch {
-    emit({ event: 'diagnostic', diagnostic: { severity: 'error', message: `no ${CONFIG_FILE} in ${root}`, location: { file: CONFIG_FILE } } });
+    report({ severity: 'error', message: `no ${CONFIG_FILE} in ${root}`, location: { file: CONFIG_FILE } });
     return undefined;
   }
   const r = parseConfig(text, root);
   if (!r.ok) {
-    for (const d of r.errors) emit({ event: 'diagnostic', diagnostic: d });
+    for (const d of r.errors) report(d);
     return undefined;
   }
   const db = r.value.compileCommands;
   if (db === undefined) return r.value;
   const fail = (message: string, jsonPath?: string): undefined => {
-    emit({ event: 'diagnostic', diagnostic: { severity: 'error', message, location: { file: CONFIG_FILE }, ...(jsonPath !== undefined ? { jsonPath } : {}) } });
+    report({ severity: 'error', message, location: { file: CONFIG_FILE }, ...(jsonPath !== undefined ? { jsonPath } : {}) });
     return undefined;
   };
   const unreadable = `compileCommands: cannot read ${db}`;
@@ -55,7 +55,7 @@ export function loadConfig(root: string, emit: EventSink): Config | undefined {
   }
   const read = readCompileCommands(dbText, root, db);
   if (read.errors.length > 0) {
-    for (const d of read.errors) emit({ event: 'diagnostic', diagnostic: d });
+    for (const d of read.errors) report(d);
     return undefined;
   }
   return { ...r.value, tuFlags: read.flags };

@@ -8,6 +8,8 @@ import type { Config, TargetConfig, TargetType } from '../config/Config.js';
 import type { Language } from '../analyzers/language.js';
 import { languageOf } from '../analyzers/language.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
+import { compileFlags } from '../config/compileFlags.js';
+import { linkKey, objectKey } from '../core/nodeKeys.js';
 
 export interface ObjectNode {
   readonly kind: 'object';
@@ -48,31 +50,14 @@ export interface BuildGraph {
   readonly targetOrder: readonly string[];
 }
 
-export const objectKey = (target: string, tu: string): string => `obj:${target}:${tu}`;
-export const linkKey = (target: string): string => `link:${target}`;
+export { linkKey, objectKey } from '../core/nodeKeys.js';
+export { compileFlags } from '../config/compileFlags.js';
 
 /** A Nix store name: [A-Za-z0-9+-._?=], not starting with a dot, at most 211 bytes. */
 export function storeName(s: string): string {
   let n = s.replace(/[^A-Za-z0-9+\-._?=]/g, '_');
   if (n.startsWith('.') || n === '') n = `_${n}`;
   return n.slice(0, 200);
-}
-
-/** The compile flags of one TU of a target: -I, -D, cflags (defaults first), then the language's own flags. */
-/** A TU's flags: its compile database entry's if `compileCommands` has one, else its target's. */
-export function compileFlags(config: Config, target: TargetConfig, lang: Language, tu: string): string[] {
-  const fromDb = config.tuFlags.get(tu);
-  if (fromDb) return target.type === 'shared-library' && !fromDb.includes('-fPIC') ? [...fromDb, '-fPIC'] : [...fromDb];
-  const d = config.defaults;
-  const flags = [
-    ...[...d.includeDirs, ...target.includeDirs].map((dir) => `-I${dir}`),
-    ...[...d.defines, ...target.defines].map((def) => `-D${def}`),
-    ...d.cflags,
-    ...target.cflags,
-  ];
-  if (lang === 'c++') flags.push(...d.cxxflags, ...target.cxxflags);
-  if (target.type === 'shared-library') flags.push('-fPIC');
-  return flags;
 }
 
 /** Targets in dependency order; the config parser has already ruled out cycles. */

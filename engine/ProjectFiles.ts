@@ -12,7 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { EnvironmentError, errnoFault } from '../cache/EnvironmentError.js';
+import { EnvironmentError, errnoFault } from '../core/EnvironmentError.js';
 import { sha256 } from '../cache/hashes.js';
 
 function kindOf(st: fs.Stats): string {

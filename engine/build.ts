@@ -14,7 +14,7 @@ import type { FileHasher } from '../cache/FileHasher.js';
 import { sha256 } from '../cache/hashes.js';
 import { openMemo, setAsideMemo } from '../cache/openMemo.js';
 import { ProjectLock } from '../cache/ProjectLock.js';
-import { EnvironmentError, errnoFault, InterruptedError, sqliteFault } from '../cache/EnvironmentError.js';
+import { EnvironmentError, errnoFault, InterruptedError, sqliteFault } from '../core/EnvironmentError.js';
 import { MemoUnusableError } from '../cache/Memo.js';
 import type { SqliteMemo } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
@@ -25,8 +25,8 @@ import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { TEMPLATES_DIR } from './builderHelper.js';
 import { DERIVATION_LAYOUT } from './derivations.js';
 import { buildGraph } from './BuildGraph.js';
-import { UserError } from './Diagnostic.js';
-import type { Diagnostic } from './Diagnostic.js';
+import { UserError } from '../core/Diagnostic.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import { analyzeProject } from './analyzeProject.js';
 import type { EventSink, PhaseSeconds } from './events.js';
 import { execute, keepRoot, labelOf, nothingExecuted } from './execute.js';
@@ -113,7 +113,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       phases: roundPhases({ analysis: analysisSeconds, inputs: 0, derivations: 0, queued: 0, building: 0, running: 0, ...s.phases }),
     });
 
-  const config = loadConfig(opts.root, emit);
+  const config = loadConfig(opts.root, (d) => emit({ event: 'diagnostic', diagnostic: d }));
   if (!config) return EXIT_FAILURE;
   const selected = selectTargets(config, opts.targets);
   const scoped = selected.config;

@@ -9,7 +9,7 @@ import { expandSources } from '../config/expandSources.js';
 import { analyzeProject } from './analyzeProject.js';
 import { objectKey } from './BuildGraph.js';
 import { loadConfig } from '../config/loadConfig.js';
-import type { Diagnostic } from './Diagnostic.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import type { EventSink } from './events.js';
 import { ProjectFiles } from './ProjectFiles.js';
 
@@ -22,7 +22,7 @@ export interface TuDeps {
 }
 
 export async function deps(root: string, only: readonly string[], emit: EventSink): Promise<{ tus: TuDeps[]; errors: Diagnostic[] } | undefined> {
-  const config = loadConfig(root, emit);
+  const config = loadConfig(root, (d) => emit({ event: 'diagnostic', diagnostic: d }));
   if (!config) return undefined;
   const sources = expandSources(config);
   if (!sources.ok) {

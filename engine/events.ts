@@ -2,7 +2,7 @@
  * events: what the engine reports while it works, as a tagged union.
  * Reporters (reporters/) decide how to show them; the engine never prints.
  */
-import type { Diagnostic } from './Diagnostic.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import type { Reason } from './plan.js';
 
 export interface Summary {

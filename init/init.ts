@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE } from '../config/Config.js';
 import { parseConfig } from '../config/parseConfig.js';
-import { UserError } from '../engine/Diagnostic.js';
+import { UserError } from '../core/Diagnostic.js';
 import { classifyCommands } from './classifyCommands.js';
 import { fromCompileCommands } from './fromCompileCommands.js';
 import { inferConfig } from './inferConfig.js';

@@ -7,7 +7,7 @@
  * terminal raw: control characters are escaped (`escapeControl`), and a
  * build log is printed line by line, each line escaped.
  */
-import { formatDiagnostic } from '../engine/Diagnostic.js';
+import { formatDiagnostic } from '../core/Diagnostic.js';
 import type { BuildEvent } from '../engine/events.js';
 import { unreachable } from '../engine/events.js';
 import { formatReason } from '../engine/plan.js';

@@ -21,7 +21,7 @@
  */
 import fs from 'node:fs';
 import os from 'node:os';
-import { errnoFault } from '../cache/EnvironmentError.js';
+import { errnoFault } from '../core/EnvironmentError.js';
 import { DaemonConnection, DaemonError } from './DaemonConnection.js';
 import type { ClientSettings } from './nixConfig.js';
 import type { BuildOutcome, NixStore, PathInfo } from './NixStore.js';

@@ -14,7 +14,7 @@ import { sha256 } from '../cache/hashes.js';
 import type { FileHasher } from '../cache/FileHasher.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { ToolchainConfig } from '../config/Config.js';
-import { UserError } from '../engine/Diagnostic.js';
+import { UserError } from '../core/Diagnostic.js';
 import type { Toolchain } from './Toolchain.js';
 
 /** Bump when the probe's output changes, so an old cached probe is not reused. */

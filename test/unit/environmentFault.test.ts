@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import { EnvironmentError, errnoFault, sqliteFault } from '../../cache/EnvironmentError.js';
+import { EnvironmentError, errnoFault, sqliteFault } from '../../core/EnvironmentError.js';
 import { MemoUnusableError, SqliteMemo } from '../../cache/Memo.js';
 import { openMemo } from '../../cache/openMemo.js';
 import { environmentFault, faultDiagnostic } from '../../engine/build.js';

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/loadConfig.js';
-import { formatDiagnostic } from '../../engine/Diagnostic.js';
+import { formatDiagnostic } from '../../core/Diagnostic.js';
 import type { BuildEvent } from '../../engine/events.js';
 
 const dirs: string[] = [];
@@ -23,7 +23,7 @@ function tmp(): string {
 
 function load(root: string): { ok: boolean; errors: string[] } {
   const events: BuildEvent[] = [];
-  const c = loadConfig(root, (e) => events.push(e));
+  const c = loadConfig(root, (d) => events.push({ event: 'diagnostic', diagnostic: d }));
   return { ok: c !== undefined, errors: events.flatMap((e) => (e.event === 'diagnostic' ? [formatDiagnostic(e.diagnostic)] : [])) };
 }
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readCompileCommands } from '../../config/readCompileCommands.js';
-import { formatDiagnostic } from '../../engine/Diagnostic.js';
+import { formatDiagnostic } from '../../core/Diagnostic.js';
 
 describe('readCompileCommands', () => {
   it('keeps each TU\'s flags, paths made project-relative, outputs and depfiles dropped', () => {

@@ -1,0 +1,7 @@
+/**
+ * nodeKeys: how build nodes are named — one object per (target, TU), one
+ * link per target. Shared by the analyzers (which key closures by object)
+ * and the engine; it knows nothing else of either.
+ */
+export const objectKey = (target: string, tu: string): string => `obj:${target}:${tu}`;
+export const linkKey = (target: string): string => `link:${target}`;
