@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
-import type { Diagnostic, Result } from '../engine/Diagnostic.js';
+import type { Diagnostic, Result } from '../core/Diagnostic.js';
 import { languageOf, isHeaderPath } from '../analyzers/language.js';
 import { CONFIG_FILE } from './Config.js';
 import type { Config } from './Config.js';

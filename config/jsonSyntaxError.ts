@@ -7,7 +7,7 @@
  * never echo a file's content (the file may not be the user's), so such
  * messages are replaced and the position is found by `jsonErrorOffset`.
  */
-import type { Diagnostic } from '../engine/Diagnostic.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 
 export function jsonSyntaxError(text: string, err: Error, file: string): Diagnostic {
   const m = /at position (\d+)/.exec(err.message);

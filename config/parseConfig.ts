@@ -6,7 +6,7 @@
  * because that needs the file system.
  */
 import path from 'node:path';
-import type { Diagnostic, Result } from '../engine/Diagnostic.js';
+import type { Diagnostic, Result } from '../core/Diagnostic.js';
 import { CONFIG_FILE } from './Config.js';
 import { jsonSyntaxError } from './jsonSyntaxError.js';
 import type { BuildSettings, Config, NixConfig, TargetConfig, TargetType, ToolchainConfig } from './Config.js';

@@ -11,7 +11,7 @@
  * the file's text: the database may hold what is not ours to print.
  */
 import path from 'node:path';
-import type { Diagnostic } from '../engine/Diagnostic.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import { jsonSyntaxError } from './jsonSyntaxError.js';
 import { classifyCommands } from '../init/classifyCommands.js';
 import { shellSplit } from '../init/fromCompileCommands.js';
