@@ -14,7 +14,8 @@ import type { FileHasher } from '../cache/FileHasher.js';
 import { sha256 } from '../cache/hashes.js';
 import { openMemo, setAsideMemo } from '../cache/openMemo.js';
 import { ProjectLock } from '../cache/ProjectLock.js';
-import { EnvironmentError, errnoFault, InterruptedError, sqliteFault } from '../core/EnvironmentError.js';
+import { InterruptedError } from '../core/EnvironmentError.js';
+import { environmentFault, faultDiagnostic } from './faults.js';
 import { MemoUnusableError } from '../cache/Memo.js';
 import type { SqliteMemo } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
@@ -259,29 +260,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   }
 }
 
-/** `err` as an EnvironmentError when it is a fault of the environment; a memo found corrupt mid-run is set aside. */
-export function environmentFault(err: unknown, root?: string): EnvironmentError | undefined {
-  if (err instanceof EnvironmentError) return err;
-  if (err instanceof MemoUnusableError) {
-    let aside = '';
-    try {
-      aside = `; moved it to ${setAsideMemo(err.file)}`;
-    } catch {
-      // already gone
-    }
-    return new EnvironmentError(err.file, `the memo ${err.file} turned out corrupt during the build (${err.reason})${aside}: run the build again`);
-  }
-  const f = errnoFault(err, root) ?? sqliteFault(err, '.nixmake/memo.sqlite');
-  return f === 'unusable' ? undefined : f;
-}
-
-/** An EnvironmentError as an error diagnostic located at its path (project-relative when inside the project). */
-export function faultDiagnostic(fault: EnvironmentError, root: string): Diagnostic {
-  const rel = path.relative(root, fault.path);
-  const file = rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : fault.path;
-  return { severity: 'error', message: fault.message, location: { file } };
-}
-
+export { environmentFault, faultDiagnostic } from './faults.js';
 
 function roundPhases(p: PhaseSeconds): PhaseSeconds {
   const r = (x: number): number => Math.round(x * 1000) / 1000;

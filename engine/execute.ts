@@ -33,6 +33,7 @@ import type { EventSink, NodeTimings } from './events.js';
 import { linkResultKey } from './fingerprint.js';
 import type { Plan, PlannedNode } from './plan.js';
 import type { ProjectFiles } from './ProjectFiles.js';
+import { environmentFault, faultDiagnostic } from './faults.js';
 import { FileChangedError, OutsideProjectError, SourceUploader } from './SourceUploader.js';
 
 export interface ExecuteOptions {
@@ -213,6 +214,10 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
       if (!(err instanceof FileChangedError || err instanceof OutsideProjectError) || !opts.keepGoing) stopping = true;
       const { node } = item;
       emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: (err as Error).message, log: '' });
+      // A fault of the machine (the memo locked or full, a result link in the way) is also said as
+      // what it is: an error naming the path and what to do, as before a build.
+      const fault = environmentFault(err, files.root);
+      if (fault) emit({ event: 'diagnostic', diagnostic: faultDiagnostic(fault, files.root) });
       return 'failed';
     }
   };
