@@ -28,17 +28,23 @@ export interface TargetConfig extends BuildSettings {
 }
 
 /**
- * Where the compiler comes from. `host` uses the machine's own tools, which
- * enter the sandbox through the daemon's `sandbox-paths`. Paths under
- * /nix/store (for example a nixpkgs gcc wrapper) become real store inputs.
+ * Where the compiler comes from. `import` (the default, `"toolchain": "host"`):
+ * the machine's own GCC, binutils and C library, copied into the store as a
+ * few store paths (toolchain/importToolchain), so builds name only store
+ * paths. Otherwise the tools are used by the paths given: under /nix/store
+ * (a nixpkgs gcc wrapper) they become real store inputs; host paths
+ * (`"toolchain": "host-sandbox-paths"`) must be visible through the daemon's
+ * `sandbox-paths`.
  */
 export interface ToolchainConfig {
+  /** Import the host toolchain into the store (cc, cxx, ar, path then name the host tools to import). */
+  readonly import: boolean;
   readonly cc: string;
   readonly cxx: string;
   readonly ar: string;
   /** Directories put on PATH inside the sandbox (coreutils, binutils, the compiler). */
   readonly path: readonly string[];
-  /** The builder's shell: a bash. */
+  /** The builder's shell: a bash (unused by nixmake's own builders; kept for custom toolchains). */
   readonly shell: string;
 }
 
@@ -69,6 +75,13 @@ export interface Config {
    * else outside the root is refused: the store is world-readable.
    */
   readonly externalDirs: readonly string[];
+  /**
+   * `hostPackages`: Debian packages (`libonig-dev`: its headers, libraries and
+   * runtime library) and absolute folders imported into the store as one path
+   * (toolchain/importHostPackages), whose include and lib dirs every compile
+   * and link gets. In the order written; folders normalised.
+   */
+  readonly hostPackages: readonly string[];
 }
 
 export const CONFIG_FILE = 'nixmake.json';

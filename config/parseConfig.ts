@@ -12,7 +12,7 @@ import { jsonSyntaxError } from './jsonSyntaxError.js';
 import type { BuildSettings, Config, NixConfig, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
 
 const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
-const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', '$schema']);
+const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', 'hostPackages', '$schema']);
 const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname']);
 const TOOLCHAIN_FIELDS = new Set<string>(['cc', 'cxx', 'ar', 'path', 'shell']);
 const NIX_FIELDS = new Set<string>(['options']);
@@ -21,6 +21,7 @@ const TARGET_TYPES: readonly TargetType[] = ['executable', 'static-library', 'sh
 const TARGET_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]*$/;
 
 export const HOST_TOOLCHAIN: ToolchainConfig = {
+  import: true,
   cc: '/usr/bin/gcc',
   cxx: '/usr/bin/g++',
   ar: '/usr/bin/ar',
@@ -114,6 +115,12 @@ function settings(c: Checker, obj: Record<string, Json>, path: string): BuildSet
 }
 
 function toolchain(c: Checker, value: Json | undefined): ToolchainConfig {
+  if (value === undefined || value === 'host') return HOST_TOOLCHAIN;
+  if (value === 'host-sandbox-paths') return { ...HOST_TOOLCHAIN, import: false };
+  if (typeof value === 'string') {
+    c.error('toolchain', `"${value}" is not a toolchain: use "host" (the default), "host-sandbox-paths", or an object {cc, cxx, ar, path}`);
+    return HOST_TOOLCHAIN;
+  }
   const obj = c.object(value, 'toolchain');
   if (!obj) return HOST_TOOLCHAIN;
   c.unknownFields(obj, TOOLCHAIN_FIELDS, 'toolchain');
@@ -123,7 +130,7 @@ function toolchain(c: Checker, value: Json | undefined): ToolchainConfig {
     return v;
   };
   const path = obj['path'] === undefined ? HOST_TOOLCHAIN.path : c.stringList(obj['path'], 'toolchain.path');
-  return { cc: pick('cc'), cxx: pick('cxx'), ar: pick('ar'), shell: pick('shell'), path };
+  return { import: false, cc: pick('cc'), cxx: pick('cxx'), ar: pick('ar'), shell: pick('shell'), path };
 }
 
 const UINT = /^[0-9]{1,10}$/;
@@ -189,6 +196,24 @@ function externalDirs(c: Checker, value: Json | undefined): string[] {
   });
 }
 
+/** A Debian package name (optionally `:arch`), as `dpkg-query` takes it. */
+const DEBIAN_PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9-]+)?$/;
+
+/** `hostPackages`: Debian package names, or absolute folders (normalised), imported into the store for builds. */
+function hostPackages(c: Checker, value: Json | undefined): string[] {
+  return c.stringList(value, 'hostPackages').flatMap((p, i) => {
+    const at = `hostPackages[${i}]`;
+    if (p.startsWith('/')) {
+      const d = path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+      if (d === '/') c.error(at, '"/" would put every file on the machine into the store; name the packages or folders your build needs');
+      else return [d];
+    } else if (!DEBIAN_PACKAGE.test(p)) {
+      c.error(at, `"${p}" is neither a Debian package name (libonig-dev, zlib1g-dev:amd64) nor an absolute folder`);
+    } else return [p];
+    return [];
+  });
+}
+
 /** Reports one error per target on a cycle, naming the whole cycle. */
 function findCycles(c: Checker, targets: ReadonlyMap<string, TargetConfig>): void {
   const state = new Map<string, 'visiting' | 'done'>();
@@ -241,6 +266,9 @@ export function parseConfig(text: string, root: string): Result<Config> {
     const sources = c.stringList(obj['sources'], `${path}.sources`);
     if (obj['sources'] === undefined) c.error(`${path}.sources`, 'missing: a list of source globs');
     else if (sources.length > 0 && sources.every((s) => s.startsWith('!'))) c.error(`${path}.sources`, 'has only exclusions (patterns starting with !)');
+    sources.forEach((s, i) => {
+      if (s === '' || s === '!') c.error(`${path}.sources[${i}]`, `${s === '' ? 'an empty pattern' : '"!" alone'} matches nothing; remove it`);
+    });
     const own = settings(c, obj, path);
     const soname = c.string(obj['soname'], `${path}.soname`);
     if (soname !== undefined && type !== 'shared-library') c.error(`${path}.soname`, 'only a shared-library has a soname');
@@ -273,6 +301,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
     compileCommands,
     tuFlags: new Map(),
     externalDirs: externalDirs(c, top['externalDirs']),
+    hostPackages: hostPackages(c, top['hostPackages']),
   };
   if (c.errors.length > 0) return { ok: false, errors: c.errors, warnings: [] };
   return { ok: true, value: config, warnings: [] };

@@ -10,11 +10,12 @@ import { ClosureCache } from '../analyzers/ClosureCache.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
 import type { Analysis } from '../analyzers/analyzeTargets.js';
 import os from 'node:os';
+import path from 'node:path';
 import { FileHasher } from '../cache/FileHasher.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
 import type { SourceLists } from '../config/expandSources.js';
-import { probeToolchain } from '../toolchain/probeToolchain.js';
+import { resolveToolchain } from '../toolchain/resolveToolchain.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 
 export interface ProjectAnalysis {
@@ -42,7 +43,7 @@ export async function analyzeProject(config: Config, sources: SourceLists, memo:
   const t0 = performance.now();
   const hasher = new FileHasher(memo);
   const scans = new ScanCache(memo, hasher, scanThreads());
-  const toolchain = probeToolchain(config.toolchain, memo, hasher);
+  const toolchain = await resolveToolchain(config.toolchain, memo, hasher, path.join(config.root, '.nixmake'), config.hostPackages);
   const closures = new ClosureCache(memo, memo, hasher, config.root, Date.now, process.env['NIXMAKE_NO_CLOSURE_CACHE'] !== '1');
   const analysis = await analyzeTargets(config, sources, toolchain, scans, closures);
   scans.flush();

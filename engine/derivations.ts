@@ -41,26 +41,19 @@ export interface DerivationSpec {
 }
 
 /** Bump when the derivations written here change shape: every node then rebuilds (template-changed). */
-export const DERIVATION_LAYOUT = 1;
+export const DERIVATION_LAYOUT = 3;
 
 /** The fixed folder builds run in: Nix's sandbox build directory, plus src. */
 export const BUILD_DIR = '/build/src';
 
 const OUT = hashPlaceholder('out');
 
-/** The store path a tool lives in, when the toolchain is in the store (else undefined: a host tool). */
-export function storeRootOf(p: string): string | undefined {
-  const m = /^(\/nix\/store\/[0-9a-z]{32}-[^/]+)/.exec(p);
-  return m ? m[1] : undefined;
-}
-
 function toolchainEnv(tc: Toolchain): Record<string, string> {
   return { PATH: tc.path.join(':'), toolchainId: tc.id };
 }
 
 function toolchainSrcs(tc: Toolchain): string[] {
-  const roots = [tc.cc, tc.cxx, tc.ar, ...tc.path].map(storeRootOf).filter((r): r is string => r !== undefined);
-  return [...new Set(roots)];
+  return [...tc.storePaths];
 }
 
 function drvInputs(refs: readonly DrvRef[]): Record<string, { outputs: string[]; hashModulo: string }> {
@@ -75,7 +68,7 @@ export function builderDerivation(tc: Toolchain, sourcePath: string): Derivation
     name: 'nixmake-builder',
     system: tc.system,
     builder: tc.cc,
-    args: ['-static', '-O2', '-o', OUT, sourcePath],
+    args: [...tc.cflags, '-static', '-O2', '-o', OUT, sourcePath],
     env: toolchainEnv(tc),
     inputSrcs: [...toolchainSrcs(tc), sourcePath],
     inputDrvs: {},
@@ -106,9 +99,13 @@ export function objectDerivation(
     compiler,
     '-c',
     '-fdiagnostics-color=never',
+    ...tc.cflags,
     ...node.flags,
     `-ffile-prefix-map=${BUILD_DIR}=.`,
     `-fdebug-prefix-map=${BUILD_DIR}=.`,
+    // Debug info names the system headers it read: inside the toolchain's store paths. Without the
+    // hash, so that an object refers to no store path (Nix would make it a runtime reference).
+    ...tc.storePaths.map((p) => `-ffile-prefix-map=${p}=/toolchain/${p.slice(p.lastIndexOf('/') + 34)}`),
     `-frandom-seed=${node.tu}`,
     '-o',
     OUT,
@@ -152,7 +149,8 @@ export function linkDerivation(node: LinkNode, objects: readonly DrvRef[], libra
   switch (node.type) {
     case 'executable':
       ops.push('--mkdir', `${OUT}/bin`);
-      program = [linker, ...node.ldflags, '-o', `${OUT}/bin/${node.target}`, '@nixmake-objects@', ...libs, ...l];
+      // The toolchain's rpath last: the project's own shared libraries come first at run time.
+      program = [linker, ...tc.cflags, ...node.ldflags, '-o', `${OUT}/bin/${node.target}`, '@nixmake-objects@', ...libs, ...l, ...tc.ldflags];
       break;
     case 'static-library':
       ops.push('--mkdir', `${OUT}/lib`);
@@ -162,7 +160,7 @@ export function linkDerivation(node: LinkNode, objects: readonly DrvRef[], libra
       ops.push('--mkdir', `${OUT}/lib`);
       // Programs find the library by its soname at run time (DT_NEEDED).
       if (soname !== `lib${node.target}.so`) ops.push('--ln', `lib${node.target}.so`, `${OUT}/lib/${soname}`);
-      program = [linker, '-shared', `-Wl,-soname,${soname}`, ...node.ldflags, '-o', `${OUT}/lib/lib${node.target}.so`, '@nixmake-objects@', ...libs, ...l];
+      program = [linker, '-shared', `-Wl,-soname,${soname}`, ...tc.cflags, ...node.ldflags, '-o', `${OUT}/lib/lib${node.target}.so`, '@nixmake-objects@', ...libs, ...l, ...tc.ldflags];
       break;
   }
   return {

@@ -89,6 +89,11 @@ export function cleanLog(log: string): string {
   return log.replace(/\/build\/src\//g, '').replace(/\/build\//g, '');
 }
 
+/** A tool named by its store path (`/nix/store/…-gcc/bin/../lib/…/ld: …`) is named by its name (`ld: …`). */
+export function toolNames(log: string): string {
+  return log.replace(/\/nix\/store\/[0-9a-z]{32}-[^/\s]+\/(?:[^\s:]*\/)?([^/\s:]+):/g, '$1:');
+}
+
 /**
  * A link's log names its objects by the builder's links (`objs/<k>/<name>`)
  * and its libraries by store paths; users know them as `src/x.c.o` and as
@@ -280,7 +285,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     if (!r.ok) {
       result.failed++;
       if (!opts.keepGoing) stopping = true;
-      const clean = node.kind === 'link' ? (t: string): string => linkLogNames(cleanLog(t), node, graph, records) : cleanLog;
+      const clean = node.kind === 'link' ? (t: string): string => toolNames(linkLogNames(cleanLog(t), node, graph, records)) : (t: string): string => toolNames(cleanLog(t));
       emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: clean(r.message), log: clean(r.log) });
       return 'failed';
     }

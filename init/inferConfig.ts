@@ -10,7 +10,11 @@
  * target's own flags. Libraries named on a link line by path or by -l in a
  * project folder become deps; other -l names are system libs. Include
  * folders inside the project become project-relative; outside, they stay
- * absolute (toolchain inputs). Pure: `exists` answers for the file system.
+ * absolute (toolchain inputs). With a `HostPackageLookup`, the absolute
+ * include folders outside the project and the -l names no project library
+ * supplies (searched in the link's -L folders, then the lookup's own) are
+ * traced to the Debian packages that hold them, which become `hostPackages`.
+ * Pure: `exists` and the lookup answer for the file system and dpkg.
  */
 import path from 'node:path';
 import type { ArchiveStep, CompileStep, LinkStep, Steps } from './classifyCommands.js';
@@ -22,6 +26,21 @@ export interface Inferred {
   readonly unmapped: string[];
 }
 
+/** Who provides a host path outside the project. */
+export type HostOwner =
+  | { readonly kind: 'package'; readonly name: string }
+  /** The toolchain's own files (the C library's headers, libm.so, libstdc++): nothing to import. */
+  | { readonly kind: 'toolchain' }
+  | { readonly kind: 'unknown' };
+
+/** Answers for dpkg (toolchain/dpkgLookup is the real one). */
+export interface HostPackageLookup {
+  /** Folders the linker searches after the -L ones (the host's multiarch lib folders). */
+  readonly libDirs: readonly string[];
+  /** The package to import for an absolute include folder or library file (a -dev package where one exists). */
+  owner(hostPath: string): HostOwner;
+}
+
 interface Target {
   name: string;
   readonly type: 'static-library' | 'shared-library' | 'executable';
@@ -30,9 +49,19 @@ interface Target {
   readonly link?: LinkStep;
 }
 
-export function inferConfig(steps: Steps, root: string, exists: (p: string) => boolean): Inferred {
+export function inferConfig(steps: Steps, root: string, exists: (p: string) => boolean, lookup?: HostPackageLookup): Inferred {
   const notes: string[] = [];
   const unmapped: string[] = [];
+  /** package → what needed it (`-I/usr/include/libxml2`, `-lonig`), in the order met. */
+  const hostPackages = new Map<string, string[]>();
+  const traced = new Set<string>();
+  const trace = (hostPath: string, why: string): void => {
+    if (!lookup || traced.has(why)) return;
+    traced.add(why);
+    const o = lookup.owner(hostPath);
+    if (o.kind === 'package') hostPackages.set(o.name, [...(hostPackages.get(o.name) ?? []), why]);
+    else if (o.kind === 'unknown') notes.push(`${why}: no single Debian package holds ${hostPath}; list the package (or the folder) in hostPackages yourself`);
+  };
   const rel = (p: string): string | undefined => {
     const r = path.relative(root, p);
     return r.startsWith('..') || path.isAbsolute(r) ? undefined : r === '' ? '.' : r;
@@ -106,6 +135,12 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       if (key(f) !== common) notes.push(`${t.name}: ${show(compiles[i]?.source ?? '')} was compiled with other flags (${f.join(' ')}); the target's flags are used`);
     });
     const flags = JSON.parse(common) as string[];
+    for (const f of flagSets) {
+      f.forEach((a, i) => {
+        const dir = f[i + 1];
+        if (['-I', '-isystem', '-idirafter', '-iquote'].includes(a) && dir !== undefined && path.isAbsolute(dir)) trace(dir, `${a}${dir}`);
+      });
+    }
     const entry: Record<string, unknown> = { type: t.type, sources: [...new Set(compiles.map((c) => rel(c.source) as string))] };
     Object.assign(entry, splitFlags(t.type === 'shared-library' ? flags.filter((f) => f !== '-fPIC') : flags));
     if (t.link) {
@@ -127,6 +162,15 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
           .find((x) => x !== undefined);
         if (found) addDep(found);
         else if (!libs.includes(l)) libs.push(l);
+        if (!found && lookup) {
+          const dirs = [...t.link.libDirs.filter((d) => rel(d) === undefined), ...lookup.libDirs];
+          const file = dirs.flatMap((d) => [`lib${l}.so`, `lib${l}.a`].map((f) => path.join(d, f))).find(exists);
+          if (file) trace(file, `-l${l}`);
+          else if (!traced.has(`-l${l}`)) {
+            traced.add(`-l${l}`);
+            notes.push(`-l${l}: lib${l}.so is in none of ${dirs.join(', ')}`);
+          }
+        }
       }
       if (deps.length > 0) entry['deps'] = deps;
       if (libs.length > 0) entry['libs'] = libs;
@@ -136,6 +180,10 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     }
     out[t.name] = entry;
     notes.push(`${t.name}: ${t.type} from ${show(t.output)}, ${compiles.length} source(s)${entry['deps'] ? `, links ${(entry['deps'] as string[]).join(', ')}` : ''}${entry['libs'] ? `, system libs ${(entry['libs'] as string[]).join(' ')}` : ''}`);
+  }
+  if (hostPackages.size > 0) {
+    config['hostPackages'] = [...hostPackages.keys()].sort();
+    for (const [pkg, why] of [...hostPackages].sort((a, b) => (a[0] < b[0] ? -1 : 1))) notes.push(`hostPackages: ${pkg} (for ${why.join(', ')})`);
   }
   config['targets'] = out;
   return { config, notes, unmapped };

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { CONFIG_FILE } from '../config/Config.js';
 import { parseConfig } from '../config/parseConfig.js';
 import { UserError } from '../core/Diagnostic.js';
+import { makeDpkgLookup } from '../toolchain/dpkgLookup.js';
 import { classifyCommands } from './classifyCommands.js';
 import { fromCompileCommands } from './fromCompileCommands.js';
 import { inferConfig } from './inferConfig.js';
@@ -40,6 +41,13 @@ function record(root: string, command: readonly string[]): string {
   return fs.readFileSync(log, 'utf8');
 }
 
+/** dpkg's answers for `hostPackages`, on a Debian host (none elsewhere). */
+function hostPackageLookup(): ReturnType<typeof makeDpkgLookup> | undefined {
+  if (spawnSync('dpkg-query', ['--version']).status !== 0) return undefined;
+  const target = spawnSync('gcc', ['-dumpmachine'], { encoding: 'utf8' }).stdout?.trim();
+  return makeDpkgLookup(target || 'x86_64-linux-gnu');
+}
+
 export function init(opts: InitOptions): InitResult {
   const file = path.join(opts.root, CONFIG_FILE);
   if (fs.existsSync(file) && !opts.force) throw new UserError(`${CONFIG_FILE} already exists in ${opts.root}; use --force to replace it`);
@@ -58,7 +66,7 @@ export function init(opts: InitOptions): InitResult {
     if (opts.command.length === 0) throw new UserError('nixmake init needs a build command after --, e.g. nixmake init -- make -j2');
     const { execs, errors } = readInterceptLog(record(opts.root, opts.command));
     if (errors.length > 0) throw new UserError(`bear's log could not be read: ${errors[0]}`);
-    inferred = inferConfig(classifyCommands(execs), opts.root, (p) => fs.existsSync(p));
+    inferred = inferConfig(classifyCommands(execs), opts.root, (p) => fs.existsSync(p), hostPackageLookup());
   }
   const targets = inferred.config['targets'] as Record<string, unknown>;
   if (Object.keys(targets).length === 0) throw new UserError('no compile, archive or link step of the project was found in the build');

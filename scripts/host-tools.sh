@@ -4,11 +4,16 @@
 # bear (`nixmake init` records builds with it) and dpkg-dev (apt-get source
 # for the third-party code the tests fetch) and strace (a test checks that a
 # build runs no Nix command), and patchelf (the toolchain import points
-# the host tools at the store's dynamic linker). Safe to run again.
+# the host tools at the store's dynamic linker), and the libraries and
+# tools the host-package import test brings into the store (libonig-dev,
+# which jq needs, zlib1g-dev, m4). Safe to run again.
 set -euo pipefail
 need=()
-for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev strace:strace patchelf:patchelf; do
+for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev strace:strace patchelf:patchelf m4:m4 busybox:busybox-static; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
+done
+for pkg in libonig-dev zlib1g-dev; do
+  dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null | grep -q '^ii' || need+=("$pkg")
 done
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then echo "nixmake setup: missing ${need[*]}; run as root to install them" >&2; exit 1; fi

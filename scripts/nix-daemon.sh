@@ -1,62 +1,66 @@
 #!/usr/bin/env bash
-# Makes sure Nix is installed, configured for nixmake (sandbox on, no
-# substituters, the host toolchain visible in the sandbox) and that
-# nix-daemon is running. Safe to run again: it changes only what is missing.
+# Makes sure Nix is installed and a nix-daemon is running, and otherwise
+# leaves a user's Nix alone. Safe to run again.
+#
+# - Nix missing (a fresh Debian machine): installs nix-bin, appends a marked
+#   block to /etc/nix/nix.conf with only what such a machine needs (the
+#   sandbox on, build users, no substituters: nixmake needs no binary cache,
+#   and these machines are offline), and starts nix-daemon.
+# - A daemon already running: changes nothing (not nix.conf, not the
+#   daemon); if its nix.conf turns the sandbox off, says what to change.
+# - Nix installed but no daemon running: starts one. nix.conf is edited only
+#   if it holds this script's own marked block (from an earlier run), which
+#   is brought up to date.
+# nixmake needs no extra-sandbox-paths and no experimental features: the
+# toolchain enters builds as store paths.
 # Needs root for the install and the daemon; as another user it only checks.
 set -euo pipefail
 
-NIX_CONF=/etc/nix/nix.conf
+NIX_CONF=${NIX_CONF_DIR:-/etc/nix}/nix.conf
 LOG=/var/log/nix-daemon.log
+BEGIN='# nixmake: begin (managed by scripts/nix-daemon.sh)'
+END='# nixmake: end'
 
 say() { printf 'nixmake setup: %s\n' "$*" >&2; }
+daemon_pid() { pgrep -x nix-daemon | head -n 1 || true; }
 
+wanted="$BEGIN
+build-users-group = nixbld
+sandbox = true
+sandbox-fallback = false
+substituters =
+$END"
+
+write_block() {
+  mkdir -p "$(dirname "$NIX_CONF")"
+  touch "$NIX_CONF"
+  # Only our own block is replaced; every other line stays (later lines win in nix.conf).
+  { sed '/^# nixmake: begin/,/^# nixmake: end/d' "$NIX_CONF"; printf '%s\n' "$wanted"; } > "$NIX_CONF.new"
+  if cmp -s "$NIX_CONF.new" "$NIX_CONF"; then rm -f "$NIX_CONF.new"; return; fi
+  mv "$NIX_CONF.new" "$NIX_CONF"
+  say "wrote nixmake's settings to $NIX_CONF (sandbox on, no substituters)"
+}
+
+installed_now=0
 if ! command -v nix-store >/dev/null 2>&1; then
   if [ "$(id -u)" -ne 0 ]; then say "Nix is not installed; run this script as root"; exit 1; fi
   say "installing Nix (Debian package nix-bin)"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq nix-bin procps >/dev/null
+  installed_now=1
 fi
 
-# The settings nixmake relies on. Lines for these keys are replaced; others are kept.
-sandbox_paths=""
-for p in /usr /bin /lib /lib64 /lib32 /libx32; do
-  [ -e "$p" ] && sandbox_paths="$sandbox_paths $p"
-done
-wanted="# nixmake: begin (managed by scripts/nix-daemon.sh)
-build-users-group = nixbld
-sandbox = true
-sandbox-fallback = false
-extra-sandbox-paths =${sandbox_paths}
-substituters =
-keep-derivations = true
-# nixmake: end"
-
-changed=0
-if [ "$(id -u)" -eq 0 ]; then
-  mkdir -p "$(dirname "$NIX_CONF")"
-  touch "$NIX_CONF"
-  current=$(sed -n '/^# nixmake: begin/,/^# nixmake: end/p' "$NIX_CONF")
-  if [ "$current" != "$wanted" ]; then
-    keys='^(build-users-group|sandbox|sandbox-fallback|extra-sandbox-paths|substituters|keep-derivations)[[:space:]]*='
-    { sed '/^# nixmake: begin/,/^# nixmake: end/d' "$NIX_CONF" | grep -Ev "$keys" || true; printf '%s\n' "$wanted"; } > "$NIX_CONF.new"
-    mv "$NIX_CONF.new" "$NIX_CONF"
-    changed=1
-    say "wrote nixmake settings to $NIX_CONF"
+if [ -n "$(daemon_pid)" ]; then
+  # Somebody's Nix, configured and running: leave it as it is.
+  if grep -Eq '^[[:space:]]*sandbox[[:space:]]*=[[:space:]]*(false|relaxed)' "$NIX_CONF" 2>/dev/null \
+     && ! sed -n '/^# nixmake: begin/,/^# nixmake: end/p' "$NIX_CONF" | grep -q '^sandbox = true'; then
+    say "warning: $NIX_CONF turns the sandbox off; nixmake's guarantees need 'sandbox = true' there (then restart nix-daemon)"
   fi
-  if ! getent group nixbld >/dev/null; then say "group nixbld is missing (reinstall nix-bin)"; exit 1; fi
-fi
-
-daemon_pid() { pgrep -x nix-daemon | head -n 1 || true; }
-
-if [ -n "$(daemon_pid)" ] && [ "$changed" -eq 1 ]; then
-  say "restarting nix-daemon to apply the new settings"
-  pkill -x nix-daemon || true
-  for _ in $(seq 50); do [ -z "$(daemon_pid)" ] && break; sleep 0.1; done
-fi
-
-if [ -z "$(daemon_pid)" ]; then
+else
   if [ "$(id -u)" -ne 0 ]; then say "nix-daemon is not running; start it as root: $0"; exit 1; fi
+  if [ "$installed_now" -eq 1 ] || grep -q '^# nixmake: begin' "$NIX_CONF" 2>/dev/null; then write_block; fi
+  if ! getent group nixbld >/dev/null; then say "group nixbld is missing (reinstall nix-bin)"; exit 1; fi
   say "starting nix-daemon (log: $LOG)"
   nohup setsid nix-daemon >>"$LOG" 2>&1 </dev/null &
 fi

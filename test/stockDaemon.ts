@@ -7,15 +7,15 @@
  * nixmake works on an unmodified Nix, whatever the system daemon's
  * nix.conf says.
  *
- * Until the toolchain lives in the store, the host compiler is visible
- * through extra-sandbox-paths (the one setting beyond stock).
+ * The toolchain is imported into the store (toolchain/importToolchain), so
+ * nothing of the host is visible in the sandbox: no extra-sandbox-paths.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export const STOCK_NIX_CONF = ['sandbox = true', 'build-users-group = nixbld', 'substituters =', 'extra-sandbox-paths = /usr /bin /lib /lib64', ''].join('\n');
+export const STOCK_NIX_CONF = ['sandbox = true', 'build-users-group = nixbld', 'substituters =', ''].join('\n');
 
 export default async function setup(): Promise<() => void> {
   if (process.env['NIXMAKE_TEST_SYSTEM_DAEMON'] === '1') return () => undefined;

@@ -14,6 +14,14 @@ export interface Toolchain extends ToolchainConfig {
   readonly id: string;
   /** Human-readable: `gcc (Debian 12.2.0-14) 12.2.0`. */
   readonly version: string;
+  /** The GNU target triple of an imported toolchain (x86_64-linux-gnu), for host packages. */
+  readonly target?: string;
+  /** Store paths every derivation takes as inputs (the imported toolchain's, or a store toolchain's roots). */
+  readonly storePaths: readonly string[];
+  /** Flags for every compile and link (`--sysroot=…` for an imported toolchain). */
+  readonly cflags: readonly string[];
+  /** Further flags for every executable and shared-library link (interpreter and rpath into the store). */
+  readonly ldflags: readonly string[];
   /** The compiler's built-in include directories, in search order. */
   readonly systemIncludeDirs: { readonly c: readonly string[]; readonly 'c++': readonly string[] };
 }

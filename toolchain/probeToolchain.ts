@@ -18,12 +18,12 @@ import { UserError } from '../core/Diagnostic.js';
 import type { Toolchain } from './Toolchain.js';
 
 /** Bump when the probe's output changes, so an old cached probe is not reused. */
-const MEMO_KEY = 'toolchain-v2';
+const MEMO_KEY = 'toolchain-v3';
 
 interface Cached {
   readonly config: ToolchainConfig;
   readonly files: Record<string, string>;
-  readonly toolchain: Toolchain;
+  readonly toolchain: ProbedToolchain;
 }
 
 export function nixSystem(): string {
@@ -40,9 +40,9 @@ function run(cmd: string, args: string[], env: NodeJS.ProcessEnv): string {
   return r.stdout;
 }
 
-function searchDirs(cc: string, lang: 'c' | 'c++', env: NodeJS.ProcessEnv): string[] {
+export function searchDirs(cc: string, lang: 'c' | 'c++', env: NodeJS.ProcessEnv, flags: readonly string[] = []): string[] {
   // gcc -v prints its search list on stderr.
-  const out = spawnSync(cc, [`-x${lang}`, '-E', '-v', '-o', '/dev/null', '/dev/null'], { env, encoding: 'utf8' }).stderr ?? '';
+  const out = spawnSync(cc, [...flags, `-x${lang}`, '-E', '-v', '-o', '/dev/null', '/dev/null'], { env, encoding: 'utf8' }).stderr ?? '';
   const start = out.indexOf('#include <...> search starts here:');
   const end = out.indexOf('End of search list.');
   if (start < 0 || end < 0) return [];
@@ -64,7 +64,9 @@ function which(name: string, dirs: readonly string[]): string | undefined {
   return undefined;
 }
 
-export function probeToolchain(config: ToolchainConfig, memo: Pick<MemoStore, 'getMeta' | 'setMeta'>, hasher: FileHasher): Toolchain {
+export type ProbedToolchain = Omit<Toolchain, 'storePaths' | 'cflags' | 'ldflags'>;
+
+export function probeToolchain(config: ToolchainConfig, memo: Pick<MemoStore, 'getMeta' | 'setMeta'>, hasher: FileHasher): ProbedToolchain {
   const cachedText = memo.getMeta(MEMO_KEY);
   if (cachedText) {
     const cached = JSON.parse(cachedText) as Cached;
@@ -91,7 +93,7 @@ export function probeToolchain(config: ToolchainConfig, memo: Pick<MemoStore, 'g
   }
   const cxxVersion = run(config.cxx, ['--version'], env).split('\n')[0] ?? '';
   const id = sha256(JSON.stringify({ version, cxxVersion, files: Object.entries(files).sort() }));
-  const toolchain: Toolchain = {
+  const toolchain: ProbedToolchain = {
     ...config,
     system: nixSystem(),
     id,

@@ -35,8 +35,21 @@ function narOfFile(contents: Buffer, executable = false): Buffer {
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const nix = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
+/**
+ * A derivation whose builder is a static busybox in the store (the test daemon's sandbox has
+ * no /bin: the toolchain and everything else enter builds as store paths).
+ */
 function instantiate(name: string, script: string): string {
-  const expr = `derivation { name = ${JSON.stringify(name)}; system = builtins.currentSystem; builder = "/bin/sh"; args = [ "-c" ${JSON.stringify(script)} ]; salt = ${JSON.stringify(salt)}; }`;
+  // busybox picks its applet by argv[0]: bin/sh is a link to it.
+  const dir = path.join(tmp, 'busybox');
+  if (!fs.existsSync(dir)) {
+    fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+    fs.copyFileSync('/bin/busybox', path.join(dir, 'bin/busybox'));
+    fs.chmodSync(path.join(dir, 'bin/busybox'), 0o755);
+    fs.symlinkSync('busybox', path.join(dir, 'bin/sh'));
+  }
+  const busybox = nix('nix-store', ['--add', dir]);
+  const expr = `derivation { name = ${JSON.stringify(name)}; system = builtins.currentSystem; builder = "\${builtins.storePath ${JSON.stringify(busybox)}}/bin/sh"; args = [ "-c" ${JSON.stringify(script)} ]; PATH = "/no-path"; salt = ${JSON.stringify(salt)}; }`;
   return nix('nix-instantiate', ['-E', expr]);
 }
 
@@ -193,7 +206,7 @@ describe('DaemonConnection (real daemon)', () => {
 
   it('stops the build when aborted: the builder process goes away', async () => {
     const marker = `sleeper-${salt}`;
-    const drv = instantiate(`conn-abort-${salt}`, `echo started; /bin/sleep 60; echo ${marker}; echo x > $out`);
+    const drv = instantiate(`conn-abort-${salt}`, `echo started; sleep 60; echo ${marker}; echo x > $out`);
     const c = await DaemonConnection.open(daemonSocketPath());
     const ac = new AbortController();
     const build = c.buildPathsWithResults([`${drv}!out`], 0, (l) => {

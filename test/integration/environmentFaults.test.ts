@@ -13,6 +13,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { build, CLI, makeProject, nixmake, run, useTempProjects } from '../helpers/project.js';
@@ -29,9 +30,30 @@ const tree = (): Tree => ({
 const NOBODY = 65534;
 const STACK = /internal error|\n\s+at |Error: E[A-Z]+:/;
 
+let nobodyCache: string | undefined;
+/**
+ * A machine-wide nixmake cache `nobody` can read: a copy of root's record of the imported
+ * toolchain, so that `nobody` finds the toolchain without contacting the daemon (these tests are
+ * about the faults they inject, not about importing the toolchain as another user).
+ */
+function cacheForNobody(): string {
+  if (!nobodyCache) {
+    nobodyCache = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-nobody-cache-'));
+    fs.chmodSync(nobodyCache, 0o755);
+  }
+  // Root's record as it is now (a root build earlier in the file may have renewed it).
+  if (!fs.existsSync(path.join(os.homedir(), '.cache', 'nixmake', 'host-toolchain.json'))) build(project(tree()));
+  const rootCache = path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'nixmake', 'host-toolchain.json');
+  if (fs.existsSync(rootCache)) {
+    fs.copyFileSync(rootCache, path.join(nobodyCache, 'host-toolchain.json'));
+    fs.chmodSync(path.join(nobodyCache, 'host-toolchain.json'), 0o644);
+  }
+  return nobodyCache;
+}
+
 function asNobody(args: readonly string[], env: NodeJS.ProcessEnv = {}): RunResult {
   const r = spawnSync('runuser', ['-u', 'nobody', '--', process.execPath, CLI, ...args], {
-    env: { ...process.env, HOME: '/nonexistent', ...env },
+    env: { ...process.env, HOME: '/nonexistent', NIXMAKE_CACHE_DIR: cacheForNobody(), ...env },
     encoding: 'utf8',
   });
   const events = args.includes('--json')
