@@ -21,6 +21,7 @@ import type { Config } from '../config/Config.js';
 import { compileFlags } from '../config/compileFlags.js';
 import { objectKey } from '../core/nodeKeys.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
+import { EnvironmentError, userName } from '../core/EnvironmentError.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import { includeClosure } from './includeClosure.js';
 import { CLOSURE_VERSION } from './ClosureCache.js';
@@ -60,6 +61,33 @@ function flagMacroNames(flags: readonly string[]): Set<string> {
     if (m) names.add(m[1] as string);
   }
   return names;
+}
+
+const DENIED = new Set(['EACCES', 'EPERM']);
+
+/**
+ * The error for a header probe `file` that the system refused: names the
+ * folder that may not be searched (the outermost one on the way whose
+ * parent can be) and the user nixmake runs as.
+ */
+export function deniedProbe(file: string): EnvironmentError {
+  let blocked = path.dirname(file);
+  for (let d = blocked; ; ) {
+    try {
+      fs.accessSync(d, fs.constants.X_OK);
+      break;
+    } catch {
+      blocked = d;
+    }
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  return new EnvironmentError(
+    blocked,
+    `permission denied: nixmake (as user ${userName()}) cannot read ${blocked} (EACCES), so it cannot tell whether ${file} exists; ` +
+      `give that user access to the folder (chmod, chown), or run nixmake as the project's owner`,
+  );
 }
 
 /** Below this many unscanned files, starting threads costs more than it saves. */
@@ -157,7 +185,10 @@ export async function analyzeTargets(
     if (r === undefined) {
       try {
         r = fs.statSync(p).isFile();
-      } catch {
+      } catch (err) {
+        // Only absence is "not here": a folder this user may not search would
+        // otherwise turn a header it holds into "No such file or directory".
+        if (DENIED.has((err as NodeJS.ErrnoException).code ?? '')) throw deniedProbe(p);
         r = false;
       }
       isFileCache.set(p, r);

@@ -17,6 +17,7 @@ import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { processOutput } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
+import { escapeControl, escapeJsonControl } from '../reporters/escapeControl.js';
 import { init } from '../init/init.js';
 import { parseArgs, USAGE } from './parseArgs.js';
 
@@ -46,7 +47,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
       } catch (err) {
         const fault = environmentFault(err, path.resolve(cmd.dir));
         if (!fault) throw err;
-        output.err(`${formatDiagnostic(faultDiagnostic(fault, path.resolve(cmd.dir)))}\n`);
+        output.err(`${escapeControl(formatDiagnostic(faultDiagnostic(fault, path.resolve(cmd.dir))))}\n`);
         return EXIT_FAILURE;
       }
       output.out(`nixmake: removed ${r.resultLinks} result link(s), ${r.gcRoots} GC root(s) and the memo\n`);
@@ -55,13 +56,14 @@ export async function main(argv: readonly string[], output: Output = processOutp
     case 'init': {
       try {
         const r = init({ root: path.resolve(cmd.dir), command: cmd.buildCommand, from: cmd.from, force: cmd.force });
-        for (const n of r.notes) output.out(`nixmake init: ${n}\n`);
-        for (const u of r.unmapped) output.err(`nixmake init: could not map: ${u}\n`);
-        output.out(`nixmake init: wrote ${r.file} (${Object.keys(r.config['targets'] as object).length} targets); next: nixmake build -C ${cmd.dir}\n`);
+        // Notes quote file names and recorded commands: escaped, like every name nixmake prints.
+        for (const n of r.notes) output.out(`nixmake init: ${escapeControl(n)}\n`);
+        for (const u of r.unmapped) output.err(`nixmake init: could not map: ${escapeControl(u)}\n`);
+        output.out(`nixmake init: wrote ${escapeControl(r.file)} (${Object.keys(r.config['targets'] as object).length} targets); next: nixmake build -C ${escapeControl(cmd.dir)}\n`);
         return EXIT_OK;
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
-        output.err(`nixmake init: error: ${err.message}\n`);
+        output.err(`nixmake init: error: ${escapeControl(err.message)}\n`);
         return EXIT_FAILURE;
       }
     }
@@ -84,15 +86,16 @@ export async function main(argv: readonly string[], output: Output = processOutp
       if (!r) return EXIT_FAILURE;
       for (const t of r.tus) {
         if (cmd.json) {
-          output.out(`${JSON.stringify({ tu: t.tu, target: t.target, headers: t.headers, system: t.system, notes: t.notes })}\n`);
+          output.out(`${escapeJsonControl(JSON.stringify({ tu: t.tu, target: t.target, headers: t.headers, system: t.system, notes: t.notes }))}\n`);
         } else {
-          output.out(`${t.tu} (${t.target}):\n`);
-          for (const h of t.headers) output.out(`  ${h}\n`);
-          for (const s of t.system) output.out(`  [system] ${s}\n`);
-          for (const n of t.notes) output.out(`  note: ${n.file}:${n.line}:${n.column}: ${n.message}\n`);
+          // File names and notes come from the tree: a newline or ESC in one must not forge or drive the terminal.
+          output.out(`${escapeControl(t.tu)} (${escapeControl(t.target)}):\n`);
+          for (const h of t.headers) output.out(`  ${escapeControl(h)}\n`);
+          for (const s of t.system) output.out(`  [system] ${escapeControl(s)}\n`);
+          for (const n of t.notes) output.out(`  note: ${escapeControl(`${n.file}:${n.line}:${n.column}: ${n.message}`)}\n`);
         }
       }
-      for (const e of r.errors) output.err(`${formatDiagnostic(e)}\n`);
+      for (const e of r.errors) output.err(`${escapeControl(formatDiagnostic(e))}\n`);
       return r.errors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
     case 'build': {

@@ -10,20 +10,47 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE } from './Config.js';
 import { isInside } from './isInside.js';
+import { errnoFault } from '../core/EnvironmentError.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import type { Config } from './Config.js';
 import { parseConfig } from './parseConfig.js';
 import { readCompileCommands } from './readCompileCommands.js';
 
+/**
+ * The text of `file` if it is a regular file (symlinks followed), else why
+ * not. Opened without blocking and checked on the open descriptor: a FIFO
+ * (or a device) by that name would otherwise block a synchronous read for
+ * ever, deaf to Ctrl-C.
+ */
+export function readRegularFile(file: string): { text: string } | { why: 'missing' | 'not-a-file' | string } {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { why: 'missing' };
+    return { why: errnoFault(err, file)?.message ?? `cannot read ${file}` };
+  }
+  try {
+    if (!fs.fstatSync(fd).isFile()) return { why: 'not-a-file' };
+    return { text: fs.readFileSync(fd, 'utf8') };
+  } catch (err) {
+    return { why: errnoFault(err, file)?.message ?? `cannot read ${file}` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
 export function loadConfig(root: string, report: (d: Diagnostic) => void): Config | undefined {
   const file = path.join(root, CONFIG_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    report({ severity: 'error', message: `no ${CONFIG_FILE} in ${root}`, location: { file: CONFIG_FILE } });
+  const read = readRegularFile(file);
+  if (!('text' in read)) {
+    const message =
+      read.why === 'missing' ? `no ${CONFIG_FILE} in ${root}` : read.why === 'not-a-file' ? `${file} is not a regular file (a folder, a FIFO or a device); nixmake reads its config from a file` : read.why;
+    report({ severity: 'error', message, location: { file: CONFIG_FILE } });
     return undefined;
   }
+  const text = read.text;
   const r = parseConfig(text, root);
   if (!r.ok) {
     for (const d of r.errors) report(d);
@@ -47,16 +74,14 @@ export function loadConfig(root: string, report: (d: Diagnostic) => void): Confi
   if (!isInside(realRoot, real)) {
     return fail(`"${db}" resolves to ${real}, outside the project root; the compile database must be a file of the project`, 'compileCommands');
   }
-  let dbText: string;
-  try {
-    dbText = fs.readFileSync(real, 'utf8');
-  } catch {
-    return fail(unreadable);
+  const dbRead = readRegularFile(real);
+  if (!('text' in dbRead)) {
+    return fail(dbRead.why === 'not-a-file' ? `${JSON.stringify(db)} is not a regular file (a folder, a FIFO or a device)` : unreadable, 'compileCommands');
   }
-  const read = readCompileCommands(dbText, root, db);
-  if (read.errors.length > 0) {
-    for (const d of read.errors) report(d);
+  const commands = readCompileCommands(dbRead.text, root, db);
+  if (commands.errors.length > 0) {
+    for (const d of commands.errors) report(d);
     return undefined;
   }
-  return { ...r.value, tuFlags: read.flags };
+  return { ...r.value, tuFlags: commands.flags };
 }

@@ -39,11 +39,15 @@ export function scanThreads(): number {
   return Number.isInteger(n) && n > 0 ? n : os.availableParallelism();
 }
 
-export async function analyzeProject(config: Config, sources: SourceLists, memo: MemoStore): Promise<ProjectAnalysis> {
+/**
+ * `offline`: never contact the daemon (`--dry-run`, `deps`): a toolchain not imported yet is then
+ * analysed in place, and its nodes are planned as new.
+ */
+export async function analyzeProject(config: Config, sources: SourceLists, memo: MemoStore, offline = false): Promise<ProjectAnalysis> {
   const t0 = performance.now();
   const hasher = new FileHasher(memo);
   const scans = new ScanCache(memo, hasher, scanThreads());
-  const toolchain = await resolveToolchain(config.toolchain, memo, hasher, path.join(config.root, '.nixmake'), config.hostPackages);
+  const toolchain = await resolveToolchain(config.toolchain, memo, hasher, path.join(config.root, '.nixmake'), config.hostPackages, offline);
   const closures = new ClosureCache(memo, memo, hasher, config.root, Date.now, process.env['NIXMAKE_NO_CLOSURE_CACHE'] !== '1');
   const analysis = await analyzeTargets(config, sources, toolchain, scans, closures);
   scans.flush();

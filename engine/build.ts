@@ -143,7 +143,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     throw err;
   }
   try {
-    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(scoped, sources.value, memo);
+    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(scoped, sources.value, memo, opts.dryRun);
     analysisSeconds = seconds;
     emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
     analysis.warnings.forEach(diag);

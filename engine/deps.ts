@@ -32,7 +32,7 @@ export async function deps(root: string, only: readonly string[], emit: EventSin
   const wanted = new Set(only.map((f) => path.relative(root, path.resolve(f))));
   const memo = openMemo(new ProjectFiles(root).memoFile, (d) => emit({ event: 'diagnostic', diagnostic: d }));
   try {
-    const { hasher, analysis } = await analyzeProject(config, sources.value, memo);
+    const { hasher, analysis } = await analyzeProject(config, sources.value, memo, true);
     hasher.flush();
     const tus: TuDeps[] = [];
     for (const t of config.targets.values()) {

@@ -120,8 +120,11 @@ export async function resolveToolchain(
   projectStateDir: string,
   /** The config's `hostPackages`: libraries and tools from the host, imported beside the toolchain. */
   hostPackages: readonly string[] = [],
+  /** Never contact the daemon: a toolchain not imported yet is used in place (its nodes then plan as new). */
+  offline = false,
 ): Promise<Toolchain> {
-  const tc = await resolveCompiler(config, memo, hasher, projectStateDir);
+  const tc = await resolveCompiler(config, memo, hasher, projectStateDir, offline);
+  if (tc.storePaths.length === 0 && config.import) return tc;
   if (hostPackages.length === 0) return tc;
   if (!config.import) throw new UserError('hostPackages needs the default toolchain ("toolchain": "host"): its libraries are linked against the imported C library');
   return withHostPackages(tc, hostPackages, projectStateDir);
@@ -199,6 +202,7 @@ async function resolveCompiler(
   memo: Pick<MemoStore, 'getMeta' | 'setMeta'>,
   hasher: FileHasher,
   projectStateDir: string,
+  offline: boolean,
 ): Promise<Toolchain> {
   if (!config.import) {
     const probed = probeToolchain(config, memo, hasher);
@@ -215,6 +219,12 @@ async function resolveCompiler(
   const quick = [readQuick(shared), readQuick(file)].find((q) => q?.quickKey === key);
   if (quick?.quickKey === key && quick.imported.layout === IMPORT_LAYOUT && fs.existsSync(quick.imported.storePaths.libc) && fs.existsSync(quick.imported.storePaths.tools)) {
     return fromImport(config, quick.imported, quick.systemIncludeDirs);
+  }
+  if (offline) {
+    // Not imported yet, and no daemon to import with: analyse with the host tools in place. The
+    // identity says so, so every node plans as new (which an import would make true).
+    const probed = probeToolchain({ ...config, import: false }, memo, hasher);
+    return { ...probed, id: createHash('sha256').update(`not imported yet: ${key}`).digest('hex'), storePaths: [], cflags: [], ldflags: [] };
   }
   for (const tool of [config.cc, config.cxx]) {
     if (!fs.existsSync(tool)) throw new UserError(`toolchain: ${tool} does not exist: install gcc and g++ (scripts/host-tools.sh), or set "toolchain" in nixmake.json`);
