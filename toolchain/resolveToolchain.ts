@@ -59,21 +59,6 @@ function quickKey(config: ToolchainConfig): string {
   return createHash('sha256').update(JSON.stringify({ layout: IMPORT_LAYOUT, stats })).digest('hex');
 }
 
-function readQuick(file: string): QuickCache | undefined {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as QuickCache;
-  } catch {
-    return undefined;
-  }
-}
-
-function writeQuick(file: string, value: QuickCache): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, JSON.stringify(value));
-  fs.renameSync(tmp, file);
-}
-
 function fromImport(config: ToolchainConfig, imp: ImportedToolchain, systemIncludeDirs: Toolchain['systemIncludeDirs']): Toolchain {
   const storePaths = [imp.storePaths.libc, imp.storePaths.tools];
   return {
@@ -148,7 +133,8 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
   } catch {
     key = 'no-dpkg';
   }
-  let imported = (readJson(file) as PackagesCache | undefined)?.quickKey === key ? (readJson(file) as PackagesCache).imported : undefined;
+  const cached = readJson(file) as PackagesCache | undefined;
+  let imported = cached?.quickKey === key ? cached.imported : undefined;
   if (!imported || !fs.existsSync(imported.storePath)) {
     const { importHostPackages } = await import('./importHostPackages.js');
     const libc = tc.storePaths[0] as string;
@@ -216,7 +202,7 @@ async function resolveCompiler(
   const shared = path.join(cacheDir(), 'host-toolchain.json');
   const dir = writableCacheDir(projectStateDir);
   const file = path.join(dir, 'host-toolchain.json');
-  const quick = [readQuick(shared), readQuick(file)].find((q) => q?.quickKey === key);
+  const quick = [readJson(shared), readJson(file)].map((q) => q as QuickCache | undefined).find((q) => q?.quickKey === key);
   if (quick?.quickKey === key && quick.imported.layout === IMPORT_LAYOUT && fs.existsSync(quick.imported.storePaths.libc) && fs.existsSync(quick.imported.storePaths.tools)) {
     return fromImport(config, quick.imported, quick.systemIncludeDirs);
   }
@@ -240,7 +226,7 @@ async function resolveCompiler(
   }
   const systemIncludeDirs = importedSearchDirs(imported);
   try {
-    writeQuick(file, { quickKey: key, imported, systemIncludeDirs });
+    writeJson(file, { quickKey: key, imported, systemIncludeDirs } satisfies QuickCache);
   } catch {
     // Only a cache: the next run imports again (finding the paths valid).
   }

@@ -37,6 +37,7 @@ import type { Output } from '../../reporters/Reporter.js';
 import { narOfFile, narOfPath, narSha256Hex } from '../../store/nar.js';
 import { makeSourcePath } from '../../store/storePath.js';
 import { CLI, REPO, spawnAsync, writeTree } from '../helpers/project.js';
+import { seededRandom } from '../helpers/mutableProject.js';
 
 // The compiled CLI, as bin/nixmake.js runs it: it finds nix-templates/ relative to dist/.
 const { main } = (await import(path.join(REPO, 'dist/cli/main.js'))) as typeof import('../../cli/main.js');
@@ -48,21 +49,10 @@ const VERBOSE = process.env['NIXMAKE_FUZZ_VERBOSE'] === '1';
 
 // --- randomness -------------------------------------------------------------
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 class Rng {
   private readonly next: () => number;
   constructor(seed: number) {
-    this.next = mulberry32(seed);
+    this.next = seededRandom(seed);
   }
   float(): number {
     return this.next();

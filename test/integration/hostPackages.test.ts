@@ -9,10 +9,12 @@
  * host and as the builder of another derivation; m4 runs in the sandbox
  * too. No .drv names /usr.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startBareDaemon, stopBareDaemon } from '../helpers/bareDaemon.js';
+import type { Daemon } from '../helpers/bareDaemon.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonStore } from '../../store/DaemonStore.js';
 import { makeInputAddressedDerivation } from '../../store/derivation.js';
@@ -58,30 +60,6 @@ int main(int argc, char **argv) {
 `;
 const EXPECTED = /^onig 6\.\d+\.\d+: match at 2, group 3-6; zlib 1\.\d+\.\d+: crc32\(abc\) 352441c2\n$/;
 
-interface Daemon {
-  dir: string;
-  socket: string;
-  pid: number;
-  env: NodeJS.ProcessEnv;
-}
-
-async function startBareDaemon(): Promise<Daemon> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-bare-daemon-'));
-  fs.mkdirSync(path.join(dir, 'conf'));
-  fs.writeFileSync(path.join(dir, 'conf/nix.conf'), BARE_NIX_CONF);
-  const socket = path.join(dir, 'socket');
-  const env = { ...process.env, NIX_CONF_DIR: path.join(dir, 'conf'), XDG_CONFIG_HOME: path.join(dir, 'xdg'), NIX_DAEMON_SOCKET_PATH: socket };
-  delete env['NIX_CONFIG'];
-  // The suite's set-up points NIX_REMOTE at its daemon; this daemon must open the store itself.
-  delete env['NIX_REMOTE'];
-  const log = fs.openSync(path.join(dir, 'daemon.log'), 'w');
-  const child = spawn('nix-daemon', [], { detached: true, stdio: ['ignore', log, log], env });
-  fs.closeSync(log);
-  for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!fs.existsSync(socket) || child.pid === undefined) throw new Error(`the bare nix-daemon did not start: ${fs.readFileSync(path.join(dir, 'daemon.log'), 'utf8')}`);
-  return { dir, socket, pid: child.pid, env };
-}
-
 describe.skipIf(!HAS_TOOLS)('host packages imported into the store', () => {
   let daemon: Daemon;
   let store: DaemonStore;
@@ -92,7 +70,7 @@ describe.skipIf(!HAS_TOOLS)('host packages imported into the store', () => {
   const drvs: string[] = [];
 
   beforeAll(async () => {
-    daemon = await startBareDaemon();
+    daemon = await startBareDaemon(BARE_NIX_CONF);
     store = new DaemonStore(daemon.socket, readClientSettings(daemon.env), 3);
     const common = { socketPath: daemon.socket, gcRootDir: path.join(daemon.dir, 'gcroots') };
     tc = await importToolchain({ ...common, cacheFile: path.join(daemon.dir, 'toolchain.json') });
@@ -104,14 +82,7 @@ describe.skipIf(!HAS_TOOLS)('host packages imported into the store', () => {
 
   afterAll(() => {
     store?.close();
-    if (daemon) {
-      try {
-        process.kill(-daemon.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      fs.rmSync(daemon.dir, { recursive: true, force: true });
-    }
+    stopBareDaemon(daemon);
   });
 
   async function source(name: string, text: string): Promise<string> {

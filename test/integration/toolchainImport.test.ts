@@ -10,10 +10,12 @@
  * builders of further derivations, inside the sandbox (their interpreter is
  * the store's ld-linux). No .drv names /usr.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { startBareDaemon, stopBareDaemon } from '../helpers/bareDaemon.js';
+import type { Daemon } from '../helpers/bareDaemon.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonStore } from '../../store/DaemonStore.js';
 import { makeInputAddressedDerivation } from '../../store/derivation.js';
@@ -60,30 +62,6 @@ int main(int argc, char **argv) {
 }
 `;
 
-interface Daemon {
-  dir: string;
-  socket: string;
-  pid: number;
-  env: NodeJS.ProcessEnv;
-}
-
-async function startBareDaemon(): Promise<Daemon> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-bare-daemon-'));
-  fs.mkdirSync(path.join(dir, 'conf'));
-  fs.writeFileSync(path.join(dir, 'conf/nix.conf'), BARE_NIX_CONF);
-  const socket = path.join(dir, 'socket');
-  const env = { ...process.env, NIX_CONF_DIR: path.join(dir, 'conf'), XDG_CONFIG_HOME: path.join(dir, 'xdg'), NIX_DAEMON_SOCKET_PATH: socket };
-  delete env['NIX_CONFIG'];
-  // The suite's set-up points NIX_REMOTE at its daemon; this daemon must open the store itself.
-  delete env['NIX_REMOTE'];
-  const log = fs.openSync(path.join(dir, 'daemon.log'), 'w');
-  const child = spawn('nix-daemon', [], { detached: true, stdio: ['ignore', log, log], env });
-  fs.closeSync(log);
-  for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
-  if (!fs.existsSync(socket) || child.pid === undefined) throw new Error(`the bare nix-daemon did not start: ${fs.readFileSync(path.join(dir, 'daemon.log'), 'utf8')}`);
-  return { dir, socket, pid: child.pid, env };
-}
-
 describe.skipIf(!HAS_TOOLS)('the host toolchain imported into the store', () => {
   let daemon: Daemon;
   let store: DaemonStore;
@@ -92,7 +70,7 @@ describe.skipIf(!HAS_TOOLS)('the host toolchain imported into the store', () => 
   const drvs: string[] = [];
 
   beforeAll(async () => {
-    daemon = await startBareDaemon();
+    daemon = await startBareDaemon(BARE_NIX_CONF);
     store = new DaemonStore(daemon.socket, readClientSettings(daemon.env), 3);
     const t0 = Date.now();
     tc = await importToolchain({ socketPath: daemon.socket, gcRootDir: path.join(daemon.dir, 'gcroots'), cacheFile: path.join(daemon.dir, 'toolchain.json') });
@@ -101,14 +79,7 @@ describe.skipIf(!HAS_TOOLS)('the host toolchain imported into the store', () => 
 
   afterAll(() => {
     store?.close();
-    if (daemon) {
-      try {
-        process.kill(-daemon.pid, 'SIGTERM');
-      } catch {
-        // already gone
-      }
-      fs.rmSync(daemon.dir, { recursive: true, force: true });
-    }
+    stopBareDaemon(daemon);
   });
 
   async function source(name: string, text: string): Promise<string> {
