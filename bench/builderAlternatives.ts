@@ -740,7 +740,12 @@ async function main(argv: readonly string[]): Promise<void> {
   const opts = parseOptions(argv);
   const socket = daemonSocketPath();
   const settings: ClientSettings = readClientSettings(process.env);
+  // The host's tools through the daemon's sandbox-paths: what the alternatives were measured with.
   const tc: Toolchain = {
+    import: false,
+    storePaths: [],
+    cflags: [],
+    ldflags: [],
     cc: '/usr/bin/gcc',
     cxx: '/usr/bin/g++',
     ar: '/usr/bin/ar',

@@ -4,6 +4,8 @@
  * Tools appear in TOOL_ORDER, so nixmake, nix-floor, ninja and make stand
  * side by side; a ratio is shown when both of its tools ran.
  */
+import { SHARED_PHASES } from './phases.js';
+import type { PhaseCell } from './phases.js';
 import type { ScanRates } from './scanRates.js';
 import type { Stats } from './stats.js';
 
@@ -16,6 +18,8 @@ export interface Cell {
   readonly wrong: number;
   /** Where the seconds went, per part, when the tool reports it (nix-floor: instantiate, realise). */
   readonly parts?: Readonly<Record<string, Stats>>;
+  /** nixmake: its phases, per-node overhead and shares of wall time (see phases.ts). */
+  readonly phases?: PhaseCell;
 }
 
 /** Every tool the bench knows, in the order of every table's columns. */
@@ -106,7 +110,33 @@ export function markdownTable(r: BenchResult): string {
     }
   }
   if (r.scan) lines.push(scanLine(r));
+  const phases = phaseTable(r);
+  if (phases) lines.push('', phases);
   return `${lines.join('\n')}\n`;
+}
+
+const pct = (s: Stats): string => (Number.isNaN(s.median) ? '–' : `${(100 * s.median).toFixed(0)}%`);
+
+/** nixmake's phases per scenario (medians), or '' when no nixmake cell reported them. */
+export function phaseTable(r: BenchResult): string {
+  const rows = r.scenarios.flatMap((s) => {
+    const c = r.cells[s.name]?.['nixmake'];
+    return c?.phases ? [{ name: s.name, wall: c.stats, p: c.phases }] : [];
+  });
+  if (rows.length === 0) return '';
+  const head = ['scenario', 'nixmake s', 'nodes built', 'overhead per node ms', ...SHARED_PHASES.map((p) => `${p} s (% of wall)`), 'running s'];
+  const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
+  for (const { name, wall, p } of rows) {
+    const o = p.overheadPerNode;
+    const overhead = Number.isNaN(o.median) ? '–' : `${(1000 * o.median).toFixed(1)} (${(1000 * o.min).toFixed(1)}–${(1000 * o.max).toFixed(1)})`;
+    const shares = SHARED_PHASES.map((k) => `${fmt(p.seconds[k].median)} (${pct(p.shareOfWall[k])})`);
+    lines.push(`| ${[name, fmt(wall.median), [...new Set(p.nodes)].join('/'), overhead, ...shares, fmt(p.seconds.running.median)].join(' | ')} |`);
+  }
+  lines.push(
+    '',
+    'nixmake phases, medians over runs: overhead per node = (building − running) ÷ (objects + links built), what the daemon adds to each build beyond the compiler or linker; inputs, derivations, building and running are summed over built nodes, which run up to J at a time, so their share of wall time can reach J × 100%.',
+  );
+  return lines.join('\n');
 }
 
 function scanLine(r: BenchResult): string {

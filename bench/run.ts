@@ -1,7 +1,7 @@
 /**
  * run: the benchmark. `npm run bench -- [--size N] [--shape flat|deep]
  * [--seed S] [--reps R] [--scenarios a,b] [--tools a,b] [--jobs J]
- * [--project lua|jq] [--quick] [--scan-only]`.
+ * [--project lua|jq] [--quick] [--scan-only] [--label L]`.
  *
  * Generates a project (or fetches Lua), gives each tool its own copy, builds
  * each once, then times every scenario for every tool, interleaved (the
@@ -11,7 +11,7 @@
  * which links nothing, checks its objects itself). nixmake's cold and warm
  * include-scan rates are measured first, on copies, when nixmake is one of
  * the tools (`--scan-only` stops there). Writes
- * bench/results/<date>-<shape>-<N>.json (and .md, .svg) and prints the
+ * bench/results/<date>-<shape>-<N>[-<label>].json (and .md, .svg) and prints the
  * markdown table.
  */
 import { spawnSync } from 'node:child_process';
@@ -21,6 +21,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultSpec } from './defaultSpec.js';
+import { phaseCell } from './phases.js';
 import { generateProject } from './generateProject.js';
 import type { Shape } from './generateProject.js';
 import { markdownTable, ratios, svgChart, TOOL_ORDER } from './report.js';
@@ -54,6 +55,8 @@ interface Options {
   scanOnly: boolean;
   work: string;
   out: string;
+  /** Appended to the result files' names, so that two runs of one day and project do not overwrite each other. */
+  label: string | undefined;
 }
 
 function options(argv: string[]): Options {
@@ -70,6 +73,7 @@ function options(argv: string[]): Options {
       project: { type: 'string' },
       work: { type: 'string' },
       out: { type: 'string' },
+      label: { type: 'string' },
       quick: { type: 'boolean' },
       'scan-only': { type: 'boolean' },
     },
@@ -95,7 +99,9 @@ function options(argv: string[]): Options {
     scanOnly: values['scan-only'] === true,
     work: values.work ?? path.join(os.tmpdir(), project === 'synthetic' ? `nixmake-bench-${shape}-${size}` : `nixmake-bench-${project}`),
     out: values.out ?? path.join(REPO, 'bench/results'),
+    label: values.label,
   };
+  if (o.label !== undefined && !/^[A-Za-z0-9._-]+$/.test(o.label)) throw new Error(`--label: letters, digits, ".", "_" and "-" only, got "${o.label}"`);
   for (const s of o.scenarios) if (!SCENARIOS.some((x) => x.name === s)) throw new Error(`unknown scenario "${s}" (known: ${SCENARIOS.map((x) => x.name).join(', ')})`);
   for (const t of o.tools) if (!allTools.includes(t)) throw new Error(`unknown tool "${t}" (known: ${allTools.join(', ')})`);
   if (!(o.size > 0) || !(o.reps > 0) || !(o.jobs > 0)) throw new Error('--size, --reps and --jobs must be positive');
@@ -200,7 +206,7 @@ function main(argv: string[]): number {
   const log = (s: string): void => {
     process.stderr.write(`${s}\n`);
   };
-  log(`bench: setting up ${o.project === 'lua' ? 'Lua' : `${o.shape} N=${o.size}`} in ${o.work}`);
+  log(`bench: setting up ${o.project === 'synthetic' ? `${o.shape} N=${o.size}` : o.project} in ${o.work}`);
   const { tools: allTools, workspaces, project } = setUp(o);
   // The scan rates are nixmake's: measured only when nixmake is benchmarked.
   let scan: ScanRates | undefined;
@@ -241,7 +247,8 @@ function main(argv: string[]): number {
         if (!row) measures.set(s.name, (row = new Map()));
         row.set(tool.name, [...(row.get(tool.name) ?? []), { m, ok }]);
         const parts = m.parts ? ` (${Object.entries(m.parts).map(([k, v]) => `${k} ${v.toFixed(3)} s`).join(' + ')})` : '';
-        log(`bench: rep ${rep + 1}/${o.reps} ${s.name.padEnd(20)} ${tool.name.padEnd(14)} ${m.seconds.toFixed(3)} s${parts}  ${m.compiles} compiles, ${m.links} links`);
+        const ph = m.phases ? ` [${Object.entries(m.phases).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}]` : '';
+        log(`bench: rep ${rep + 1}/${o.reps} ${s.name.padEnd(20)} ${tool.name.padEnd(14)} ${m.seconds.toFixed(3)} s${parts}  ${m.compiles} compiles, ${m.links} links${ph}`);
         if (s.undo) {
           s.undo(w, f);
           if (!tool.build().ok) throw new Error(`${tool.name} failed after undoing ${s.name}`);
@@ -265,6 +272,8 @@ function main(argv: string[]): number {
         wrong: runs.filter((r) => !r.ok).length,
         ...(partNames.length > 0 ? { parts } : {}),
       };
+      const ph = phaseCell(runs.map((r) => r.m));
+      if (ph) cells[s][t] = { ...cells[s][t], phases: ph };
     }
   }
   const partial: BenchResult = {
@@ -281,7 +290,7 @@ function main(argv: string[]): number {
   };
   const result: BenchResult = { ...partial, ratios: ratios(partial) };
   fs.mkdirSync(o.out, { recursive: true });
-  const stem = path.join(o.out, `${result.date.slice(0, 10)}-${o.project === 'synthetic' ? `${o.shape}-${o.size}` : o.project}${o.scanOnly ? '-scan' : ''}`);
+  const stem = path.join(o.out, `${result.date.slice(0, 10)}-${o.project === 'synthetic' ? `${o.shape}-${o.size}` : o.project}${o.scanOnly ? '-scan' : ''}${o.label ? `-${o.label}` : ''}`);
   fs.writeFileSync(`${stem}.json`, `${JSON.stringify(result, null, 2)}\n`);
   const table = markdownTable(result);
   fs.writeFileSync(`${stem}.md`, `# ${String(project['name'])}\n\n\`${command}\`\n\n${table}`);

@@ -1,11 +1,13 @@
 /**
  * NixmakeTool: `nixmake build --json -jN` in the tool's copy of the project.
  * Compiles and links are the summary's objects_built and links_built; the
- * `analysis` event gives the scan figures (files, parsed, seconds).
+ * `analysis` event gives the scan figures (files, parsed, seconds); the
+ * summary's `phases` where its time went.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parsePhases } from '../phases.js';
 import type { Measure, Tool } from './Tool.js';
 import { tail, timed } from './Tool.js';
 
@@ -25,12 +27,14 @@ export class NixmakeTool implements Tool {
     const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = events.find((e) => e['event'] === 'summary');
     const analysis = events.find((e) => e['event'] === 'analysis');
+    const phases = parsePhases(summary?.['phases']);
     return {
       seconds: r.seconds,
       compiles: Number(summary?.['objects_built'] ?? 0),
       links: Number(summary?.['links_built'] ?? 0),
       ok: r.code === 0,
       ...(r.code === 0 ? {} : { detail: tail(r.stdout + r.stderr) }),
+      ...(phases ? { phases } : {}),
       ...(analysis ? { analysis: { files: Number(analysis['files']), scanned: Number(analysis['scanned']), seconds: Number(analysis['seconds']) } } : {}),
     };
   }

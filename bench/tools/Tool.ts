@@ -8,6 +8,7 @@
  * previous build (the "clean" scenario). Tools know nothing of scenarios.
  */
 import { spawnSync } from 'node:child_process';
+import type { Phases } from '../phases.js';
 
 export interface Measure {
   readonly seconds: number;
@@ -20,6 +21,8 @@ export interface Measure {
   readonly analysis?: { readonly files: number; readonly scanned: number; readonly seconds: number };
   /** Where the seconds went, when a tool knows (nix-floor: instantiate, realise). */
   readonly parts?: Readonly<Record<string, number>>;
+  /** nixmake only: its summary's `phases` (seconds summed over built nodes, and the analysis). */
+  readonly phases?: Phases;
 }
 
 export interface Tool {
