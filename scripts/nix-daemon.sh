@@ -22,7 +22,8 @@ BEGIN='# nixmake: begin (managed by scripts/nix-daemon.sh)'
 END='# nixmake: end'
 
 say() { printf 'nixmake setup: %s\n' "$*" >&2; }
-daemon_pid() { pgrep -x nix-daemon | head -n 1 || true; }
+# A daemon "runs" when its socket answers (a zombie or a stopped process does not count).
+daemon_answers() { NIX_REMOTE=daemon timeout 10 nix-store --gc --print-roots >/dev/null 2>&1; }
 
 wanted="$BEGIN
 build-users-group = nixbld
@@ -51,7 +52,7 @@ if ! command -v nix-store >/dev/null 2>&1; then
   installed_now=1
 fi
 
-if [ -n "$(daemon_pid)" ]; then
+if command -v nix-store >/dev/null 2>&1 && [ "$installed_now" -eq 0 ] && daemon_answers; then
   # Somebody's Nix, configured and running: leave it as it is.
   if grep -Eq '^[[:space:]]*sandbox[[:space:]]*=[[:space:]]*(false|relaxed)' "$NIX_CONF" 2>/dev/null \
      && ! sed -n '/^# nixmake: begin/,/^# nixmake: end/p' "$NIX_CONF" | grep -q '^sandbox = true'; then
@@ -66,7 +67,7 @@ else
 fi
 
 for _ in $(seq 100); do
-  if NIX_REMOTE=daemon nix-store --gc --print-roots >/dev/null 2>&1; then exit 0; fi
+  if daemon_answers; then exit 0; fi
   sleep 0.1
 done
 say "nix-daemon does not answer; see $LOG"
