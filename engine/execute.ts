@@ -1,9 +1,11 @@
 /**
- * execute: carries out a plan through the daemon. Each planned node runs in
- * a job slot (p-queue, `jobs` at a time) as soon as the nodes it needs are
- * done: its input files are added to the store (SourceUploader: the bytes
- * hashed are the bytes stored), its derivation is written (derivations.ts,
- * input-addressed), built, and its output's NAR hash is read back.
+ * execute: carries out a plan through the daemon. An object first has its
+ * input files added to the store (SourceUploader: the bytes hashed are the
+ * bytes stored) and its derivation written (derivations.ts, input-addressed),
+ * ahead of the job slots (two at a time); then it takes a slot (p-queue,
+ * `jobs` at a time) to be built, and its output's NAR hash is read back. A
+ * link takes a slot as soon as what it links is done, and writes its
+ * derivation there.
  *
  * Early cutoff lives here, not in Nix: before a link is written, its result
  * key (its settings plus the NAR hashes of the objects and libraries it
