@@ -39,6 +39,8 @@
  * with new salts; N=1000 links use K=`--k-big` (default min(K, 30)).
  * Run it under `flock` when other benchmarks share the machine.
  */
+import { stats } from './stats.js';
+import type { Stats } from './stats.js';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
@@ -276,21 +278,13 @@ export function storeGrowth(layout: Layout, n: number): GrowthReport {
   return { layout, cold: growthOf(before), editShared: added(distinctInputs(layout, editShared)), editOwn: added(distinctInputs(layout, editOwn)) };
 }
 
-export interface Summary {
-  readonly n: number;
-  readonly median: number;
+export interface Summary extends Stats {
   readonly mean: number;
-  readonly min: number;
-  readonly max: number;
 }
 
+/** stats() plus the mean. */
 export function summarize(xs: readonly number[]): Summary {
-  const s = [...xs].sort((a, b) => a - b);
-  const n = s.length;
-  if (n === 0) return { n: 0, median: Number.NaN, mean: Number.NaN, min: Number.NaN, max: Number.NaN };
-  const mid = Math.floor(n / 2);
-  const median = n % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-  return { n, median, mean: s.reduce((a, b) => a + b, 0) / n, min: s[0] as number, max: s[n - 1] as number };
+  return { ...stats(xs), mean: xs.length === 0 ? Number.NaN : xs.reduce((a, b) => a + b, 0) / xs.length };
 }
 
 /** Makes `objs[i]` distinct ELF objects from one: the symbol name `marker` (in .strtab) gets i as its last digits. */
