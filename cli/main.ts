@@ -124,10 +124,10 @@ export async function main(argv: readonly string[], output: Output = processOutp
           },
           {
             emit: (e) => reporter.event(e),
-            // One connection per job slot, plus one for adds and queries.
+            // One connection per job slot, plus two for adds, queries and roots (outside the slots).
             // What the daemon says of our settings (an option it ignores for an untrusted user) becomes a warning.
             store: (config) =>
-              new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(Object.entries(config.nix.options))), jobs + 1, (message) =>
+              new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(Object.entries(config.nix.options))), jobs + 2, (message) =>
                 reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
               ),
           },

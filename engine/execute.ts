@@ -249,7 +249,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     const { node } = item;
     if (skipIfStopping(item)) return 'skipped';
     const t0 = performance.now();
-    const timings: NodeTimings = { queued: (t0 - (prepared?.readyAt ?? readyAt)) / 1000, inputs: prepared?.inputs ?? 0, derivation: prepared?.derivation ?? 0, building: 0, running: 0 };
+    const timings: NodeTimings = { queued: 0, inputs: prepared?.inputs ?? 0, derivation: prepared?.derivation ?? 0, building: 0, running: 0 };
     let d: Prepared['d'];
     let resultKey: Fingerprint | undefined;
     if (node.kind === 'link') {
@@ -269,16 +269,26 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     } else {
       throw new Error(`internal error: ${node.key} was not prepared`);
     }
-    const t2 = performance.now();
-    emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason });
-    result.submitted++;
-    if (TEST_PAUSE_MS > 0 && !paused) {
-      paused = true;
-      await new Promise((res) => setTimeout(res, TEST_PAUSE_MS));
-    }
-    const r = await store.build(d.drvPath, opts.signal);
-    const t3 = performance.now();
-    timings.building = (t3 - t2) / 1000;
+    // Only the daemon's build holds a job slot: what comes before (inputs, derivation) and after
+    // (NAR hash, GC roots, memo) runs outside it, so the slots only build.
+    const built = await queue.add(async () => {
+      if (skipIfStopping(item)) return undefined;
+      const t2 = performance.now();
+      timings.queued = (t2 - (prepared?.readyAt ?? readyAt)) / 1000;
+      emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason });
+      result.submitted++;
+      if (TEST_PAUSE_MS > 0 && !paused) {
+        paused = true;
+        await new Promise((res) => setTimeout(res, TEST_PAUSE_MS));
+      }
+      const outcome = await store.build(d.drvPath, opts.signal);
+      timings.building = (performance.now() - t2) / 1000;
+      // Before the slot goes to the next node: without -k, a failure stops what has not started.
+      if (!outcome.ok && !opts.keepGoing) stopping = true;
+      return outcome;
+    });
+    if (!built) return 'skipped';
+    const r = built;
     timings.running = (r.runMs ?? 0) / 1000;
     if (opts.signal.aborted) {
       result.interrupted = true;
@@ -321,7 +331,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
         return 'skipped';
       }
       const readyAt = performance.now();
-      if (item.node.kind !== 'object') return (await queue.add(() => run(item, readyAt))) ?? 'skipped';
+      if (item.node.kind !== 'object') return run(item, readyAt);
       // Objects add their inputs and write their derivation before they take a job slot,
       // so slots only build (store writes overlap with builds).
       const objectItem = item as PlannedNode & { node: ObjectNode };
@@ -332,7 +342,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
       } catch (err) {
         return run(item, readyAt, () => Promise.reject(err));
       }
-      return (await queue.add(() => run(item, readyAt, () => Promise.resolve(prepared)))) ?? 'skipped';
+      return run(item, readyAt, () => Promise.resolve(prepared));
     })());
   }
   await Promise.all(outcomes.values());
