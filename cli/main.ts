@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { build, environmentFault, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, faultDiagnostic } from '../engine/build.js';
+import { build, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../engine/build.js';
+import { environmentFault, faultDiagnostic } from '../engine/faults.js';
 import { clean } from '../engine/clean.js';
 import { deps } from '../engine/deps.js';
 import { formatDiagnostic, UserError } from '../core/Diagnostic.js';

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, errnoFault } from '../core/EnvironmentError.js';
 import { sha256 } from '../cache/hashes.js';
+import { readLink, replaceSymlink } from '../core/links.js';
 
 function kindOf(st: fs.Stats): string {
   return st.isDirectory() ? 'a folder' : st.isFile() ? 'a regular file' : 'not a symlink';
@@ -90,11 +91,7 @@ export class ProjectFiles {
   }
 
   readLink(p: string): string | undefined {
-    try {
-      return fs.readlinkSync(p);
-    } catch {
-      return undefined;
-    }
+    return readLink(p);
   }
 
   /**
@@ -112,15 +109,7 @@ export class ProjectFiles {
       if (err instanceof EnvironmentError) throw err;
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw errnoFault(err, link) ?? err;
     }
-    const tmp = `${link}.tmp-${process.pid}`;
-    try {
-      fs.rmSync(tmp, { force: true });
-      fs.symlinkSync(target, tmp);
-      fs.renameSync(tmp, link);
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      throw errnoFault(err, link) ?? err;
-    }
+    replaceSymlink(target, link);
   }
 
   /** Removes GC roots whose node is not in `keep` (a node that left the graph). */

@@ -50,6 +50,7 @@ export class SourceUploader {
   files = 0;
 
   private readonly realRoot: string;
+  private readonly realExternalDirs: readonly string[];
 
   constructor(
     private readonly root: string,
@@ -57,9 +58,10 @@ export class SourceUploader {
     /** The content hash the plan used for a project-relative path. */
     private readonly expectedHash: (rel: string) => string | undefined,
     /** Absolute folders outside the project whose files may enter the store (the config's `externalDirs`). */
-    private readonly externalDirs: readonly string[] = [],
+    externalDirs: readonly string[] = [],
   ) {
     this.realRoot = realOrSelf(root);
+    this.realExternalDirs = externalDirs.map(realOrSelf);
   }
 
   /** The store path of a project file, added (and temporarily rooted) if needed. */
@@ -76,7 +78,7 @@ export class SourceUploader {
     const abs = path.join(this.root, rel);
     // Decide on the file a symlink leads to, before reading it.
     const real = realOrSelf(abs);
-    if (!inside(real, this.realRoot) && !this.externalDirs.some((d) => inside(real, realOrSelf(d)))) throw new OutsideProjectError(rel, real);
+    if (!inside(real, this.realRoot) && !this.realExternalDirs.some((d) => inside(real, d))) throw new OutsideProjectError(rel, real);
     let bytes: Buffer;
     let executable: boolean;
     try {

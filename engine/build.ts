@@ -12,11 +12,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FileHasher } from '../cache/FileHasher.js';
 import { sha256 } from '../cache/hashes.js';
-import { openMemo, setAsideMemo } from '../cache/openMemo.js';
+import { openMemo } from '../cache/openMemo.js';
 import { ProjectLock } from '../cache/ProjectLock.js';
 import { InterruptedError } from '../core/EnvironmentError.js';
 import { environmentFault, faultDiagnostic } from './faults.js';
-import { MemoUnusableError } from '../cache/Memo.js';
 import type { SqliteMemo } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
 import { expandSources } from '../config/expandSources.js';
@@ -53,9 +52,6 @@ export interface BuildDeps {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_INTERRUPTED = 130;
-
-// engine/deps.ts still imports loadConfig from here.
-export { loadConfig };
 
 /** The config narrowed to the requested targets and everything they link against. */
 export function selectTargets(config: Config, names: readonly string[]): { config: Config; errors: Diagnostic[] } {
@@ -259,8 +255,6 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     return EXIT_FAILURE;
   }
 }
-
-export { environmentFault, faultDiagnostic } from './faults.js';
 
 function roundPhases(p: PhaseSeconds): PhaseSeconds {
   const r = (x: number): number => Math.round(x * 1000) / 1000;

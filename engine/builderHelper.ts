@@ -18,6 +18,7 @@ import { makeSourcePath } from '../store/storePath.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import type { DrvRef } from './derivations.js';
 import { builderDerivation } from './derivations.js';
+import { readLink } from '../core/links.js';
 
 export const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../nix-templates');
 const SOURCE = path.join(TEMPLATES_DIR, 'builder', 'nixmake-builder.c');
@@ -42,12 +43,4 @@ export async function ensureBuilder(store: NixStore, tc: Toolchain, gcRoot: stri
   }
   if (readLink(gcRoot) !== out) await store.addRoot(out, gcRoot);
   return { drvPath, hashModulo: d.hashModulo, out };
-}
-
-function readLink(p: string): string | undefined {
-  try {
-    return fs.readlinkSync(p);
-  } catch {
-    return undefined;
-  }
 }

@@ -19,9 +19,8 @@
  *
  * It does not decide what to build, and it spawns no Nix command.
  */
-import fs from 'node:fs';
+import { replaceSymlink } from '../core/links.js';
 import os from 'node:os';
-import { errnoFault } from '../core/EnvironmentError.js';
 import { DaemonConnection, DaemonError } from './DaemonConnection.js';
 import type { ClientSettings } from './nixConfig.js';
 import type { BuildOutcome, NixStore, PathInfo } from './NixStore.js';
@@ -198,15 +197,7 @@ export class DaemonStore implements NixStore {
   }
 
   async addRoot(target: string, gcRoot: string): Promise<void> {
-    const tmp = `${gcRoot}.tmp-${process.pid}`;
-    try {
-      fs.rmSync(tmp, { force: true });
-      fs.symlinkSync(target, tmp);
-      fs.renameSync(tmp, gcRoot);
-    } catch (err) {
-      fs.rmSync(tmp, { force: true });
-      throw errnoFault(err, gcRoot) ?? err;
-    }
+    replaceSymlink(target, gcRoot);
     await this.with((c) => c.addIndirectRoot(gcRoot));
   }
 

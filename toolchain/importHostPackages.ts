@@ -42,6 +42,7 @@
  * the toolchain and the stat of dpkg's status file (any install or upgrade
  * re-stages; an unchanged set still lands on the same path).
  */
+import { readLink, replaceSymlink } from '../core/links.js';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -392,18 +393,7 @@ async function addRoot(conn: DaemonConnection, pkgs: ImportedPackages, dir: stri
   if (!dir) return;
   fs.mkdirSync(dir, { recursive: true });
   const link = path.join(dir, `host-packages-${path.basename(pkgs.storePath).slice(33)}`);
-  let current: string | undefined;
-  try {
-    current = fs.readlinkSync(link);
-  } catch {
-    current = undefined;
-  }
-  if (current !== pkgs.storePath) {
-    const tmp = `${link}.tmp-${process.pid}`;
-    fs.rmSync(tmp, { force: true });
-    fs.symlinkSync(pkgs.storePath, tmp);
-    fs.renameSync(tmp, link);
-  }
+  if (readLink(link) !== pkgs.storePath) replaceSymlink(pkgs.storePath, link);
   await conn.addIndirectRoot(path.resolve(link));
 }
 

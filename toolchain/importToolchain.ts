@@ -26,6 +26,7 @@
  * same paths. The result is cached in `cacheFile` under a key of the
  * drivers' stat and the packages' versions.
  */
+import { readLink, replaceSymlink } from '../core/links.js';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -292,18 +293,7 @@ async function addRoots(conn: DaemonConnection, tc: ImportedToolchain, dir: stri
   fs.mkdirSync(dir, { recursive: true });
   for (const [name, target] of Object.entries(tc.storePaths)) {
     const link = path.join(dir, `toolchain-${name}`);
-    let current: string | undefined;
-    try {
-      current = fs.readlinkSync(link);
-    } catch {
-      current = undefined;
-    }
-    if (current !== target) {
-      const tmp = `${link}.tmp-${process.pid}`;
-      fs.rmSync(tmp, { force: true });
-      fs.symlinkSync(target, tmp);
-      fs.renameSync(tmp, link);
-    }
+    if (readLink(link) !== target) replaceSymlink(target, link);
     await conn.addIndirectRoot(path.resolve(link));
   }
 }

@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { EnvironmentError, errnoFault, sqliteFault } from '../../core/EnvironmentError.js';
 import { MemoUnusableError, SqliteMemo } from '../../cache/Memo.js';
 import { openMemo } from '../../cache/openMemo.js';
-import { environmentFault, faultDiagnostic } from '../../engine/build.js';
+import { environmentFault, faultDiagnostic } from '../../engine/faults.js';
 import { settingWarning } from '../../store/DaemonStore.js';
 
 function sqliteError(code: string, message: string): Error {
