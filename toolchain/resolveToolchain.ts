@@ -97,6 +97,19 @@ function writableCacheDir(projectStateDir: string): string {
   }
 }
 
+/**
+ * The record `name` whose quickKey is `key`: the machine-wide one first (it may be another user's,
+ * readable but not writable), then the project's own. Each file is read at most once, and only
+ * until one matches: this runs on every build, no-ops included.
+ */
+function findRecord<T extends { readonly quickKey: string }>(name: string, key: string, projectStateDir: string): T | undefined {
+  for (const dir of [cacheDir(), path.join(projectStateDir, 'toolchain')]) {
+    const r = readJson(path.join(dir, name)) as T | undefined;
+    if (r?.quickKey === key) return r;
+  }
+  return undefined;
+}
+
 export async function resolveToolchain(
   config: ToolchainConfig,
   memo: Pick<MemoStore, 'getMeta' | 'setMeta'>,
@@ -109,10 +122,9 @@ export async function resolveToolchain(
   offline = false,
 ): Promise<Toolchain> {
   const tc = await resolveCompiler(config, memo, hasher, projectStateDir, offline);
-  if (tc.storePaths.length === 0 && config.import) return tc;
   if (hostPackages.length === 0) return tc;
   if (!config.import) throw new UserError('hostPackages needs the default toolchain ("toolchain": "host"): its libraries are linked against the imported C library');
-  return withHostPackages(tc, hostPackages, projectStateDir);
+  return withHostPackages(tc, hostPackages, projectStateDir, offline);
 }
 
 /** What the machine-wide cache remembers of a host-packages import. */
@@ -122,10 +134,9 @@ interface PackagesCache {
 }
 
 /** The toolchain plus the imported host packages: their flags, their store path, their headers for the analyzer. */
-async function withHostPackages(tc: Toolchain, names: readonly string[], projectStateDir: string): Promise<Toolchain> {
-  const dir = writableCacheDir(projectStateDir);
+async function withHostPackages(tc: Toolchain, names: readonly string[], projectStateDir: string, offline: boolean): Promise<Toolchain> {
   const request = [...new Set(names)].sort();
-  const file = path.join(dir, `host-packages-${createHash('sha256').update(request.join('\n')).digest('hex').slice(0, 16)}.json`);
+  const name = `host-packages-${createHash('sha256').update(request.join('\n')).digest('hex').slice(0, 16)}.json`;
   let key: string;
   try {
     const st = fs.statSync('/var/lib/dpkg/status');
@@ -133,10 +144,20 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
   } catch {
     key = 'no-dpkg';
   }
-  const cached = readJson(file) as PackagesCache | undefined;
-  let imported = cached?.quickKey === key ? cached.imported : undefined;
+  let imported = findRecord<PackagesCache>(name, key, projectStateDir)?.imported;
+  if ((!imported || !fs.existsSync(imported.storePath)) && (offline || tc.storePaths.length === 0)) {
+    // Not imported yet, and no daemon to import with (or the toolchain itself is not imported):
+    // analyse against the host's own headers; the identity says so, so the nodes plan as new.
+    const host = tc.target ? [`/usr/include/${tc.target}`, '/usr/include'] : ['/usr/include'];
+    return {
+      ...tc,
+      id: createHash('sha256').update(`${tc.id} packages not imported yet: ${key}`).digest('hex'),
+      systemIncludeDirs: { c: [...tc.systemIncludeDirs.c, ...host], 'c++': [...tc.systemIncludeDirs['c++'], ...host] },
+    };
+  }
   if (!imported || !fs.existsSync(imported.storePath)) {
     const { importHostPackages } = await import('./importHostPackages.js');
+    const dir = writableCacheDir(projectStateDir);
     const libc = tc.storePaths[0] as string;
     try {
       imported = await importHostPackages(request, {
@@ -149,7 +170,7 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
       throw new UserError(`hostPackages: cannot import ${request.join(', ')} into the Nix store: ${(err as Error).message}`);
     }
     try {
-      writeJson(file, { quickKey: key, imported } satisfies PackagesCache);
+      writeJson(path.join(dir, name), { quickKey: key, imported } satisfies PackagesCache);
     } catch {
       // Only a cache.
     }
@@ -197,13 +218,9 @@ async function resolveCompiler(
       .filter((r): r is string => r !== undefined);
     return { ...probed, storePaths: [...new Set(roots)], cflags: [], ldflags: [] };
   }
-  // Read from the machine-wide cache even when this user cannot write it (another user's import).
   const key = quickKey(config);
-  const shared = path.join(cacheDir(), 'host-toolchain.json');
-  const dir = writableCacheDir(projectStateDir);
-  const file = path.join(dir, 'host-toolchain.json');
-  const quick = [readJson(shared), readJson(file)].map((q) => q as QuickCache | undefined).find((q) => q?.quickKey === key);
-  if (quick?.quickKey === key && quick.imported.layout === IMPORT_LAYOUT && fs.existsSync(quick.imported.storePaths.libc) && fs.existsSync(quick.imported.storePaths.tools)) {
+  const quick = findRecord<QuickCache>('host-toolchain.json', key, projectStateDir);
+  if (quick && quick.imported.layout === IMPORT_LAYOUT && fs.existsSync(quick.imported.storePaths.libc) && fs.existsSync(quick.imported.storePaths.tools)) {
     return fromImport(config, quick.imported, quick.systemIncludeDirs);
   }
   if (offline) {
@@ -217,6 +234,7 @@ async function resolveCompiler(
   }
   // Loaded only here: importing is rare and its module is large.
   const { importToolchain } = await import('./importToolchain.js');
+  const dir = writableCacheDir(projectStateDir);
   let imported: ImportedToolchain;
   try {
     imported = await importToolchain({ cc: config.cc, cxx: config.cxx, cacheFile: path.join(dir, 'import-cache.json'), gcRootDir: path.join(dir, 'gcroots') });
@@ -226,7 +244,7 @@ async function resolveCompiler(
   }
   const systemIncludeDirs = importedSearchDirs(imported);
   try {
-    writeJson(file, { quickKey: key, imported, systemIncludeDirs } satisfies QuickCache);
+    writeJson(path.join(dir, 'host-toolchain.json'), { quickKey: key, imported, systemIncludeDirs } satisfies QuickCache);
   } catch {
     // Only a cache: the next run imports again (finding the paths valid).
   }

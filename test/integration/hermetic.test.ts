@@ -4,13 +4,14 @@
  * run both on the host and inside the sandbox (as a generator would).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DaemonConnection } from '../../store/DaemonConnection.js';
 import { daemonSocketPath } from '../../store/daemonAddress.js';
 import { hashDerivationModulo, makeInputAddressedDerivation, parseDerivation } from '../../store/derivation.js';
 import { hashPlaceholder } from '../../store/storePath.js';
-import { build, run, useTempProjects } from '../helpers/project.js';
+import { build, nixmake, run, useTempProjects } from '../helpers/project.js';
 
 const project = useTempProjects(afterEach);
 const unique = `/* ${process.pid}-${Date.now()} */\n`;
@@ -79,5 +80,21 @@ describe('hermetic builds', () => {
     } finally {
       await conn.close();
     }
+  });
+
+  it('--dry-run with host packages never imported yet plans without contacting the daemon', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ hostPackages: ['zlib1g-dev'], targets: { z: { type: 'executable', sources: ['z.c'], libs: ['z'] } } }),
+      'z.c': `${unique}#include <zlib.h>\nint main(void) { return zlibVersion()[0] == '1' ? 0 : 1; }\n`,
+    });
+    expect(build(dir).code).toBe(0);
+    // A cache that knows the toolchain but not these packages, and no daemon at all.
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-cache-'));
+    fs.copyFileSync(path.join(os.homedir(), '.cache/nixmake/host-toolchain.json'), path.join(cache, 'host-toolchain.json'));
+    fs.rmSync(path.join(dir, '.nixmake/toolchain'), { recursive: true, force: true });
+    const r = nixmake(['build', '--dry-run', '--json', '-C', dir], { env: { NIXMAKE_CACHE_DIR: cache, NIX_DAEMON_SOCKET_PATH: path.join(cache, 'no-daemon') } });
+    fs.rmSync(cache, { recursive: true, force: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.filter((e) => e['event'] === 'node-planned').map((e) => e['label'])).toEqual(['z.c', 'z']);
   });
 });
