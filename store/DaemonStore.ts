@@ -19,8 +19,8 @@
  *
  * It does not decide what to build, and it spawns no Nix command.
  */
+import { userName } from '../core/EnvironmentError.js';
 import { replaceSymlink } from '../core/links.js';
-import os from 'node:os';
 import { DaemonConnection, DaemonError } from './DaemonConnection.js';
 import type { ClientSettings } from './nixConfig.js';
 import type { BuildOutcome, NixStore, PathInfo } from './NixStore.js';
@@ -41,14 +41,6 @@ export function settingWarning(text: string, user: string): string {
     `builds work, but without this option. Add ${user} to trusted-users in the daemon's nix.conf (and restart it), ` +
     `or drop '${m[1]}' from nix.options in nixmake.json`
   );
-}
-
-function userName(): string {
-  try {
-    return os.userInfo().username;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
 }
 
 export class DaemonStore implements NixStore {

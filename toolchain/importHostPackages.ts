@@ -42,12 +42,12 @@
  * the toolchain and the stat of dpkg's status file (any install or upgrade
  * re-stages; an unchanged set still lands on the same path).
  */
-import { readLink, replaceSymlink } from '../core/links.js';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readLink, replaceSymlink } from '../core/links.js';
 import { addNarWithReferences, narReferences } from '../store/addWithReferences.js';
 import { DaemonConnection } from '../store/DaemonConnection.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';

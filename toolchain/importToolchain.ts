@@ -26,12 +26,12 @@
  * same paths. The result is cached in `cacheFile` under a key of the
  * drivers' stat and the packages' versions.
  */
-import { readLink, replaceSymlink } from '../core/links.js';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { readLink, replaceSymlink } from '../core/links.js';
 import { addNarWithReferences, narReferences } from '../store/addWithReferences.js';
 import { DaemonConnection } from '../store/DaemonConnection.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
