@@ -12,8 +12,7 @@ import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { build, copyProject } from './project.js';
-import { buildAsync } from './project.js';
+import { buildAsync, copyProject } from './project.js';
 
 /** mulberry32: a small seeded generator, so a seed names a sequence. */
 export function seededRandom(seed: number): () => number {
@@ -225,14 +224,10 @@ export class MutableProject {
  * path follows from the objects it links. `track` registers the copy for
  * removal.
  */
-export function cleanBuildLinks(dir: string, track: (d: string) => string): Record<string, string> {
-  const copy = track(copyProject(dir));
-  const r = build(copy);
-  if (r.code !== 0) throw new Error(`clean build of a copy of ${dir} failed:\n${r.stdout}${r.stderr}`);
-  return Object.fromEntries(['result-app', 'result-lib'].map((l) => [l, linkContent(path.join(copy, l))]));
-}
-
-/** cleanBuildLinks without blocking the test worker, for long property runs. */
+/**
+ * The content of a clean build's result links: the project copied without its state, built from
+ * scratch (without blocking the test worker), each link's NAR hash.
+ */
 export async function cleanBuildLinksAsync(dir: string, track: (d: string) => string): Promise<Record<string, string>> {
   const copy = track(copyProject(dir));
   const r = await buildAsync(copy);

@@ -11,7 +11,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cleanBuildLinks, linkContent, MutableProject, seededRandom } from '../helpers/mutableProject.js';
+import { cleanBuildLinksAsync, linkContent, MutableProject, seededRandom } from '../helpers/mutableProject.js';
 import type { EditKind } from '../helpers/mutableProject.js';
 import { build, CLI, makeProject, run, useTempProjects } from '../helpers/project.js';
 
@@ -44,11 +44,11 @@ function interruptBuild(dir: string, signal: NodeJS.Signals, delayMs: number | '
   });
 }
 
-function expectEqualsClean(dir: string, p: MutableProject, what: string): void {
+async function expectEqualsClean(dir: string, p: MutableProject, what: string): Promise<void> {
   const r = build(dir);
   expect(r.code, `${what}\n${r.stderr}`).toBe(0);
   expect(run(path.join(dir, 'result-app/bin/app'), []).stdout, what).toBe(p.expectedOutput());
-  for (const [link, content] of Object.entries(cleanBuildLinks(dir, project))) expect(linkContent(path.join(dir, link)), `${what}: ${link}`).toBe(content);
+  for (const [link, content] of Object.entries(await cleanBuildLinksAsync(dir, project))) expect(linkContent(path.join(dir, link)), `${what}: ${link}`).toBe(content);
 }
 
 describe('crash safety', () => {
@@ -65,7 +65,7 @@ describe('crash safety', () => {
       const delay = Math.floor(rand() * span);
       const r = await interruptBuild(dir, 'SIGKILL', delay);
       const what = `kill ${k} after ${delay} ms (${r.signal ?? `exit ${r.code}`}), edits: ${edits.join('; ')}`;
-      expectEqualsClean(dir, p, what);
+      await expectEqualsClean(dir, p, what);
     }
   });
 
@@ -79,7 +79,7 @@ describe('crash safety', () => {
       expect(r.code).toBe(130);
       const last = r.stdout.trim().split('\n').pop() ?? '';
       expect(JSON.parse(last)).toMatchObject({ event: 'summary' });
-      expectEqualsClean(dir, p, `SIGINT after ${kind}`);
+      await expectEqualsClean(dir, p, `SIGINT after ${kind}`);
     }
   });
 });
