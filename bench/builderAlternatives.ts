@@ -9,7 +9,9 @@
  *
  * A. Header layout of one object node (a TU and H=31 headers of ~1 KB; 28
  *    of them shared by every TU, 3 its own, so about 90% shared):
- *    A1 one store path per file, each symlinked by the helper (nixmake today);
+ *    A1 one store path per file, each symlinked by the helper into /build/src
+ *       (nixmake before its helper's --workdir);
+ *    A1t the same with the links on the sandbox's tmpfs (--workdir; nixmake today);
  *    A2 one directory store path per TU holding the TU and its headers at
  *       their project-relative paths, /build/src a symlink to it (one bind
  *       mount instead of 32 hard links);
@@ -58,7 +60,9 @@ import { narOfFile, narSha256Hex } from '../store/nar.js';
 import { readClientSettings } from '../store/nixConfig.js';
 import type { ClientSettings } from '../store/nixConfig.js';
 import { hashPlaceholder, makeSourcePath, sha256Hex } from '../store/storePath.js';
-import { nixSystem } from '../toolchain/probeToolchain.js';
+import { FileHasher } from '../cache/FileHasher.js';
+import { HOST_TOOLCHAIN } from '../config/parseConfig.js';
+import { resolveToolchain } from '../toolchain/resolveToolchain.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 
 // ---------------------------------------------------------------- pure part
@@ -182,7 +186,7 @@ export function narOfTree(files: readonly InputFile[]): Buffer {
   return Buffer.concat(parts);
 }
 
-export type Layout = 'A1' | 'A2' | 'A3';
+export type Layout = 'A1' | 'A1t' | 'A2' | 'A3';
 
 /** One store path an object derivation takes: its name, NAR, and where the helper puts it (relative to /build/src, or '.' for the whole folder). */
 export interface LayoutInput {
@@ -213,6 +217,7 @@ function dirInput(files: readonly InputFile[], at: string, strip: string): Layou
 export function layoutInputs(layout: Layout, t: SyntheticTu): LayoutInput[] {
   switch (layout) {
     case 'A1':
+    case 'A1t':
       return tuFiles(t).map((f) => fileInput(f));
     case 'A2':
       return [dirInput(tuFiles(t), '.', '')];
@@ -362,7 +367,6 @@ export function parseOptions(argv: readonly string[]): Options {
 
 const OUT = hashPlaceholder('out');
 const BUILD_DIR = '/build/src';
-const ENV_PATH = '/usr/bin:/bin';
 const TIMING = /^@nixmake run_ms=([0-9.]+) status=(-?\d+)$/;
 
 interface Prepared {
@@ -548,6 +552,7 @@ async function prepareDrv(
 
 interface Ctx {
   readonly conns: readonly DaemonConnection[];
+  readonly tc: Toolchain;
   readonly builder: DrvRef;
   readonly system: string;
   readonly opts: Options;
@@ -559,18 +564,18 @@ function helperSpec(ctx: Ctx, name: string, args: string[], env: Record<string, 
     system: ctx.system,
     builder: ctx.builder.out,
     args,
-    env: { PATH: ENV_PATH, ...env },
-    inputSrcs,
+    env: { PATH: ctx.tc.path.join(':'), ...env },
+    inputSrcs: [...ctx.tc.storePaths, ...inputSrcs],
     inputDrvs: { [ctx.builder.drvPath]: { outputs: ['out'], hashModulo: ctx.builder.hashModulo }, ...inputDrvs },
   };
 }
 
-/** The trivial program: the helper makes $out a symlink, then runs /bin/true. */
-const TRIVIAL = ['--ln', 'nixmake-bench', OUT, '--', '/bin/true'];
+/** The trivial program: the helper makes $out a symlink, then runs the compiler driver's `-dumpversion` (no /bin/true in a stock sandbox). */
+const trivial = (ctx: Ctx): string[] => ['--ln', 'nixmake-bench', OUT, '--', ctx.tc.cc, '-dumpversion'];
 
 function layoutArgs(layout: Layout, inputs: readonly LayoutInput[], paths: readonly string[]): string[] {
   if (layout === 'A2') return ['--ln', paths[0] as string, BUILD_DIR, '--cd', BUILD_DIR];
-  const args = ['--mkdir', BUILD_DIR, '--cd', BUILD_DIR];
+  const args = layout === 'A1t' ? ['--workdir', BUILD_DIR] : ['--mkdir', BUILD_DIR, '--cd', BUILD_DIR];
   inputs.forEach((inp, k) => args.push('--ln', paths[k] as string, inp.at));
   return args;
 }
@@ -581,7 +586,7 @@ function floorVariant(ctx: Ctx, name: string): Variant {
     name,
     prepare: async (c, i) => {
       const t0 = performance.now();
-      const d = await addDrv(c, helperSpec(ctx, `floor${i}`, [...TRIVIAL], { salt: `${salt}-${i}` }, []));
+      const d = await addDrv(c, helperSpec(ctx, `floor${i}`, trivial(ctx), { salt: `${salt}-${i}` }, []));
       return { drvPath: d.drvPath, addMs: 0, added: 0, inputs: 0, drvMs: performance.now() - t0 };
     },
   };
@@ -599,7 +604,7 @@ function layoutVariant(ctx: Ctx, layout: Layout, program: 'cc' | 'trivial'): Var
         adder,
         inputs.map((inp) => ({ name: 'nixmake-input', nar: inp.nar })),
         (paths) => {
-          const prog = program === 'cc' ? ['--', '/usr/bin/gcc', '-c', '-Iinclude', '-o', OUT, t.tu.rel] : TRIVIAL;
+          const prog = program === 'cc' ? ['--', ctx.tc.cc, ...ctx.tc.cflags, '-c', '-Iinclude', '-o', OUT, t.tu.rel] : trivial(ctx);
           return helperSpec(ctx, `m${i}.o`, [...layoutArgs(layout, inputs, paths), ...prog], { salt: `${salt}-${i}` }, paths);
         },
       );
@@ -612,7 +617,7 @@ async function experimentA(ctx: Ctx): Promise<BatchResult[]> {
   const results: BatchResult[] = [];
   for (let round = 1; round <= ctx.opts.rounds; round++) {
     for (const program of ctx.opts.programs) {
-      const variants = (['A1', 'A2', 'A3'] as const).map((l) => layoutVariant(ctx, l, program));
+      const variants = (['A1', 'A1t', 'A2', 'A3'] as const).map((l) => layoutVariant(ctx, l, program));
       if (program === 'trivial') variants.push(floorVariant(ctx, 'C-floor (mixed into A)'));
       results.push(...(await runRound(ctx.conns, round, ctx.opts.k, variants, ctx.opts.mix, ctx.opts.maxLoad)));
     }
@@ -643,7 +648,7 @@ async function objectDrvs(ctx: Ctx, n: number, form: 'file' | 'dir', template: B
     const src = adder.add(c, 'nixmake-input', narOfFile(patchObject(template, MARKER, i), false));
     await src.done;
     const name = form === 'file' ? `obj${i}.o` : `obj${i}`;
-    const args = form === 'file' ? ['--', '/bin/cp', src.path, OUT] : ['--mkdir', OUT, '--', '/bin/cp', src.path, `${OUT}/obj${i}.o`];
+    const args = form === 'file' ? ['--', ctx.tc.ar, 'qcsD', OUT, src.path] : ['--mkdir', OUT, '--', ctx.tc.ar, 'qcsD', `${OUT}/obj${i}.a`, src.path];
     const d = await addDrv(c, helperSpec(ctx, name, args, { bench: 'builderAlternatives-object' }, [src.path]));
     const out = d.outputs['out'] as string;
     await c.addTempRoot(out);
@@ -670,7 +675,7 @@ async function experimentB(ctx: Ctx): Promise<BatchResult[]> {
             prepare: async (c, i) => {
               const t0 = performance.now();
               const ops = ['--objects', 'objs', String(n), ...these.map((o) => o.obj)];
-              const prog = program === 'cc' ? ['--', '/usr/bin/ar', 'qcsD', OUT, '@nixmake-objects@'] : TRIVIAL;
+              const prog = program === 'cc' ? ['--', ctx.tc.ar, 'qcsD', OUT, '@nixmake-objects@'] : trivial(ctx);
               const inputDrvs = Object.fromEntries(these.map((o) => [o.ref.drvPath, { outputs: ['out'], hashModulo: o.ref.hashModulo }]));
               const d = await addDrv(c, helperSpec(ctx, `libbench${i}.a`, [...ops, ...prog], { salt: `${salt}-${i}` }, [], inputDrvs));
               return { drvPath: d.drvPath, addMs: 0, added: 0, inputs: n, drvMs: performance.now() - t0 };
@@ -734,24 +739,11 @@ async function main(argv: readonly string[]): Promise<void> {
   const opts = parseOptions(argv);
   const socket = daemonSocketPath();
   const settings: ClientSettings = readClientSettings(process.env);
-  // The host's tools through the daemon's sandbox-paths: what the alternatives were measured with.
-  const tc: Toolchain = {
-    import: false,
-    storePaths: [],
-    cflags: [],
-    ldflags: [],
-    cc: '/usr/bin/gcc',
-    cxx: '/usr/bin/g++',
-    ar: '/usr/bin/ar',
-    path: ['/usr/bin', '/bin'],
-    shell: '/bin/bash',
-    system: nixSystem(),
-    id: sha256Hex('nixmake bench/builderAlternatives host gcc'),
-    version: 'host gcc',
-    systemIncludeDirs: { c: [], 'c++': [] },
-  };
   const rootDir = path.join(os.tmpdir(), `nixmake-bench-builderAlternatives-${process.getuid?.() ?? 0}`);
   fs.mkdirSync(rootDir, { recursive: true });
+  // The host toolchain imported into the store, as nixmake's own builds use it (no memo: the machine-wide record).
+  const memo = { getMeta: (): undefined => undefined, setMeta: (): void => undefined, loadFiles: () => new Map(), saveFiles: (): void => undefined };
+  const tc: Toolchain = await resolveToolchain(HOST_TOOLCHAIN, memo, new FileHasher(memo), rootDir);
   const store = new DaemonStore(socket, settings, 2);
   const conns: DaemonConnection[] = [];
   try {
@@ -761,7 +753,7 @@ async function main(argv: readonly string[]): Promise<void> {
       await c.setOptions({ ...settings, verbosity: 1 });
       conns.push(c);
     }
-    const ctx: Ctx = { conns, builder, system: tc.system, opts };
+    const ctx: Ctx = { conns, tc, builder, system: tc.system, opts };
     process.stderr.write(`builderAlternatives: K=${opts.k} (N≥1000: ${opts.kBig}) J=${opts.j} rounds=${opts.rounds}, daemon ${conns[0]?.daemonNixVersion ?? '?'}\n`);
     const out: Record<string, unknown> = { options: { ...opts, experiments: [...opts.experiments] }, date: new Date().toISOString(), cores: os.cpus().length };
     const sections: string[] = [];

@@ -11,8 +11,8 @@
  * the engine's business (see execute).
  *
  * Builders run one helper (nixmake-builder) that lays out the inputs with
- * symlinks and runs the compiler, linker or ar: no shell, no process per
- * file. Objects are single files; links are folders (bin/, lib/).
+ * symlinks (on the sandbox's tmpfs when it has one) and runs the compiler,
+ * linker or ar: no shell, no process per file. Objects are single files; links are folders (bin/, lib/).
  */
 import type { TargetType } from '../config/Config.js';
 import { hashPlaceholder } from '../store/storePath.js';
@@ -41,10 +41,14 @@ export interface DerivationSpec {
 }
 
 /** Bump when the derivations written here change shape: every node then rebuilds (template-changed). */
-export const DERIVATION_LAYOUT = 4;
+export const DERIVATION_LAYOUT = 5;
 
-/** The fixed folder builds run in: Nix's sandbox build directory, plus src. */
+/** The fixed folder objects compile in: Nix's sandbox build directory, plus src. */
 export const BUILD_DIR = '/build/src';
+/** Where the helper puts that folder when the sandbox has a tmpfs (see nixmake-builder's --workdir). */
+export const TMPFS_DIR = '/dev/shm/nixmake';
+/** The fixed folder links run in. */
+const LINK_DIR = '/build/link';
 
 const OUT = hashPlaceholder('out');
 
@@ -97,7 +101,7 @@ export function objectDerivation(
   tc: Toolchain,
   systemHeadersHash: string,
 ): DerivationSpec {
-  const layout: string[] = ['--mkdir', BUILD_DIR, '--cd', BUILD_DIR];
+  const layout: string[] = ['--workdir', BUILD_DIR];
   const rels = [...inputs.keys()].sort();
   for (const rel of rels) layout.push('--ln', inputs.get(rel) as string, rel);
   const source = node.tu.startsWith('-') ? `./${node.tu}` : node.tu;
@@ -112,6 +116,7 @@ export function objectDerivation(
     ...node.flags,
     `-ffile-prefix-map=${BUILD_DIR}=.`,
     `-fdebug-prefix-map=${BUILD_DIR}=.`,
+    `-ffile-prefix-map=${TMPFS_DIR}=.`,
     // Debug info names the system headers it read: inside the toolchain's store paths. Without the
     // hash, so that an object refers to no store path (Nix would make it a runtime reference).
     ...tc.storePaths.map((p) => `-ffile-prefix-map=${p}=/toolchain/${p.slice(p.lastIndexOf('/') + 34)}`),
@@ -151,7 +156,7 @@ function libraryArgs(lib: LinkedLibrary): string[] {
 export function linkDerivation(node: LinkNode, objects: readonly DrvRef[], libraries: readonly LinkedLibrary[], builder: DrvRef, tc: Toolchain): DerivationSpec {
   const linker = node.lang === 'c++' ? tc.cxx : tc.cc;
   const soname = node.soname ?? `lib${node.target}.so`;
-  const ops: string[] = ['--objects', 'objs', String(objects.length), ...objects.map((o) => o.out)];
+  const ops: string[] = ['--workdir', LINK_DIR, '--objects', 'objs', String(objects.length), ...objects.map((o) => o.out)];
   let program: string[];
   const libs = libraries.flatMap(libraryArgs);
   const l = node.libs.map((x) => `-l${x}`);

@@ -88,7 +88,7 @@ export function labelOf(p: PlannedNode['node']): string {
 
 /** Build logs name sandbox paths; users know their project-relative ones. */
 export function cleanLog(log: string): string {
-  return log.replace(/\/build\/src\//g, '').replace(/\/build\//g, '');
+  return log.replace(/\/build\/src\//g, '').replace(/\/dev\/shm\/nixmake\//g, '').replace(/\/build\//g, '');
 }
 
 /** A tool named by its store path (`/nix/store/…-gcc/bin/../lib/…/ld: …`) is named by its name (`ld: …`). */

@@ -11,6 +11,18 @@
  *   --ln TARGET LINK      create the symbolic link LINK -> TARGET, and
  *                         LINK's parent folders
  *   --cd DIR              change the working folder
+ *   --workdir DIR         make DIR the working folder, backed by the
+ *                         sandbox's private tmpfs when it has one: DIR
+ *                         becomes a symbolic link to /dev/shm/nixmake, and
+ *                         PWD (which GCC prefers to getcwd) names DIR, and
+ *                         TMPDIR the tmpfs, for the program's temporary
+ *                         files. Without a writable /dev/shm DIR is a
+ *                         plain folder. Why: every file, folder and link a
+ *                         build creates on the build folder's disk costs an
+ *                         inode there, and on ext4 allocating inodes in a
+ *                         folder that builds create and delete all the time
+ *                         was the helper's whole cost (perf: 5 ms per
+ *                         object for 31 links); on tmpfs it is free.
  *   --objects DIR N P...  for each of the N store paths P (objects), create
  *                         DIR/<k>/<name> -> P, where <name> is P's name
  *                         without its hash, so archive members and linker
@@ -27,8 +39,8 @@
  *   @nixmake run_ms=<milliseconds> status=<exit status>
  *
  * which nixmake takes out of the log it shows. It does not read
- * environment variables, does not copy files and does not interpret the
- * program's arguments.
+ * environment variables (it sets PWD and TMPDIR for --workdir), does not
+ * copy files and does not interpret the program's arguments.
  *
  * Built statically by a derivation of its own (engine/derivations.ts), so it
  * needs nothing at run time.
@@ -76,6 +88,20 @@ static void make_parent(const char *path) {
   dir[n] = '\0';
   make_dirs(dir);
   free(dir);
+}
+
+static void enter_workdir(const char *dir) {
+  static const char shm[] = "/dev/shm/nixmake";
+  int on_tmpfs = mkdir(shm, 0700) == 0;
+  if (on_tmpfs) {
+    make_parent(dir);
+    if (symlink(shm, dir) != 0) die("cannot create link", dir);
+  } else {
+    make_dirs(dir);
+  }
+  if (chdir(dir) != 0) die("cannot enter folder", dir);
+  if (setenv("PWD", dir, 1) != 0) die("cannot set PWD for", dir);
+  if (on_tmpfs && setenv("TMPDIR", shm, 1) != 0) die("cannot set TMPDIR for", dir);
 }
 
 static double now_ms(void) {
@@ -126,6 +152,8 @@ int main(int argc, char **argv) {
         if (symlink(target, link) != 0) die("cannot create link", link);
         objects[n_objects++] = link;
       }
+    } else if (strcmp(op, "--workdir") == 0 && i + 1 < argc) {
+      enter_workdir(argv[++i]);
     } else if (strcmp(op, "--cd") == 0 && i + 1 < argc) {
       if (chdir(argv[++i]) != 0) die("cannot enter folder", argv[i]);
     } else {

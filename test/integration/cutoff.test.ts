@@ -63,8 +63,32 @@ describe('reproducible objects', () => {
     const bytes = fs.readFileSync(obj).toString('latin1');
     expect(bytes).not.toContain('/nix/store');
     expect(bytes).not.toContain('/build/');
+    expect(bytes).not.toContain('/dev/shm');
     expect(bytes).toContain('src/main.c');
     expect(run(path.join(a, 'result-one/bin/one'), []).stdout).toBe('src/main.c 5\n');
+  });
+
+  it('compile on the sandbox tmpfs (nixmake-builder --workdir), seen as /build/src', () => {
+    // The compile's folder is on the private /dev/shm when the sandbox has one: files made there
+    // cost no inode on the build folder's disk. The compiler still sees the tree as it would at /build/src.
+    const dir = project({
+      'nixmake.json': JSON.stringify({ includeDirs: ['inc'], targets: { where: { type: 'executable', sources: ['src/*.c'] } } }),
+      'inc/v.h': '#define V 5\n',
+      'src/main.c': [
+        '#include <stdio.h>',
+        '#include "v.h"',
+        '#if __has_include("/dev/shm/nixmake/inc/v.h") && __has_include("/build/src/inc/v.h")',
+        '#define WHERE "tmpfs"',
+        '#else',
+        '#define WHERE "disk"',
+        '#endif',
+        `int main(void) { puts(WHERE); return V - 5; } /* ${Date.now()} */`,
+        '',
+      ].join('\n'),
+    });
+    const r = build(dir);
+    expect(r.counts).toMatchObject({ objects_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-where/bin/where'), []).stdout).toBe('tmpfs\n');
   });
 });
 
