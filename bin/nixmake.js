@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // Entry point: runs the compiled CLI (npm run build writes dist/).
+// A plain `nixmake build` with nothing to do is answered first from the
+// no-op stamp (dist/cli/noopFastPath.js), before the rest is loaded.
 // The CLI turns every expected fault into a message and an exit code; what
 // reaches the last handler here is a bug, except a system error that some
 // path did not catch, which still gets one line and no stack.
@@ -13,15 +15,34 @@ const fail = (err) => {
   process.exitCode = 1;
 };
 
-import('../dist/cli/main.js').then(
-  ({ main }) =>
-    main(process.argv.slice(2)).then((code) => {
-      process.exitCode = code;
-    }, fail),
-  (err) => {
-    if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('/dist/')) {
-      console.error('nixmake: error: nixmake is not built (no dist/); run npm run build in its folder');
-      process.exitCode = 1;
-    } else fail(err);
-  },
-);
+const notBuilt = (err) => {
+  if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('/dist/')) {
+    console.error('nixmake: error: nixmake is not built (no dist/); run npm run build in its folder');
+    process.exitCode = 1;
+  } else fail(err);
+};
+
+const full = () =>
+  import('../dist/cli/main.js').then(
+    ({ main }) =>
+      main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+      }, fail),
+    notBuilt,
+  );
+
+const argv = process.argv.slice(2);
+if (argv[0] === 'build') {
+  import('../dist/cli/noopFastPath.js').then(({ tryNoopBuild }) => {
+    let code;
+    try {
+      code = tryNoopBuild(argv);
+    } catch {
+      code = undefined; // anything odd: the full path decides, and reports it
+    }
+    if (code === undefined) return full();
+    process.exitCode = code;
+  }, notBuilt);
+} else {
+  full();
+}

@@ -35,7 +35,8 @@ export const MAX_PATHS_TO_A_FOLDER = 64;
 
 export type SourceLists = ReadonlyMap<string, readonly string[]>;
 
-export function expandSources(config: Config): Result<SourceLists> {
+/** `listedDirs`, when given, receives every folder the globs listed (absolute): a file added to one could be a new source. */
+export function expandSources(config: Config, listedDirs?: Set<string>): Result<SourceLists> {
   const errors: Diagnostic[] = [];
   const error = (jsonPath: string, message: string): void => {
     errors.push({ severity: 'error', message, location: { file: CONFIG_FILE }, jsonPath });
@@ -67,6 +68,7 @@ export function expandSources(config: Config): Result<SourceLists> {
           fs: walk.adapter,
         })
         .map((f) => (f.startsWith('./') || f.includes('//') || f.includes('/./') ? path.posix.normalize(f) : f));
+      if (listedDirs) for (const d of walk.listedDirs()) listedDirs.add(d);
       if (walk.crowded !== undefined) {
         error(at, `"${pattern}": symlinks lead into the folder ${walk.crowded} by more than ${MAX_PATHS_TO_A_FOLDER} paths; narrow the glob or remove links`);
         return;
@@ -144,6 +146,11 @@ class LoopSafeWalk {
       return dirents;
     };
     this.adapter = { readdirSync: readdirSync as unknown as typeof fs.readdirSync };
+  }
+
+  /** The folders listed so far, absolute. */
+  listedDirs(): string[] {
+    return [...this.listed].map((d) => path.resolve(this.root, d));
   }
 
   /** Whether `dir` is, by real path, one of its own lexical ancestors inside the root. */

@@ -33,6 +33,9 @@ import { execute, keepRoot, labelOf, nothingExecuted } from './execute.js';
 import { fingerprintGraph } from './fingerprint.js';
 import { plan as makePlan } from './plan.js';
 import { ProjectFiles } from './ProjectFiles.js';
+import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
+import { toolchainFiles } from '../toolchain/resolveToolchain.js';
+import { CONFIG_FILE } from '../config/Config.js';
 
 export interface BuildOptions {
   readonly root: string;
@@ -86,7 +89,13 @@ function templateHash(hasher: FileHasher): string {
 
 async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   const t0 = performance.now();
-  const { emit } = deps;
+  const startedMs = Date.now();
+  // Whether anything was said: a no-op stamp is written only for a build a no-op would repeat silently.
+  let said = false;
+  const emit: EventSink = (e) => {
+    if (e.event === 'diagnostic') said = true;
+    deps.emit(e);
+  };
   const diag = (d: Diagnostic): void => emit({ event: 'diagnostic', diagnostic: d });
   let analysisSeconds = 0;
   const summary = (s: {
@@ -114,7 +123,8 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   if (!config) return EXIT_FAILURE;
   const selected = selectTargets(config, opts.targets);
   const scoped = selected.config;
-  const sources = expandSources(scoped);
+  const listedDirs = new Set<string>();
+  const sources = expandSources(scoped, listedDirs);
   const early = [...selected.errors, ...(sources.ok ? [] : sources.errors)];
   if (early.length > 0 || !sources.ok) {
     early.forEach(diag);
@@ -133,6 +143,8 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
   let memo: SqliteMemo;
   try {
+    // From here on the outcome may differ from the last build's: the no-op stamp is void until this one succeeds.
+    if (!opts.dryRun) removeNoopStamp(files.stateDir);
     memo = openMemo(files.memoFile, diag);
   } catch (err) {
     lock.release();
@@ -219,7 +231,30 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       phases: r.phases,
     });
     if (r.interrupted || opts.signal.aborted) return EXIT_INTERRUPTED;
-    return r.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+    if (r.failed > 0) return EXIT_FAILURE;
+    if (!said && ![...analysis.closures.values()].some((c) => c.unresolvedComputed)) {
+      const closures = [...analysis.closures.values()];
+      const stamp = makeNoopStamp({
+        root: config.root,
+        targets: opts.targets,
+        files: [
+          path.join(config.root, CONFIG_FILE),
+          ...(config.compileCommands === undefined ? [] : [path.resolve(config.root, config.compileCommands)]),
+          ...[...sources.value.values()].flat().map((tu) => path.join(config.root, tu)),
+          ...[...new Set(closures.flatMap((c) => c.headers))].map((h) => path.join(config.root, h)),
+          ...new Set(closures.flatMap((c) => c.system)),
+          ...toolchainFiles(config.toolchain, config.hostPackages, files.stateDir),
+          ...ownFiles(),
+        ],
+        dirs: [...listedDirs, ...new Set(closures.flatMap((c) => c.probedDirs))],
+        ownDirs: [files.rootsDir],
+        links: new Map([...graph.links.values()].map((l) => [files.resultLink(l.target), files.readLink(files.resultLink(l.target)) ?? ''])),
+        report: { tus: analysis.closures.size, files: 0, upToDate: graph.objects.size + graph.links.size },
+        startedMs,
+      });
+      if (stamp) writeNoopStamp(files.stateDir, stamp);
+    }
+    return EXIT_OK;
   } catch (err) {
     if (opts.signal.aborted) return EXIT_INTERRUPTED;
     if (err instanceof StoreUnavailableError || err instanceof NixCommandError || err instanceof UserError) {

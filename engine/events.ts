@@ -44,7 +44,8 @@ export interface PhaseSeconds {
 export type BuildEvent =
   | { readonly event: 'diagnostic'; readonly diagnostic: Diagnostic }
   /** Include analysis: `cached` TUs reused their last closure; the others used `files` scans, `scanned` of them parsed this run. */
-  | { readonly event: 'analysis'; readonly tus: number; readonly cached: number; readonly files: number; readonly scanned: number; readonly seconds: number }
+  /** `noop_stamp`: answered from the no-op stamp (nothing changed since the last build; see noopStamp), nothing else loaded. */
+  | { readonly event: 'analysis'; readonly tus: number; readonly cached: number; readonly files: number; readonly scanned: number; readonly seconds: number; readonly noop_stamp?: true }
   | { readonly event: 'plan'; readonly to_build: number; readonly up_to_date: number; readonly dry_run: boolean }
   | {
       readonly event: 'node-planned';

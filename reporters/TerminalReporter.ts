@@ -36,7 +36,8 @@ export class TerminalReporter implements Reporter {
         o.err(`${escapeControl(formatDiagnostic(e.diagnostic))}\n`);
         return;
       case 'analysis':
-        if (this.options.explain) o.out(`nixmake explain: analysed ${plural(e.tus, 'TU')} (${e.cached} unchanged, ${plural(e.files, 'file')} read, ${e.scanned} parsed) in ${e.seconds.toFixed(3)}s\n`);
+        if (this.options.explain && e.noop_stamp) o.out(`nixmake explain: nothing changed since the last build (every file and folder it read has the same stat)\n`);
+        else if (this.options.explain) o.out(`nixmake explain: analysed ${plural(e.tus, 'TU')} (${e.cached} unchanged, ${plural(e.files, 'file')} read, ${e.scanned} parsed) in ${e.seconds.toFixed(3)}s\n`);
         return;
       case 'plan':
         this.dryRun = e.dry_run;

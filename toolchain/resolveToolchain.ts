@@ -41,12 +41,44 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(xdg && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'nixmake');
 }
 
+/**
+ * The host files whose stats make the quick key: the drivers (gcc-N, g++-N: cc1 and cc1plus come
+ * in the same packages), binutils, the C library and its headers. A package upgrade replaces
+ * these files (new inode, mtime). Not dpkg's database, which changes with every unrelated
+ * apt-get install.
+ */
+function quickKeyFiles(config: ToolchainConfig): string[] {
+  return [config.cc, config.cxx, config.ar, '/usr/bin/as', '/usr/bin/ld', '/usr/include/stdio.h', '/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6'];
+}
+
+/**
+ * Files whose change may change the toolchain this config resolves to (real paths of those that
+ * exist): what a no-op stamp must watch. The records of imports live in the cache folder.
+ */
+export function toolchainFiles(config: ToolchainConfig, hostPackages: readonly string[], projectStateDir: string): string[] {
+  const files = config.import ? quickKeyFiles(config) : [config.cc, config.cxx, config.ar];
+  if (hostPackages.length > 0) files.push('/var/lib/dpkg/status');
+  const out: string[] = [];
+  for (const f of files) {
+    try {
+      out.push(fs.realpathSync(f));
+    } catch {
+      // absent: the full path decides what that means
+    }
+  }
+  for (const dir of [cacheDir(), path.join(projectStateDir, 'toolchain')]) {
+    try {
+      for (const name of fs.readdirSync(dir)) if (name.endsWith('.json')) out.push(path.join(dir, name));
+    } catch {
+      // no records there
+    }
+  }
+  return out;
+}
+
 /** A stat of what would change with the host toolchain, without reading any file. */
 function quickKey(config: ToolchainConfig): string {
-  // The drivers (gcc-N, g++-N: cc1 and cc1plus come in the same packages), binutils, the C
-  // library and its headers: a package upgrade replaces these files (new inode, mtime). Not
-  // dpkg's database, which changes with every unrelated apt-get install.
-  const files = [config.cc, config.cxx, config.ar, '/usr/bin/as', '/usr/bin/ld', '/usr/include/stdio.h', '/lib/x86_64-linux-gnu/libc.so.6', '/usr/lib/x86_64-linux-gnu/libstdc++.so.6'];
+  const files = quickKeyFiles(config);
   const stats = files.map((f) => {
     try {
       const real = fs.realpathSync(f);

@@ -1,0 +1,147 @@
+/**
+ * The no-op fast path (cli/noopFastPath, engine/noopStamp): a build after
+ * which nothing changed is answered from stats alone, and every kind of
+ * change that matters takes the full path again and builds what it must.
+ *
+ * Files are backdated after each build, so that the stamp is trusted (a
+ * file changed within two seconds of a build is "racy" and gets none).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { build, nixmake, run, useTempProjects } from '../helpers/project.js';
+
+const project = useTempProjects(afterEach);
+
+/** Every file and folder of the project (not .nixmake, not result links) ten seconds older. */
+function backdate(dir: string, seconds = 10): void {
+  const t = new Date(Date.now() - seconds * 1000);
+  const walk = (d: string): void => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      if (e.name === '.nixmake' || e.name.startsWith('result-')) continue;
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      fs.utimesSync(p, t, t);
+    }
+  };
+  walk(dir);
+  fs.utimesSync(dir, t, t);
+}
+
+const fromStamp = (r: ReturnType<typeof build>): boolean => r.events.some((e) => e['event'] === 'analysis' && e['noop_stamp'] === true);
+
+/** Builds until the project is up to date and stamped: the next no-op is answered from the stamp. */
+function settle(dir: string): void {
+  backdate(dir);
+  const r = build(dir);
+  expect(r.code, r.stderr).toBe(0);
+  expect(fs.existsSync(path.join(dir, '.nixmake/noop.json'))).toBe(true);
+}
+
+const tree = (): Record<string, string> => ({
+  'nixmake.json': JSON.stringify({ includeDirs: ['inc', 'inc2'], targets: { app: { type: 'executable', sources: ['src/**/*.c'] } } }),
+  'inc/.keep': '',
+  'inc2/v.h': '#define V 1\n',
+  'src/main.c': `#include <stdio.h>\n#include "v.h"\nint extra(void);\nint main(void) { printf("%d %d\\n", V, extra()); return 0; } /* ${process.pid}-${Date.now()} */\n`,
+  'src/sub/extra.c': 'int extra(void) { return 10; }\n',
+});
+
+describe('no-op fast path', () => {
+  it('answers a no-op from the stamp with the same report as the full path', () => {
+    const dir = project(tree());
+    expect(build(dir).code).toBe(0);
+    settle(dir);
+    const slow = build(dir);
+    const fast = build(dir);
+    expect(fromStamp(fast)).toBe(true);
+    expect(fast.counts).toEqual(slow.counts);
+    expect(fast.counts).toMatchObject({ objects_built: 0, links_built: 0, up_to_date: 3, failed: 0 });
+    const strip = (r: typeof fast): unknown[] =>
+      r.events.filter((e) => e['event'] !== 'summary').map((e) => ({ ...e, seconds: 0, noop_stamp: undefined }));
+    expect(strip(fast)).toEqual(strip(slow));
+    // The terminal form: the one no-op line.
+    const text = nixmake(['build', '-C', dir]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^nixmake: no work to do \(3 up to date, [0-9.]+s\)\n$/);
+    // Options it does not know take the full path.
+    expect(fromStamp(build(dir, '--dry-run'))).toBe(false);
+  });
+
+  it('an edited source, a touched file, a new source, a new shadowing header, a config edit and a lost result link all take the full path', () => {
+    const dir = project(tree());
+    expect(build(dir).code).toBe(0);
+    settle(dir);
+    expect(fromStamp(build(dir))).toBe(true);
+
+    // Same size, new content.
+    fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return 20; }\n');
+    let r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('1 20\n');
+    settle(dir);
+
+    // A touch: the full path looks, builds nothing, and stamps again.
+    fs.utimesSync(path.join(dir, 'inc2/v.h'), new Date(), new Date(Date.now() - 5000));
+    r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(r.counts).toMatchObject({ objects_built: 0, links_built: 0 });
+    settle(dir);
+
+    // A new source in a new folder under the glob.
+    fs.mkdirSync(path.join(dir, 'src/sub/deeper'));
+    fs.writeFileSync(path.join(dir, 'src/sub/deeper/more.c'), 'int more(void) { return 3; }\n');
+    r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1 });
+    settle(dir);
+
+    // A header that shadows v.h appears in an earlier include folder.
+    fs.writeFileSync(path.join(dir, 'inc/v.h'), '#define V 7\n');
+    r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(r.counts).toMatchObject({ objects_built: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('7 20\n');
+    settle(dir);
+
+    // The config.
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as { cflags?: string[] };
+    cfg.cflags = ['-O1'];
+    fs.writeFileSync(path.join(dir, 'nixmake.json'), JSON.stringify(cfg));
+    r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(r.counts).toMatchObject({ objects_built: 3 });
+    settle(dir);
+
+    // The result link.
+    fs.rmSync(path.join(dir, 'result-app'));
+    r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(fs.readlinkSync(path.join(dir, 'result-app'))).toMatch(/^\/nix\/store\//);
+    settle(dir);
+    expect(fromStamp(build(dir))).toBe(true);
+
+    // Another selection has a stamp of its own.
+    expect(fromStamp(build(dir, 'app'))).toBe(false);
+  });
+
+  it('no stamp for a build that changed a file within two seconds of its start, after a failure, or after clean', () => {
+    const dir = project(tree());
+    expect(build(dir).code).toBe(0);
+    // Just written: racy.
+    expect(fs.existsSync(path.join(dir, '.nixmake/noop.json'))).toBe(false);
+    settle(dir);
+    fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return x; }\n');
+    backdate(dir);
+    expect(build(dir).code).toBe(1);
+    expect(fs.existsSync(path.join(dir, '.nixmake/noop.json'))).toBe(false);
+    expect(fromStamp(build(dir))).toBe(false);
+    fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return 10; }\n');
+    settle(dir);
+    expect(nixmake(['clean', '-C', dir]).code).toBe(0);
+    expect(fs.existsSync(path.join(dir, '.nixmake/noop.json'))).toBe(false);
+    const r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(r.code).toBe(0);
+  });
+});
