@@ -23,9 +23,10 @@
  *    isValidPath + addToStore per new path, as DaemonStore.addNar does) and
  *    of adding the .drv. The store growth for 1,000 such TUs is computed.
  * B. A link-like node over N objects, objects as files (hard-linked into the
- *    sandbox) or as folders holding the .o (bind-mounted): `ar qcsD $out`
+ *    sandbox; their links in the build folder, or with `filet` on the tmpfs
+ *    as nixmake does) or as folders holding the .o (bind-mounted): `ar qcsD $out`
  *    over them, or `/bin/true`. The objects are outputs of derivations (they
- *    `cp` a prepared .o), as in nixmake, so the link lists them in inputDrvs.
+ *    wrap a prepared .o with ar), as in nixmake, so the link lists them in inputDrvs.
  * C. The floor: the helper running /bin/true with no inputs.
  *
  * Every timed derivation is new (a salt in env), so the daemon builds it.
@@ -648,7 +649,7 @@ async function objectDrvs(ctx: Ctx, n: number, form: 'file' | 'dir', template: B
     const src = adder.add(c, 'nixmake-input', narOfFile(patchObject(template, MARKER, i), false));
     await src.done;
     const name = form === 'file' ? `obj${i}.o` : `obj${i}`;
-    const args = form === 'file' ? ['--', ctx.tc.ar, 'qcsD', OUT, src.path] : ['--mkdir', OUT, '--', ctx.tc.ar, 'qcsD', `${OUT}/obj${i}.a`, src.path];
+    const args = form === 'file' ? ['--', ctx.tc.ar, 'qcsD', OUT, src.path] : ['--mkdir', OUT, '--', ctx.tc.ar, 'qcsD', `${OUT}/obj${i}.o`, src.path];
     const d = await addDrv(c, helperSpec(ctx, name, args, { bench: 'builderAlternatives-object' }, [src.path]));
     const out = d.outputs['out'] as string;
     await c.addTempRoot(out);
@@ -667,14 +668,15 @@ async function experimentB(ctx: Ctx): Promise<BatchResult[]> {
     const k = n >= 1000 ? ctx.opts.kBig : ctx.opts.k;
     for (let round = 1; round <= ctx.opts.rounds; round++) {
       for (const program of ctx.opts.programs) {
-        const variants = (['file', 'dir'] as const).map((form): Variant => {
+        const variants = (['file', 'filet', 'dir'] as const).map((form): Variant => {
           const salt = randomBytes(8).toString('hex');
-          const these = objs[form];
+          const these = objs[form === 'filet' ? 'file' : form];
           return {
             name: `B-${n}-${form}s-${program === 'cc' ? 'ar' : 'trivial'}`,
             prepare: async (c, i) => {
               const t0 = performance.now();
-              const ops = ['--objects', 'objs', String(n), ...these.map((o) => o.obj)];
+              // filet: the objects' links on the sandbox's tmpfs (--workdir), as nixmake's links do.
+              const ops = [...(form === 'filet' ? ['--workdir', '/build/link'] : []), '--objects', 'objs', String(n), ...these.map((o) => o.obj)];
               const prog = program === 'cc' ? ['--', ctx.tc.ar, 'qcsD', OUT, '@nixmake-objects@'] : trivial(ctx);
               const inputDrvs = Object.fromEntries(these.map((o) => [o.ref.drvPath, { outputs: ['out'], hashModulo: o.ref.hashModulo }]));
               const d = await addDrv(c, helperSpec(ctx, `libbench${i}.a`, [...ops, ...prog], { salt: `${salt}-${i}` }, [], inputDrvs));
