@@ -16,8 +16,9 @@
  * back to the full path, which decides for itself.
  *
  * Trust: the stamp is written only when no recorded file or folder changed
- * in the two seconds before the build began (a change then could have been
- * missed within the timestamp's granularity, as git's "racy clean" case),
+ * just before the build began, within its timestamp's granularity (100 ms
+ * for sub-second times, 2 s for whole seconds: a change then could go
+ * unseen, as in git's "racy clean" case),
  * and any build that takes the full path deletes it first, so a stamp
  * never outlives a build that failed or was interrupted. Store paths stay
  * valid because the GC roots that keep them are unchanged (their folder's
@@ -32,8 +33,16 @@ import { fileURLToPath } from 'node:url';
 export const NOOP_STAMP_FILE = 'noop.json';
 /** Bump when what a stamp records, or what a no-op reports, changes. */
 const NOOP_STAMP_VERSION = 1;
-/** A file changed this close before the build began may have changed unseen. */
-const RACY_MS = 2000;
+/**
+ * A file changed this close before the build began may have changed again
+ * unseen, within its timestamp's granularity: file systems that keep
+ * sub-second times (ext4, xfs, btrfs, tmpfs) stamp with the kernel's coarse
+ * clock, a few milliseconds; those that keep whole seconds (or 2 s, FAT) get
+ * the wide window. A time on a whole second is taken as the latter.
+ */
+const RACY_FINE_MS = 100;
+const RACY_COARSE_MS = 2000;
+const racy = (mtimeMs: number, startedMs: number): boolean => mtimeMs > startedMs - (mtimeMs % 1000 === 0 ? RACY_COARSE_MS : RACY_FINE_MS);
 
 type FileStat = readonly [path: string, mtimeMs: number, size: number, ino: number];
 /** mtimeMs -1: the folder did not exist. */
@@ -119,17 +128,16 @@ function statDir(p: string): DirStat | undefined {
 
 /** The stamp, or undefined when one of its files changed too recently to be trusted (or is gone). */
 export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = process.env): NoopStamp | undefined {
-  const cutoff = inputs.startedMs - RACY_MS;
   const files: FileStat[] = [];
   for (const p of new Set(inputs.files)) {
     const s = statFile(p);
-    if (!s || s[1] > cutoff) return undefined;
+    if (!s || racy(s[1], inputs.startedMs)) return undefined;
     files.push(s);
   }
   const dirs: DirStat[] = [];
   for (const p of new Set(inputs.dirs)) {
     const s = statDir(p);
-    if (!s || s[1] > cutoff) return undefined;
+    if (!s || (s[1] >= 0 && racy(s[1], inputs.startedMs))) return undefined;
     dirs.push(s);
   }
   for (const p of new Set(inputs.ownDirs)) {
