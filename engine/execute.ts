@@ -282,22 +282,18 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
       const t2 = performance.now();
       timings.queued = (t2 - (prepared?.readyAt ?? readyAt)) / 1000;
       const slot = freeSlots.pop() ?? 0;
-      try {
-        emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason, slot });
-        result.submitted++;
-        if (TEST_PAUSE_MS > 0 && !paused) {
-          paused = true;
-          await new Promise((res) => setTimeout(res, TEST_PAUSE_MS));
-        }
-        const onLine = (line: string): void => emit({ event: 'node-log', node: node.key, label: labelOf(node), line: clean(line) });
-        const outcome = await store.build(d.drvPath, opts.signal, onLine);
-        timings.building = (performance.now() - t2) / 1000;
-        // Before the slot goes to the next node: without -k, a failure stops what has not started.
-        if (!outcome.ok && !opts.keepGoing) stopping = true;
-        return outcome;
-      } finally {
-        freeSlots.push(slot);
+      emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason, slot });
+      result.submitted++;
+      if (TEST_PAUSE_MS > 0 && !paused) {
+        paused = true;
+        await new Promise((res) => setTimeout(res, TEST_PAUSE_MS));
       }
+      const onLine = (line: string): void => emit({ event: 'node-log', node: node.key, label: labelOf(node), line: clean(line) });
+      const outcome = await store.build(d.drvPath, opts.signal, onLine).finally(() => freeSlots.push(slot));
+      timings.building = (performance.now() - t2) / 1000;
+      // Before the slot goes to the next node: without -k, a failure stops what has not started.
+      if (!outcome.ok && !opts.keepGoing) stopping = true;
+      return outcome;
     });
     if (!built) return 'skipped';
     const r = built;
