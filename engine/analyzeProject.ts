@@ -4,6 +4,8 @@
  *
  * It writes the scan cache back; the stat cache stays open in the returned
  * hasher, because `build` goes on hashing (fingerprints) and flushes it once.
+ * Given a sink, it says how far a long analysis is (`analysis-progress`, at
+ * most every 100 ms).
  */
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import { ClosureCache } from '../analyzers/ClosureCache.js';

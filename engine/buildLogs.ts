@@ -87,7 +87,8 @@ export function keepingHistory(next: EventSink, logs: BuildLogs, durations: Pick
   let broken = false;
   const keep = (e: BuildEvent): void => {
     // The memo is written like any record of a built node: a fault there is the build's fault.
-    if (e.event === 'node-built') durations.recordDuration(e.node, e.timings.building);
+    // An output the daemon found already valid (no log) took no build: its time says nothing.
+    if (e.event === 'node-built' && e.log !== undefined) durations.recordDuration(e.node, e.timings.building);
     if (broken) return;
     try {
       if (e.event === 'node-built') {
