@@ -137,7 +137,7 @@ export class ScanCache {
   }
 
   /** Scans, in worker threads, those of `files` the memo does not know yet (if there are enough to be worth it). */
-  async prefetch(files: readonly { abs: string; grammar: Grammar }[]): Promise<void> {
+  async prefetch(files: readonly { abs: string; grammar: Grammar }[], onProgress?: AnalysisProgress): Promise<void> {
     if (this.threads < 2 || !workersAvailable()) return;
     const todo = new Map<string, { abs: string; grammar: Grammar; hash: string }>();
     for (const f of files) {
@@ -147,7 +147,7 @@ export class ScanCache {
     if (todo.size < PARALLEL_MIN) return;
     let results: (ScannedFile | undefined)[];
     try {
-      results = await scanInWorkers([...todo.values()].map(({ abs, grammar }) => ({ abs, grammar })), this.threads);
+      results = await scanInWorkers([...todo.values()].map(({ abs, grammar }) => ({ abs, grammar })), this.threads, (done) => onProgress?.('scan', done, todo.size));
     } catch {
       return; // the walk scans these files in this thread instead
     }
@@ -168,6 +168,9 @@ export class ScanCache {
   }
 }
 
+/** How far analysis is: files scanned in parallel (`scan`), then TUs walked (`walk`). */
+export type AnalysisProgress = (stage: 'scan' | 'walk', done: number, total: number) => void;
+
 /** Analyzes every TU of every target in `config` (already narrowed to the selected ones). */
 export async function analyzeTargets(
   config: Config,
@@ -175,6 +178,7 @@ export async function analyzeTargets(
   toolchain: Toolchain,
   scans: ScanCache,
   cache: ClosureCache,
+  onProgress?: AnalysisProgress,
 ): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();
   const errors: Diagnostic[] = [];
@@ -233,8 +237,9 @@ export async function analyzeTargets(
     if (stored) closures.set(job.key, stored);
     else walk.push(job);
   }
-  await scans.prefetch(walk.map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })));
-  for (const job of walk) {
+  await scans.prefetch(walk.map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })), onProgress);
+  for (const [i, job] of walk.entries()) {
+    onProgress?.('walk', i, walk.length);
     const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
     closures.set(job.key, closure);
     cache.put(job.key, job.cacheKey, closure);

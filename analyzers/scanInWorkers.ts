@@ -23,10 +23,12 @@ export function workersAvailable(): boolean {
   return fs.existsSync(fileURLToPath(WORKER));
 }
 
-export async function scanInWorkers(jobs: readonly ScanJob[], threads: number): Promise<(ScannedFile | undefined)[]> {
+/** `onProgress` hears how many files are scanned so far, after each batch. */
+export async function scanInWorkers(jobs: readonly ScanJob[], threads: number, onProgress?: (done: number) => void): Promise<(ScannedFile | undefined)[]> {
   const results: (ScannedFile | undefined)[] = new Array<ScannedFile | undefined>(jobs.length);
   const workers: Worker[] = [];
   let next = 0;
+  let finished = 0;
   const runWorker = (): Promise<void> =>
     new Promise((resolve, reject) => {
       const w = new Worker(WORKER);
@@ -47,6 +49,8 @@ export async function scanInWorkers(jobs: readonly ScanJob[], threads: number): 
         batch.forEach((r, i) => {
           results[start + i] = r ?? undefined;
         });
+        finished += batch.length;
+        onProgress?.(finished);
         send();
       });
       w.on('error', reject);

@@ -8,8 +8,9 @@
  *
  * plus `current` (each node's last built fingerprint and the inputs that made
  * it, for rebuild reasons), `closures` (each TU's last include closure, with
- * what it must be validated against) and `meta` (schema version, toolchain
- * probe).
+ * what it must be validated against), `durations` (how long each node's last
+ * build took, for progress estimates; added to older memos of this schema
+ * version when they are opened) and `meta` (schema version, toolchain probe).
  *
  * A node is recorded only after Nix has built it, in one transaction, so a
  * crash never leaves a row that points at nothing. This module stores and
@@ -95,6 +96,8 @@ function prepareAll(db: Database.Database) {
     putCurrent: db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
     loadClosures: db.prepare('SELECT node, value FROM closures'),
     putClosure: db.prepare('INSERT OR REPLACE INTO closures (node, value) VALUES (?, ?)'),
+    loadDurations: db.prepare('SELECT node, seconds FROM durations'),
+    putDuration: db.prepare('INSERT OR REPLACE INTO durations (node, seconds) VALUES (?, ?)'),
     getMeta: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
     putMeta: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
   };
@@ -123,7 +126,15 @@ function checkWritable(file: string): void {
   }
 }
 
-export class SqliteMemo implements MemoStore {
+const DURATIONS_TABLE = 'CREATE TABLE IF NOT EXISTS durations (node TEXT PRIMARY KEY, seconds REAL NOT NULL)';
+
+/** How long nodes took to build, by node key (seconds of the daemon's build). */
+export interface DurationStore {
+  loadDurations(): Map<string, number>;
+  recordDuration(nodeKey: string, seconds: number): void;
+}
+
+export class SqliteMemo implements MemoStore, DurationStore {
   private readonly db: Database.Database;
   private readonly stmts: ReturnType<typeof prepareAll>;
 
@@ -150,6 +161,8 @@ export class SqliteMemo implements MemoStore {
         if (version !== 0) throw new MemoUnusableError(file, `it has schema version ${version}, this nixmake uses ${SCHEMA_VERSION}`);
         SqliteMemo.create(db);
       }
+      // Not part of what a memo must hold to be trusted: a memo of this version without it gains it.
+      db.exec(DURATIONS_TABLE);
       this.stmts = prepareAll(db);
       this.stmts.getMeta.get('probe');
       this.db = db;
@@ -268,6 +281,16 @@ export class SqliteMemo implements MemoStore {
     return this.guard(() => {
       const r = this.stmts.getCurrent.get(nodeKey) as { fingerprint: string; inputs: string } | undefined;
       return r ? { fingerprint: r.fingerprint as Fingerprint, inputs: r.inputs } : undefined;
+    });
+  }
+
+  loadDurations(): Map<string, number> {
+    return this.guard(() => new Map((this.stmts.loadDurations.all() as { node: string; seconds: number }[]).map((r) => [r.node, r.seconds])));
+  }
+
+  recordDuration(nodeKey: string, seconds: number): void {
+    this.guard(() => {
+      this.stmts.putDuration.run(nodeKey, seconds);
     });
   }
 

@@ -1,6 +1,8 @@
 /**
  * main: the command line. Parses arguments, wires the real store, memo and
- * reporters into the engine, and maps outcomes to exit codes: 0 success,
+ * reporters into the engine (text or JSON, a status line on a terminal, a
+ * trace with --trace), prints what the read-only commands (deps, log,
+ * compdb, graph, help) answer, and maps outcomes to exit codes: 0 success,
  * 1 failure, 130 interrupted. Ctrl-C cancels the builds in flight.
  */
 import fs from 'node:fs';
@@ -9,18 +11,26 @@ import path from 'node:path';
 import { build, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../engine/build.js';
 import { environmentFault, faultDiagnostic } from '../engine/faults.js';
 import { clean } from '../engine/clean.js';
+import { compdb } from '../engine/compdb.js';
 import { deps } from '../engine/deps.js';
+import { graph } from '../engine/graph.js';
+import { nodeLog } from '../engine/nodeLog.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import { formatDiagnostic, UserError } from '../core/Diagnostic.js';
 import { DaemonStore } from '../store/DaemonStore.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
 import { readClientSettings } from '../store/nixConfig.js';
+import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { processOutput } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
-import { escapeControl, escapeJsonControl } from '../reporters/escapeControl.js';
+import { TraceReporter } from '../reporters/TraceReporter.js';
+import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escapeControl.js';
 import { init } from '../init/init.js';
-import { parseArgs, USAGE } from './parseArgs.js';
+import { helpFor, USAGE } from './help.js';
+import type { BuildCommand, CompdbCommand, GraphCommand, LogCommand } from './parseArgs.js';
+import { nixSettings, parseArgs } from './parseArgs.js';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,14 +40,18 @@ function version(): string {
 export async function main(argv: readonly string[], output: Output = processOutput): Promise<number> {
   const parsed = parseArgs(argv);
   if (!parsed.ok) {
-    output.err(`nixmake: ${parsed.message}\n\n${USAGE}`);
+    output.err(`nixmake: ${parsed.message}\n\n${(parsed.topic !== undefined ? helpFor(parsed.topic) : undefined) ?? USAGE}`);
     return EXIT_FAILURE;
   }
   const cmd = parsed.command;
   switch (cmd.command) {
     case 'help':
-      output.out(USAGE);
+      output.out((cmd.topic !== undefined ? helpFor(cmd.topic) : undefined) ?? USAGE);
       return EXIT_OK;
+    case 'log':
+    case 'compdb':
+    case 'graph':
+      return readOnlyCommand(cmd, output);
     case 'version':
       output.out(`nixmake ${version()}\n`);
       return EXIT_OK;
@@ -99,44 +113,128 @@ export async function main(argv: readonly string[], output: Output = processOutp
       for (const e of r.errors) output.err(`${escapeControl(formatDiagnostic(e))}\n`);
       return r.errors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
-    case 'build': {
-      const reporter: Reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: cmd.explain });
-      const controller = new AbortController();
-      let interrupts = 0;
-      const onSignal = (): void => {
-        interrupts++;
-        if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
-        output.err('nixmake: interrupted; cancelling builds in flight\n');
-        controller.abort();
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      try {
-        const root = path.resolve(cmd.dir);
-        const jobs = cmd.jobs ?? os.availableParallelism();
-        return await build(
-          {
-            root,
-            jobs,
-            keepGoing: cmd.keepGoing,
-            targets: cmd.targets,
-            dryRun: cmd.dryRun,
-            signal: controller.signal,
-          },
-          {
-            emit: (e) => reporter.event(e),
-            // One connection per job slot, plus two for adds, queries and roots (outside the slots).
-            // What the daemon says of our settings (an option it ignores for an untrusted user) becomes a warning.
-            store: (config) =>
-              new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(Object.entries(config.nix.options))), jobs + 2, (message) =>
-                reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
-              ),
-          },
-        );
-      } finally {
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+    case 'build':
+      return buildCommand(cmd, output);
+  }
+}
+
+/** An error a read-only command met: a fault of the machine or a user error as a diagnostic, else undefined (a bug). */
+function expectedFailure(err: unknown, root: string): Diagnostic | undefined {
+  const fault = environmentFault(err, root);
+  if (fault) return faultDiagnostic(fault, root);
+  if (err instanceof UserError || err instanceof StoreUnavailableError || err instanceof NixCommandError) return { severity: 'error', message: err.message };
+  return undefined;
+}
+
+/** `log`, `compdb` and `graph`: they read the project (compdb may import the toolchain) and print; they build nothing. */
+async function readOnlyCommand(cmd: LogCommand | CompdbCommand | GraphCommand, output: Output): Promise<number> {
+  const root = path.resolve(cmd.dir);
+  let failed = false;
+  const diag = (d: Diagnostic): void => {
+    if (d.severity === 'error') failed = true;
+    output.err(`${escapeControl(formatDiagnostic(d))}\n`);
+  };
+  try {
+    if (cmd.command === 'log') {
+      const r = nodeLog(root, cmd.what);
+      r.errors.forEach(diag);
+      for (const l of r.logs) {
+        if (r.logs.length > 1) output.out(`==> ${escapeControl(l.label)} (target ${escapeControl(l.target)}) <==\n`);
+        if (l.log === '') output.err(`nixmake: the last build of ${escapeControl(l.label)}${r.logs.length > 1 ? ` (target ${escapeControl(l.target)})` : ''} printed nothing\n`);
+        else output.out(escapeLog(l.log.endsWith('\n') ? l.log : `${l.log}\n`));
       }
+      return failed || r.logs.length === 0 ? EXIT_FAILURE : EXIT_OK;
+    }
+    if (cmd.command === 'graph') {
+      const dot = graph(root, cmd.targets, diag);
+      if (dot === undefined) return EXIT_FAILURE;
+      output.out(dot);
+      return EXIT_OK;
+    }
+    const entries = await compdb(root, cmd.targets, diag);
+    if (entries === undefined) return EXIT_FAILURE;
+    const json = `${escapeJsonControl(JSON.stringify(entries, null, 2))}\n`;
+    const file = cmd.output;
+    if (file === undefined) output.out(json);
+    else {
+      fs.writeFileSync(file, json);
+      output.err(`nixmake compdb: wrote ${escapeControl(file)} (${entries.length} entries)\n`);
+    }
+    return EXIT_OK;
+  } catch (err) {
+    const d = expectedFailure(err, root);
+    if (!d) throw err;
+    diag(d);
+    return EXIT_FAILURE;
+  }
+}
+
+async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> {
+  const jobs = cmd.jobs ?? os.availableParallelism();
+  const terminal = cmd.json ? undefined : output.terminal;
+  const text = cmd.json
+    ? undefined
+    : new TerminalReporter(output, {
+        explain: cmd.explain,
+        printBuildLogs: cmd.printBuildLogs,
+        quiet: cmd.quiet,
+        statusLine: terminal ? { jobs, width: () => terminal.columns() } : undefined,
+      });
+  const reporter: Reporter = text ?? new JsonReporter(output, { printBuildLogs: cmd.printBuildLogs });
+  const trace = cmd.trace !== undefined ? new TraceReporter() : undefined;
+  const emit: Reporter['event'] = (e) => {
+    reporter.event(e);
+    trace?.event(e);
+  };
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    text?.close();
+    output.err('nixmake: interrupted; cancelling builds in flight\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let code: number;
+  try {
+    const root = path.resolve(cmd.dir);
+    code = await build(
+      {
+        root,
+        jobs,
+        keepGoing: cmd.keepGoing,
+        targets: cmd.targets,
+        dryRun: cmd.dryRun,
+        signal: controller.signal,
+      },
+      {
+        emit,
+        // One connection per job slot, plus two for adds, queries and roots (outside the slots).
+        // The command line's Nix options come after nixmake.json's, so they win.
+        // What the daemon says of our settings (an option it ignores for an untrusted user) becomes a warning.
+        store: (config) =>
+          new DaemonStore(
+            daemonSocketPath(),
+            readClientSettings(process.env, new Map([...Object.entries(config.nix.options), ...nixSettings(cmd.nix)])),
+            jobs + 2,
+            (message) => emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
+          ),
+      },
+    );
+  } finally {
+    text?.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (trace && cmd.trace !== undefined) {
+    try {
+      fs.writeFileSync(cmd.trace, `${JSON.stringify(trace.trace())}\n`);
+    } catch (err) {
+      output.err(`nixmake: error: could not write the trace to ${escapeControl(cmd.trace)}: ${escapeControl((err as Error).message)}; check that its folder exists and is writable\n`);
+      return code === EXIT_OK ? EXIT_FAILURE : code;
     }
   }
+  return code;
 }

@@ -1,6 +1,18 @@
 /**
  * parseArgs: argv → a command with its options, or a usage error. Pure.
+ * Which options a command takes comes from the command list (commands.ts),
+ * which help prints; here each value is checked and typed.
  */
+import type { CommandSpec, OptionSpec } from './commands.js';
+import { commandSpec } from './commands.js';
+
+/** Options of this build that are the daemon's settings (sent with wopSetOptions). */
+export interface NixBuildOptions {
+  readonly keepFailed: boolean;
+  readonly cores: number | undefined;
+  readonly maxSilentTime: number | undefined;
+  readonly timeout: number | undefined;
+}
 
 export interface BuildCommand {
   readonly command: 'build';
@@ -10,6 +22,11 @@ export interface BuildCommand {
   readonly json: boolean;
   readonly explain: boolean;
   readonly dryRun: boolean;
+  readonly printBuildLogs: boolean;
+  readonly quiet: boolean;
+  readonly nix: NixBuildOptions;
+  /** Where to write a Chrome trace of the build. */
+  readonly trace: string | undefined;
   readonly targets: readonly string[];
 }
 
@@ -25,6 +42,27 @@ export interface DepsCommand {
   readonly files: readonly string[];
 }
 
+export interface LogCommand {
+  readonly command: 'log';
+  readonly dir: string;
+  /** A TU (relative to the current folder or the root) or a target name. */
+  readonly what: string;
+}
+
+export interface CompdbCommand {
+  readonly command: 'compdb';
+  readonly dir: string;
+  /** Where to write the database; undefined: standard output. */
+  readonly output: string | undefined;
+  readonly targets: readonly string[];
+}
+
+export interface GraphCommand {
+  readonly command: 'graph';
+  readonly dir: string;
+  readonly targets: readonly string[];
+}
+
 export interface InitCommand {
   readonly command: 'init';
   readonly dir: string;
@@ -35,91 +73,146 @@ export interface InitCommand {
   readonly buildCommand: readonly string[];
 }
 
-export type Command = BuildCommand | CleanCommand | DepsCommand | InitCommand | { readonly command: 'help' } | { readonly command: 'version' };
+export type Command =
+  | BuildCommand
+  | CleanCommand
+  | DepsCommand
+  | LogCommand
+  | CompdbCommand
+  | GraphCommand
+  | InitCommand
+  /** `topic`: the command to describe; undefined for the overview. */
+  | { readonly command: 'help'; readonly topic: string | undefined }
+  | { readonly command: 'version' };
 
-export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
+export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string; readonly topic?: string };
 
-export const USAGE = `usage: nixmake <command> [options]
+/** The option `arg` spells, and its value if glued to it (`-C.`, `-j4`, `--cores=4`). */
+function matchOption(spec: CommandSpec, arg: string): { option: OptionSpec; glued: string | undefined } | undefined {
+  for (const option of spec.options) {
+    for (const flag of option.flags) {
+      if (arg === flag) return { option, glued: undefined };
+      if (!option.value) continue;
+      if (flag.startsWith('--') && arg.startsWith(`${flag}=`)) return { option, glued: arg.slice(flag.length + 1) };
+      if (!flag.startsWith('--') && arg.startsWith(flag) && arg.length > flag.length) return { option, glued: arg.slice(flag.length) };
+    }
+  }
+  return undefined;
+}
 
-commands:
-  build [-C DIR] [-j N] [-k] [--json] [--explain] [--dry-run] [TARGET...]
-                     build the targets (default: all) as per-object Nix derivations
-  deps [-C DIR] [--json] [FILE...]
-                     print each translation unit's header closure
-  clean [-C DIR]     remove result links, GC roots and the memo (never sources)
-  init [-C DIR] [--force] -- BUILD COMMAND...
-                     run the project's own build under bear and write nixmake.json from it
-  init [-C DIR] [--force] --from compile_commands.json
-                     propose nixmake.json from a compile database
-  help               show this text
-  version            show the version
-
-options:
-  -C DIR       run in DIR (the folder holding nixmake.json)
-  -j N         run N builds at once (default: number of cores)
-  -k           keep going past failures
-  --json       one JSON object per line; the last line is the summary
-  --explain    say why each node is built
-  --dry-run, -n  print the plan without building
-`;
+/** A whole number ≥ `min`, or a message saying what `flag` needs. */
+function wholeNumber(flag: string, v: string | undefined, min: number): number | string {
+  const n = Number(v);
+  if (v === undefined || v.trim() === '' || !Number.isInteger(n) || n < min || n > 0xffff_ffff) {
+    return `${flag} needs ${min > 0 ? 'a positive number' : 'a whole number (0 or more)'}, got ${v ?? 'nothing'}`;
+  }
+  return n;
+}
 
 export function parseArgs(argv: readonly string[]): ParseResult {
   const [cmd, ...rest] = argv;
-  if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { ok: true, command: { command: 'help' } };
+  if (cmd === undefined || cmd === '--help' || cmd === '-h') return { ok: true, command: { command: 'help', topic: undefined } };
+  if (cmd === 'help') {
+    const topic = rest[0];
+    if (topic !== undefined && !commandSpec(topic)) return { ok: false, message: `no command "${topic}" to describe` };
+    return { ok: true, command: { command: 'help', topic } };
+  }
   if (cmd === 'version' || cmd === '--version') return { ok: true, command: { command: 'version' } };
-  if (cmd !== 'build' && cmd !== 'clean' && cmd !== 'deps' && cmd !== 'init') return { ok: false, message: `unknown command "${cmd}"` };
+  const spec = commandSpec(cmd);
+  if (!spec) return { ok: false, message: `unknown command "${cmd}"` };
 
-  let dir = '.';
-  let jobs: number | undefined;
-  let keepGoing = false;
-  let json = false;
-  let explain = false;
-  let dryRun = false;
-  let force = false;
-  let from: string | undefined;
+  const values = new Map<string, string>();
+  const flags = new Set<string>();
   let afterDashes: string[] | undefined;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
-    const value = (flag: string): string | undefined => {
-      if (a.length > flag.length) return a.slice(flag.length);
-      return rest[++i];
-    };
     if (a === '--') {
       afterDashes = rest.slice(i + 1);
       positional.push(...afterDashes);
       break;
-    } else if (a === '--force' && cmd === 'init') force = true;
-    else if (a.startsWith('--from') && cmd === 'init') {
-      const v = a.startsWith('--from=') ? a.slice('--from='.length) : rest[++i];
-      if (v === undefined || v === '') return { ok: false, message: '--from needs a compile_commands.json file' };
-      from = v;
-    } else if (a.startsWith('-C')) {
-      const v = value('-C');
-      if (v === undefined) return { ok: false, message: '-C needs a directory' };
-      dir = v;
-    } else if (a.startsWith('-j') && cmd === 'build') {
-      const v = value('-j');
-      const n = Number(v);
-      if (v === undefined || !Number.isInteger(n) || n < 1) return { ok: false, message: `-j needs a positive number, got ${v ?? 'nothing'}` };
-      jobs = n;
-    } else if (a === '-k' && cmd === 'build') keepGoing = true;
-    else if (a === '--json' && cmd !== 'clean') json = true;
-    else if (a === '--explain' && cmd === 'build') explain = true;
-    else if ((a === '--dry-run' || a === '-n') && cmd === 'build') dryRun = true;
-    else if (a.startsWith('-') && a !== '-') return { ok: false, message: `unknown option "${a}" for ${cmd}` };
-    else positional.push(a);
+    }
+    const m = matchOption(spec, a);
+    if (!m) {
+      if (a.startsWith('-') && a !== '-') return { ok: false, message: `unknown option "${a}" for ${cmd} (see nixmake help ${cmd})`, topic: cmd };
+      positional.push(a);
+      continue;
+    }
+    const name = m.option.flags[0] as string;
+    if (name === '--help') return { ok: true, command: { command: 'help', topic: cmd } };
+    if (!m.option.value) {
+      flags.add(name);
+      continue;
+    }
+    const v = m.glued ?? rest[++i];
+    if (v === undefined || v === '') {
+      const what: Record<string, string> = { '-C': 'a directory', '--from': 'a compile_commands.json file', '--trace': 'a file to write', '-o': 'a file to write' };
+      return { ok: false, message: `${a.startsWith('--') ? name : a.slice(0, 2)} needs ${what[name] ?? 'a value'}`, topic: cmd };
+    }
+    values.set(name, v);
   }
-  if (cmd === 'clean') {
-    if (positional.length > 0) return { ok: false, message: 'clean takes no arguments' };
-    return { ok: true, command: { command: 'clean', dir } };
+  const dir = values.get('-C') ?? '.';
+  const bad = (message: string): ParseResult => ({ ok: false, message, topic: cmd });
+
+  switch (spec.name) {
+    case 'clean':
+      if (positional.length > 0) return bad('clean takes no arguments');
+      return { ok: true, command: { command: 'clean', dir } };
+    case 'init': {
+      const from = values.get('--from');
+      const force = flags.has('--force');
+      if (from !== undefined && afterDashes !== undefined) return bad('init takes either --from FILE or -- BUILD COMMAND, not both');
+      if (from === undefined && (afterDashes === undefined || afterDashes.length === 0)) return bad('init needs a build command after --, e.g. nixmake init -- make -j2 (or --from compile_commands.json)');
+      if (afterDashes === undefined && positional.length > 0) return bad(`unexpected argument "${positional[0]}" (put the build command after --)`);
+      return { ok: true, command: { command: 'init', dir, force, from, buildCommand: afterDashes ?? [] } };
+    }
+    case 'deps':
+      return { ok: true, command: { command: 'deps', dir, json: flags.has('--json'), files: positional } };
+    case 'log':
+      if (positional.length !== 1) return bad('log needs one FILE or TARGET, e.g. nixmake log src/main.c');
+      return { ok: true, command: { command: 'log', dir, what: positional[0] as string } };
+    case 'compdb':
+      return { ok: true, command: { command: 'compdb', dir, output: values.get('-o'), targets: positional } };
+    case 'graph':
+      return { ok: true, command: { command: 'graph', dir, targets: positional } };
+    case 'build': {
+      const numbers = new Map<string, number | undefined>();
+      for (const [flag, min] of [['-j', 1], ['--cores', 0], ['--max-silent-time', 0], ['--timeout', 0]] as const) {
+        const v = values.get(flag);
+        if (v === undefined) continue;
+        const n = wholeNumber(flag, v, min);
+        if (typeof n === 'string') return bad(n);
+        numbers.set(flag, n);
+      }
+      return {
+        ok: true,
+        command: {
+          command: 'build',
+          dir,
+          jobs: numbers.get('-j'),
+          keepGoing: flags.has('-k'),
+          json: flags.has('--json'),
+          explain: flags.has('--explain'),
+          dryRun: flags.has('--dry-run'),
+          printBuildLogs: flags.has('--print-build-logs'),
+          quiet: flags.has('--quiet'),
+          nix: { keepFailed: flags.has('--keep-failed'), cores: numbers.get('--cores'), maxSilentTime: numbers.get('--max-silent-time'), timeout: numbers.get('--timeout') },
+          trace: values.get('--trace'),
+          targets: positional,
+        },
+      };
+    }
+    default:
+      return bad(`unknown command "${cmd}"`);
   }
-  if (cmd === 'init') {
-    if (from !== undefined && afterDashes !== undefined) return { ok: false, message: 'init takes either --from FILE or -- BUILD COMMAND, not both' };
-    if (from === undefined && (afterDashes === undefined || afterDashes.length === 0)) return { ok: false, message: 'init needs a build command after --, e.g. nixmake init -- make -j2 (or --from compile_commands.json)' };
-    if (afterDashes === undefined && positional.length > 0) return { ok: false, message: `unexpected argument "${positional[0]}" (put the build command after --)` };
-    return { ok: true, command: { command: 'init', dir, force, from, buildCommand: afterDashes ?? [] } };
-  }
-  if (cmd === 'deps') return { ok: true, command: { command: 'deps', dir, json, files: positional } };
-  return { ok: true, command: { command: 'build', dir, jobs, keepGoing, json, explain, dryRun, targets: positional } };
+}
+
+/** The daemon settings a build's options stand for, as nix.conf names them (after nixmake.json's, so they win). */
+export function nixSettings(o: NixBuildOptions): [string, string][] {
+  const s: [string, string][] = [];
+  if (o.keepFailed) s.push(['keep-failed', 'true']);
+  if (o.cores !== undefined) s.push(['cores', String(o.cores)]);
+  if (o.maxSilentTime !== undefined) s.push(['max-silent-time', String(o.maxSilentTime)]);
+  if (o.timeout !== undefined) s.push(['timeout', String(o.timeout)]);
+  return s;
 }

@@ -25,12 +25,18 @@ export class ProjectFiles {
   readonly rootsDir: string;
   readonly memoFile: string;
   readonly tmpDir: string;
+  /** Each node's last build log (see buildLogs). */
+  readonly logsDir: string;
+  /** Where `nixmake compdb` points each entry's output (`-o`). */
+  readonly compdbDir: string;
 
   constructor(readonly root: string) {
     this.stateDir = path.join(root, '.nixmake');
     this.rootsDir = path.join(this.stateDir, 'gcroots');
     this.memoFile = path.join(this.stateDir, 'memo.sqlite');
     this.tmpDir = path.join(this.stateDir, 'tmp');
+    this.logsDir = path.join(this.stateDir, 'logs');
+    this.compdbDir = path.join(this.stateDir, 'compdb');
   }
 
   /** Makes `.nixmake/` (a folder, or a symlink to one); throws EnvironmentError when something else is in the way. */

@@ -4,6 +4,8 @@
  *
  * It writes the scan cache back; the stat cache stays open in the returned
  * hasher, because `build` goes on hashing (fingerprints) and flushes it once.
+ * Given a sink, it says how far a long analysis is (`analysis-progress`, at
+ * most every 100 ms).
  */
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import { ClosureCache } from '../analyzers/ClosureCache.js';
@@ -17,6 +19,10 @@ import type { Config } from '../config/Config.js';
 import type { SourceLists } from '../config/expandSources.js';
 import { resolveToolchain } from '../toolchain/resolveToolchain.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
+import type { EventSink } from './events.js';
+
+/** The least time between two `analysis-progress` events. */
+const PROGRESS_MS = 100;
 
 export interface ProjectAnalysis {
   readonly hasher: FileHasher;
@@ -43,13 +49,21 @@ export function scanThreads(): number {
  * `offline`: never contact the daemon (`--dry-run`, `deps`): a toolchain not imported yet is then
  * analysed in place, and its nodes are planned as new.
  */
-export async function analyzeProject(config: Config, sources: SourceLists, memo: MemoStore, offline = false): Promise<ProjectAnalysis> {
+export async function analyzeProject(config: Config, sources: SourceLists, memo: MemoStore, offline = false, emit?: EventSink): Promise<ProjectAnalysis> {
   const t0 = performance.now();
+  // Progress at most every PROGRESS_MS: a big tree is walked in one synchronous loop.
+  let last = t0;
+  const onProgress = (stage: 'scan' | 'walk', done: number, total: number): void => {
+    const now = performance.now();
+    if (!emit || now - last < PROGRESS_MS) return;
+    last = now;
+    emit({ event: 'analysis-progress', stage, done, total });
+  };
   const hasher = new FileHasher(memo);
   const scans = new ScanCache(memo, hasher, scanThreads());
   const toolchain = await resolveToolchain(config.toolchain, memo, hasher, path.join(config.root, '.nixmake'), config.hostPackages, offline);
   const closures = new ClosureCache(memo, memo, hasher, config.root, Date.now, process.env['NIXMAKE_NO_CLOSURE_CACHE'] !== '1');
-  const analysis = await analyzeTargets(config, sources, toolchain, scans, closures);
+  const analysis = await analyzeTargets(config, sources, toolchain, scans, closures, onProgress);
   scans.flush();
   closures.flush();
   return { hasher, toolchain, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, closureDigest: (c) => closures.digestOf(c), seconds: (performance.now() - t0) / 1000 };

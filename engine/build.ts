@@ -29,6 +29,7 @@ import { UserError } from '../core/Diagnostic.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { analyzeProject } from './analyzeProject.js';
 import type { EventSink, PhaseSeconds } from './events.js';
+import { BuildLogs, keepingHistory } from './buildLogs.js';
 import { execute, keepRoot, labelOf, nothingExecuted } from './execute.js';
 import { fingerprintGraph } from './fingerprint.js';
 import { plan as makePlan } from './plan.js';
@@ -151,7 +152,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     throw err;
   }
   try {
-    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(scoped, sources.value, memo, opts.dryRun);
+    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(scoped, sources.value, memo, opts.dryRun, emit);
     analysisSeconds = seconds;
     emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
     analysis.warnings.forEach(diag);
@@ -178,8 +179,10 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     hasher.flush();
 
     emit({ event: 'plan', to_build: thePlan.build.length, up_to_date: thePlan.upToDate.length, dry_run: opts.dryRun });
+    const durations = memo.loadDurations();
     for (const p of thePlan.build) {
-      emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason });
+      const expected = durations.get(p.node.key);
+      emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(expected === undefined ? {} : { expected_seconds: expected }) });
     }
     if (opts.dryRun) {
       summary({ up_to_date: thePlan.upToDate.length });
@@ -195,6 +198,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     let store: NixStore | undefined;
     const theStore = (): NixStore => (store ??= deps.store(config, files));
     let r: Awaited<ReturnType<typeof execute>>;
+    const logs = new BuildLogs(files.logsDir);
     try {
       // Up-to-date nodes: keep their bookkeeping true without building anything,
       // in the order of writes execute keeps (GC roots, memo, result link).
@@ -211,7 +215,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
           : await execute(
               thePlan,
               graph,
-              { store: theStore(), memo, files, toolchain, emit, hashOfRel: (rel) => hasher.hashRel(config.root, rel), externalDirs: config.externalDirs },
+              { store: theStore(), memo, files, toolchain, emit: keepingHistory(emit, logs, memo), hashOfRel: (rel) => hasher.hashRel(config.root, rel), externalDirs: config.externalDirs },
               { jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal },
             );
     } finally {
@@ -220,6 +224,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     if (opts.targets.length === 0 && !r.interrupted) {
       const keep = new Set<string>([...graph.objects.keys(), ...graph.links.keys()]);
       files.pruneRoots(keep);
+      logs.prune(keep);
     }
     summary({
       objects_built: r.objectsBuilt,

@@ -46,6 +46,8 @@ export type BuildEvent =
   /** Include analysis: `cached` TUs reused their last closure; the others used `files` scans, `scanned` of them parsed this run. */
   /** `noop_stamp`: answered from the no-op stamp (nothing changed since the last build; see noopStamp), nothing else loaded. */
   | { readonly event: 'analysis'; readonly tus: number; readonly cached: number; readonly files: number; readonly scanned: number; readonly seconds: number; readonly noop_stamp?: true }
+  /** How far include analysis is: `scan` parses files (a cold start, on worker threads), `walk` follows each TU's includes. */
+  | { readonly event: 'analysis-progress'; readonly stage: 'scan' | 'walk'; readonly done: number; readonly total: number }
   | { readonly event: 'plan'; readonly to_build: number; readonly up_to_date: number; readonly dry_run: boolean }
   | {
       readonly event: 'node-planned';
@@ -53,6 +55,8 @@ export type BuildEvent =
       readonly kind: 'object' | 'link';
       readonly label: string;
       readonly reason: Reason;
+      /** How long the node's last build took (the daemon's build, seconds), when the memo knows. */
+      readonly expected_seconds?: number;
     }
   | {
       readonly event: 'node-started';
@@ -63,15 +67,22 @@ export type BuildEvent =
       readonly index: number;
       readonly total: number;
       readonly reason: Reason;
+      /** The job slot (0 … jobs − 1) that builds it. */
+      readonly slot: number;
     }
+  /** One line of a node's build log, as the daemon streams it (project-relative paths). */
+  | { readonly event: 'node-log'; readonly node: string; readonly label: string; readonly line: string }
   | {
       readonly event: 'node-built';
       readonly node: string;
       readonly kind: 'object' | 'link';
+      readonly label: string;
       readonly drv: string;
       readonly out: string;
       readonly seconds: number;
       readonly timings: NodeTimings;
+      /** The build log (project-relative paths; compiler warnings); absent when the daemon ran no build (the output was already valid). */
+      readonly log?: string;
     }
   | {
       readonly event: 'node-failed';
@@ -81,6 +92,8 @@ export type BuildEvent =
       readonly message: string;
       /** The build log, with sandbox paths made project-relative. */
       readonly log: string;
+      /** Where the daemon kept the failed build's tree (`--keep-failed`). */
+      readonly kept_build_dir?: string;
     }
   /** A planned link whose inputs' outputs were unchanged: its previous output was reused. */
   | { readonly event: 'node-cutoff'; readonly node: string; readonly label: string; readonly out: string }

@@ -86,9 +86,12 @@ export function labelOf(p: PlannedNode['node']): string {
   return p.kind === 'object' ? p.tu : p.target;
 }
 
-/** Build logs name sandbox paths; users know their project-relative ones. */
+/**
+ * Build logs name sandbox paths; users know their project-relative ones.
+ * GCC's hyperlinks on option names (OSC 8: `ESC ]8;;URL BEL text ESC ]8;; BEL`) keep their text.
+ */
 export function cleanLog(log: string): string {
-  return log.replace(/\/build\/src\//g, '').replace(/\/dev\/shm\/nixmake\//g, '').replace(/\/build\//g, '');
+  return log.replace(/\x1b\]8;[^\x07\x1b]*(?:\x07|\x1b\\)/g, '').replace(/\/build\/src\//g, '').replace(/\/dev\/shm\/nixmake\//g, '').replace(/\/build\//g, '');
 }
 
 /** A tool named by its store path (`/nix/store/…-gcc/bin/../lib/…/ld: …`) is named by its name (`ld: …`). */
@@ -150,6 +153,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   const records = new Map<string, NodeRecord>(plan.upToDate.map((u) => [u.node.key, u.record]));
   const total = plan.build.length;
   let started = 0;
+  /** Job slots not building now: each build names the one it holds (for timelines). */
+  const freeSlots = Array.from({ length: Math.max(1, opts.jobs) }, (_, i) => i).reverse();
   let stopping = false;
   let paused = false;
 
@@ -269,19 +274,22 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     } else {
       throw new Error(`internal error: ${node.key} was not prepared`);
     }
+    const clean = node.kind === 'link' ? (t: string): string => toolNames(linkLogNames(cleanLog(t), node, graph, records)) : (t: string): string => toolNames(cleanLog(t));
     // Only the daemon's build holds a job slot: what comes before (inputs, derivation) and after
     // (NAR hash, GC roots, memo) runs outside it, so the slots only build.
     const built = await queue.add(async () => {
       if (skipIfStopping(item)) return undefined;
       const t2 = performance.now();
       timings.queued = (t2 - (prepared?.readyAt ?? readyAt)) / 1000;
-      emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason });
+      const slot = freeSlots.pop() ?? 0;
+      emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason, slot });
       result.submitted++;
       if (TEST_PAUSE_MS > 0 && !paused) {
         paused = true;
         await new Promise((res) => setTimeout(res, TEST_PAUSE_MS));
       }
-      const outcome = await store.build(d.drvPath, opts.signal);
+      const onLine = (line: string): void => emit({ event: 'node-log', node: node.key, label: labelOf(node), line: clean(line) });
+      const outcome = await store.build(d.drvPath, opts.signal, onLine).finally(() => freeSlots.push(slot));
       timings.building = (performance.now() - t2) / 1000;
       // Before the slot goes to the next node: without -k, a failure stops what has not started.
       if (!outcome.ok && !opts.keepGoing) stopping = true;
@@ -297,8 +305,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     if (!r.ok) {
       result.failed++;
       if (!opts.keepGoing) stopping = true;
-      const clean = node.kind === 'link' ? (t: string): string => toolNames(linkLogNames(cleanLog(t), node, graph, records)) : (t: string): string => toolNames(cleanLog(t));
-      emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: clean(r.message), log: clean(r.log) });
+      const kept = r.keptBuildDir === undefined ? {} : { kept_build_dir: r.keptBuildDir };
+      emit({ event: 'node-failed', node: node.key, kind: node.kind, label: labelOf(node), message: clean(r.message), log: clean(r.log), ...kept });
       return 'failed';
     }
     const info = await store.pathInfo(d.out);
@@ -311,7 +319,9 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     result.phases.queued += timings.queued;
     result.phases.building += timings.building;
     result.phases.running += timings.running;
-    emit({ event: 'node-built', node: node.key, kind: node.kind, drv: d.drvPath, out: d.out, seconds: (performance.now() - t0) / 1000 + timings.inputs + timings.derivation, timings });
+    // An output already valid was not built: no log to show or keep.
+    const log = r.status === 'AlreadyValid' ? {} : { log: clean(r.log) };
+    emit({ event: 'node-built', node: node.key, kind: node.kind, label: labelOf(node), drv: d.drvPath, out: d.out, seconds: (performance.now() - t0) / 1000 + timings.inputs + timings.derivation, timings, ...log });
     return 'ok';
   };
 

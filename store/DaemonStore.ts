@@ -29,6 +29,9 @@ import { NixCommandError } from './NixStore.js';
 /** The builder's own timing line (nix-templates/builder/nixmake-builder.c). */
 const TIMING = /^@nixmake run_ms=([0-9.]+) status=(-?\d+)$/;
 
+/** What the daemon says when `keep-failed` kept a failed build's tree (LocalDerivationGoal::deleteTmpDir). */
+const KEPT = /keeping build directory '([^']+)'/;
+
 /** Nix 2.8's daemon.cc, ClientSettings::apply, for a client that is not trusted. */
 const RESTRICTED = /ignoring the (?:client|user)-specified setting '([^']+)', because it is a restricted setting and you are not a trusted user/i;
 
@@ -150,21 +153,35 @@ export class DaemonStore implements NixStore {
     });
   }
 
-  async build(drvPath: string, signal?: AbortSignal): Promise<BuildOutcome> {
+  async build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void): Promise<BuildOutcome> {
     return this.with(async (c) => {
       const lines: string[] = [];
       let runMs: number | undefined;
+      let keptBuildDir: string | undefined;
       const onLog = (line: string): void => {
         const m = TIMING.exec(line);
-        if (m) runMs = Number(m[1]);
-        else lines.push(line);
+        if (m) {
+          runMs = Number(m[1]);
+          return;
+        }
+        lines.push(line);
+        // A throwing callback would close the connection (and kill the build): the caller's fault stays its own.
+        try {
+          onLine?.(line);
+        } catch {
+          // ignored
+        }
+      };
+      const onMessage = (text: string): void => {
+        const k = KEPT.exec(text);
+        if (k) keptBuildDir = k[1];
       };
       let results;
       try {
-        results = await c.buildPathsWithResults([`${drvPath}!out`], 0, onLog, signal);
+        results = await c.buildPathsWithResults([`${drvPath}!out`], 0, onLog, signal, onMessage);
       } catch (err) {
         if (err instanceof DaemonError) {
-          return { ok: false, status: 'Error', message: firstLine(err.message), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0 };
+          return { ok: false, status: 'Error', message: firstLine(err.message), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir };
         }
         throw err;
       }
@@ -178,6 +195,7 @@ export class DaemonStore implements NixStore {
         runMs,
         startTime: r.startTime,
         stopTime: r.stopTime,
+        keptBuildDir,
       };
     });
   }

@@ -22,6 +22,8 @@ export interface BuildOutcome {
   /** The build's own start and stop as the daemon reports them (whole seconds since the epoch). */
   readonly startTime: number;
   readonly stopTime: number;
+  /** Where the daemon kept the failed build's tree (`keep-failed`), as it said; undefined when it kept none. */
+  readonly keptBuildDir?: string | undefined;
 }
 
 export interface PathInfo {
@@ -46,8 +48,12 @@ export interface NixStore {
   validPaths(paths: readonly string[]): Promise<Set<string>>;
   /** Keeps `paths` alive until the store is closed, whether or not they are valid yet. */
   addTempRoots(paths: readonly string[]): Promise<void>;
-  /** Builds output `out` of a derivation, collecting its log; never throws for a failed build. */
-  build(drvPath: string, signal?: AbortSignal): Promise<BuildOutcome>;
+  /**
+   * Builds output `out` of a derivation, collecting its log; never throws for
+   * a failed build. `onLine` sees each log line as the daemon streams it
+   * (nixmake's timing line excepted).
+   */
+  build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void): Promise<BuildOutcome>;
   pathInfo(path: string): Promise<PathInfo | undefined>;
   /** Points the symlink `gcRoot` at `target` and registers it with Nix as an indirect root. */
   addRoot(target: string, gcRoot: string): Promise<void>;

@@ -2,7 +2,9 @@
  * NixmakeTool: `nixmake build --json -jN` in the tool's copy of the project.
  * Compiles and links are the summary's objects_built and links_built; the
  * `analysis` event gives the scan figures (files, parsed, seconds); the
- * summary's `phases` where its time went.
+ * summary's `phases` where its time went. With NIXMAKE_BENCH_TRACES=DIR,
+ * each build also writes a Chrome trace there (`--trace`), named after the
+ * tool's folder and the build's number.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,6 +17,7 @@ export const NIXMAKE_CLI = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 export class NixmakeTool implements Tool {
   readonly name = 'nixmake';
+  private builds = 0;
 
   constructor(
     readonly dir: string,
@@ -23,7 +26,9 @@ export class NixmakeTool implements Tool {
   ) {}
 
   build(): Measure {
-    const r = timed(process.execPath, [NIXMAKE_CLI, 'build', '--json', '-j', String(this.jobs), '-C', this.dir]);
+    const traces = process.env['NIXMAKE_BENCH_TRACES'];
+    const trace = traces ? ['--trace', path.join(traces, `${path.basename(this.dir)}-${++this.builds}.trace.json`)] : [];
+    const r = timed(process.execPath, [NIXMAKE_CLI, 'build', '--json', '-j', String(this.jobs), ...trace, '-C', this.dir]);
     const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
     const summary = events.find((e) => e['event'] === 'summary');
     const analysis = events.find((e) => e['event'] === 'analysis');

@@ -1,0 +1,113 @@
+/**
+ * commands: every command and option of the command line, as data — the
+ * one list that parseArgs accepts and that help prints, so an option cannot
+ * exist without its description. Pure; it parses and prints nothing.
+ */
+
+export interface OptionSpec {
+  /** The option's spellings, the canonical one first (`--keep-failed`, `-K`). */
+  readonly flags: readonly string[];
+  /** The value's name when it takes one (`N`, `DIR`). */
+  readonly value?: string;
+  readonly help: string;
+}
+
+export interface CommandSpec {
+  readonly name: string;
+  /** What follows the options, as the usage line shows it. */
+  readonly operands: string;
+  readonly summary: string;
+  /** Paragraphs for `nixmake help COMMAND`. */
+  readonly description: string;
+  readonly options: readonly OptionSpec[];
+}
+
+const DIR: OptionSpec = { flags: ['-C'], value: 'DIR', help: 'the project root (the folder holding nixmake.json); default: .' };
+const HELP: OptionSpec = { flags: ['--help', '-h'], help: 'describe this command and its options' };
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'build',
+    operands: '[TARGET...]',
+    summary: 'build the targets (default: all) as per-object Nix derivations',
+    description:
+      'Builds the named targets and the libraries they link against (all targets if none are named): one Nix derivation per object and per link, ' +
+      'built by the Nix daemon in its sandbox; only what changed is built again. Each target gets a result-<target> link.',
+    options: [
+      DIR,
+      { flags: ['-j'], value: 'N', help: 'run N daemon builds at once; default: the number of cores' },
+      { flags: ['-k'], help: 'keep going past failures: build everything that does not depend on a failed node' },
+      { flags: ['--json'], help: 'one JSON object per line instead of text; the last line is the summary' },
+      { flags: ['--explain'], help: 'say why each node is built' },
+      { flags: ['--dry-run', '-n'], help: 'print the plan (what would be built, and why) without building or contacting Nix' },
+      { flags: ['--print-build-logs', '-L'], help: "print every build log line as it comes, prefixed by its node's name (src/main.c> …), as nix build -L does" },
+      { flags: ['--quiet', '-q'], help: 'no progress and no compiler warnings; errors and the summary still print' },
+      { flags: ['--keep-failed', '-K'], help: "keep a failed build's tree (the daemon's build folder) and print where it is" },
+      { flags: ['--cores'], value: 'N', help: 'cores each compile or link may use (NIX_BUILD_CORES; 0 = all); default: nix.conf' },
+      { flags: ['--max-silent-time'], value: 'SECONDS', help: 'fail a build that prints nothing for this long (0 = no limit); default: nix.conf' },
+      { flags: ['--timeout'], value: 'SECONDS', help: 'fail a build that runs longer than this (0 = no limit); default: nix.conf' },
+      { flags: ['--trace'], value: 'FILE', help: 'write a Chrome trace of the build to FILE (open it in Perfetto or chrome://tracing)' },
+      HELP,
+    ],
+  },
+  {
+    name: 'log',
+    operands: 'FILE|TARGET',
+    summary: "print the last build log of a TU's object or a target's link",
+    description:
+      "Prints the log of the last build of FILE's object (in every target that compiles it) or of TARGET's link, with project-relative paths, " +
+      'as nixmake kept it from the daemon (under .nixmake/logs, the last 256 KiB of each). FILE is relative to the current folder or to the project root.',
+    options: [DIR, HELP],
+  },
+  {
+    name: 'deps',
+    operands: '[FILE...]',
+    summary: "print each translation unit's header closure",
+    description: "Prints each translation unit's project headers, system headers and notes (computed includes, missing headers inside conditionals), as the analyzer sees them.",
+    options: [DIR, { flags: ['--json'], help: 'one JSON object per TU' }, HELP],
+  },
+  {
+    name: 'compdb',
+    operands: '[TARGET...]',
+    summary: 'print compile_commands.json for clangd and other tools',
+    description:
+      "Prints a compilation database (compile_commands.json, in the arguments form) for the named targets (default: all): each TU with its real flags, " +
+      "project files by their project paths, the toolchain by its store paths (--sysroot included), each object under .nixmake/compdb/. " +
+      'Each command runs as it stands from its directory. Imports the toolchain into the store first if it is not yet.',
+    options: [DIR, { flags: ['-o'], value: 'FILE', help: 'write the database to FILE instead of standard output' }, HELP],
+  },
+  {
+    name: 'graph',
+    operands: '[TARGET...]',
+    summary: 'print the target and object graph as Graphviz dot',
+    description: 'Prints the named targets (default: all), the libraries they link and their objects as a Graphviz digraph: render it with dot -Tsvg.',
+    options: [DIR, HELP],
+  },
+  {
+    name: 'clean',
+    operands: '',
+    summary: 'remove result links, GC roots, logs and the memo (never sources)',
+    description: 'Removes the result-* links that point into the Nix store and the .nixmake folder (memo, GC roots, logs). Store paths are left for nix-collect-garbage.',
+    options: [DIR, HELP],
+  },
+  {
+    name: 'init',
+    operands: '-- BUILD COMMAND... | --from compile_commands.json',
+    summary: "write nixmake.json from the project's own build (run under bear) or a compile database",
+    description:
+      "Runs the project's own build once under bear intercept and turns its compile, ar and link steps into targets, or reads a compile database " +
+      '(--from) and guesses targets from it. Never overwrites nixmake.json without --force.',
+    options: [
+      DIR,
+      { flags: ['--force'], help: 'overwrite an existing nixmake.json' },
+      { flags: ['--from'], value: 'FILE', help: 'read a compile database (compile_commands.json) instead of recording a build' },
+      HELP,
+    ],
+  },
+  { name: 'help', operands: '[COMMAND]', summary: 'describe nixmake, or one command and its options', description: 'Describes nixmake, or one command and every option it takes.', options: [] },
+  { name: 'version', operands: '', summary: 'print the version', description: "Prints nixmake's version.", options: [] },
+];
+
+export function commandSpec(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
