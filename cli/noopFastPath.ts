@@ -3,8 +3,9 @@
  * no-op stamp (noopStamp) before the rest of nixmake is even loaded.
  *
  * bin/nixmake.js calls it first. It accepts only the plain forms of
- * `build` (`-C DIR`, `-j N`, `-k`, `--json`, `--explain`, target names,
- * parsed by parseArgs); for any other option, or when the stamp is missing, made for another
+ * `build` (`-C DIR`, `-j N`, `-k`, `--json`, `--explain`, `-L`, `--quiet`,
+ * Nix's build options, target names, parsed by parseArgs); for any other
+ * option (`--dry-run`, `--trace`), or when the stamp is missing, made for another
  * selection or stale in any way, it returns undefined and the full CLI
  * runs. When it answers, it reports exactly what the full path reports
  * for a no-op (the same events, through the same reporters).
@@ -22,7 +23,8 @@ import type { BuildCommand } from './parseArgs.js';
 import { parseArgs } from './parseArgs.js';
 
 /** The build options a no-op answer is the same for; any other option set to anything takes the full path. */
-const NOOP_NEUTRAL = new Set(['command', 'dir', 'jobs', 'keepGoing', 'json', 'explain', 'dryRun', 'targets']);
+// A no-op builds nothing, so Nix's build options (-K, --cores, timeouts) and -L change nothing in it.
+const NOOP_NEUTRAL = new Set(['command', 'dir', 'jobs', 'keepGoing', 'json', 'explain', 'dryRun', 'targets', 'printBuildLogs', 'quiet', 'nix']);
 
 /** The plain `build` forms this path answers (parsed as the CLI parses them); undefined for anything else. */
 export function plainBuild(argv: readonly string[]): BuildCommand | undefined {
@@ -42,7 +44,9 @@ export function tryNoopBuild(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const root = path.resolve(cmd.dir);
   const stamp = validNoopStamp(path.join(root, '.nixmake'), stampKey(root, cmd.targets, env));
   if (!stamp) return undefined;
-  const reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: cmd.explain });
+  const reporter = cmd.json
+    ? new JsonReporter(output, { printBuildLogs: cmd.printBuildLogs })
+    : new TerminalReporter(output, { explain: cmd.explain, printBuildLogs: cmd.printBuildLogs, quiet: cmd.quiet });
   const seconds = Math.round(performance.now() - t0) / 1000;
   const { tus, files, upToDate } = stamp.report;
   const events: BuildEvent[] = [

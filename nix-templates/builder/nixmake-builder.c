@@ -17,7 +17,9 @@
  *                         PWD (which GCC prefers to getcwd) names DIR, and
  *                         TMPDIR the tmpfs, for the program's temporary
  *                         files. Without a writable /dev/shm DIR is a
- *                         plain folder. Why: every file, folder and link a
+ *                         plain folder. When the program fails, the tree
+ *                         is copied back to DIR (so that a build kept with
+ *                         --keep-failed holds it). Why: every file, folder and link a
  *                         build creates on the build folder's disk costs an
  *                         inode there, and on ext4 allocating inodes in a
  *                         folder that builds create and delete all the time
@@ -46,7 +48,9 @@
  * needs nothing at run time.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,12 +94,67 @@ static void make_parent(const char *path) {
   free(dir);
 }
 
+static const char shm[] = "/dev/shm/nixmake";
+/* The folder --workdir made a symbolic link to the tmpfs, if it did. */
+static const char *workdir_link = NULL;
+
+/* Copies the tree at FROM (folders, symbolic links, files) to TO, which must not exist. */
+static void copy_tree(const char *from, const char *to) {
+  struct stat st;
+  if (lstat(from, &st) != 0) return;
+  if (S_ISLNK(st.st_mode)) {
+    char target[4096];
+    ssize_t n = readlink(from, target, sizeof target - 1);
+    if (n < 0) return;
+    target[n] = '\0';
+    if (symlink(target, to) != 0) return;
+  } else if (S_ISDIR(st.st_mode)) {
+    if (mkdir(to, 0755) != 0) return;
+    DIR *d = opendir(from);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+      size_t a = strlen(from) + strlen(e->d_name) + 2, b = strlen(to) + strlen(e->d_name) + 2;
+      char *f = malloc(a), *t = malloc(b);
+      if (f && t) {
+        snprintf(f, a, "%s/%s", from, e->d_name);
+        snprintf(t, b, "%s/%s", to, e->d_name);
+        copy_tree(f, t);
+      }
+      free(f);
+      free(t);
+    }
+    closedir(d);
+  } else if (S_ISREG(st.st_mode)) {
+    int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_EXCL, st.st_mode & 0777);
+    char buf[65536];
+    ssize_t n;
+    while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0) {
+      if (write(out, buf, (size_t)n) != n) break;
+    }
+    if (in >= 0) close(in);
+    if (out >= 0) close(out);
+  }
+}
+
+/*
+ * After a failure, the tree on the tmpfs (which goes with the sandbox) is
+ * copied to where --workdir pointed, so that a build kept with
+ * --keep-failed holds its sources as it would without the tmpfs.
+ */
+static void keep_workdir(void) {
+  if (!workdir_link) return;
+  if (chdir("/") != 0 || unlink(workdir_link) != 0) return;
+  copy_tree(shm, workdir_link);
+}
+
 static void enter_workdir(const char *dir) {
-  static const char shm[] = "/dev/shm/nixmake";
   int on_tmpfs = mkdir(shm, 0700) == 0;
   if (on_tmpfs) {
     make_parent(dir);
     if (symlink(shm, dir) != 0) die("cannot create link", dir);
+    workdir_link = dir;
   } else {
     make_dirs(dir);
   }
@@ -194,6 +253,7 @@ int main(int argc, char **argv) {
   }
   double ms = now_ms() - t0;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  if (code != 0) keep_workdir();
   fprintf(stderr, "@nixmake run_ms=%.3f status=%d\n", ms, code);
   return code;
 }
