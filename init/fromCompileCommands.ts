@@ -101,6 +101,7 @@ export function fromCompileCommands(text: string, root: string, read: (p: string
       ldflags: [],
       soname: undefined,
       dropped: [],
+      scripts: [],
       order: libs.length + i,
     });
   });
