@@ -139,6 +139,19 @@ describe('compile databases', () => {
     });
     expect(r.notes[0]).toMatch(/^guessed from 3 compile commands/);
   });
+
+  it('keeps two programs with one name, each named after its folder', () => {
+    const db = JSON.stringify([
+      { directory: R, file: 'tools/main.c', command: 'cc -c tools/main.c -o b/1.o' },
+      { directory: R, file: 'tests/main.c', command: 'cc -DT -c tests/main.c -o b/2.o' },
+    ]);
+    const r = fromCompileCommands(db, R, () => 'int main(void) { return 0; }');
+    expect(r.config['targets']).toEqual({
+      'tools-main': { type: 'executable', sources: ['tools/main.c'], fileName: 'main' },
+      'tests-main': { type: 'executable', sources: ['tests/main.c'], defines: ['T'], fileName: 'main' },
+    });
+    expect(r.notes).toContain('tools-main: executable (guessed), 1 source(s)');
+  });
 });
 
 describe('factorFlags', () => {
