@@ -31,6 +31,8 @@ export interface InitCommand {
   readonly force: boolean;
   /** A compile database to read instead of recording a build. */
   readonly from: string | undefined;
+  /** A configured CMake build folder whose File API code model to read instead of recording a build. */
+  readonly fromCmake?: string | undefined;
   /** The build to record, everything after `--`. */
   readonly buildCommand: readonly string[];
 }
@@ -51,6 +53,8 @@ commands:
                      run the project's own build under bear and write nixmake.json from it
   init [-C DIR] [--force] --from compile_commands.json
                      propose nixmake.json from a compile database
+  init [-C DIR] [--force] --from-cmake BUILD_DIR
+                     write nixmake.json from CMake's own model of a configured build (its File API)
   help               show this text
   version            show the version
 
@@ -77,6 +81,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   let dryRun = false;
   let force = false;
   let from: string | undefined;
+  let fromCmake: string | undefined;
   let afterDashes: string[] | undefined;
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
@@ -90,7 +95,11 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       positional.push(...afterDashes);
       break;
     } else if (a === '--force' && cmd === 'init') force = true;
-    else if (a.startsWith('--from') && cmd === 'init') {
+    else if ((a === '--from-cmake' || a.startsWith('--from-cmake=')) && cmd === 'init') {
+      const v = a.startsWith('--from-cmake=') ? a.slice('--from-cmake='.length) : rest[++i];
+      if (v === undefined || v === '') return { ok: false, message: '--from-cmake needs a CMake build folder' };
+      fromCmake = v;
+    } else if (a.startsWith('--from') && cmd === 'init') {
       const v = a.startsWith('--from=') ? a.slice('--from='.length) : rest[++i];
       if (v === undefined || v === '') return { ok: false, message: '--from needs a compile_commands.json file' };
       from = v;
@@ -115,7 +124,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     return { ok: true, command: { command: 'clean', dir } };
   }
   if (cmd === 'init') {
-    if (from !== undefined && afterDashes !== undefined) return { ok: false, message: 'init takes either --from FILE or -- BUILD COMMAND, not both' };
+    if ([from, fromCmake, afterDashes].filter((x) => x !== undefined).length > 1) return { ok: false, message: 'init takes one of --from FILE, --from-cmake BUILD_DIR or -- BUILD COMMAND' };
+    if (fromCmake !== undefined) return { ok: true, command: { command: 'init', dir, force, from: undefined, fromCmake, buildCommand: [] } };
     if (from === undefined && (afterDashes === undefined || afterDashes.length === 0)) return { ok: false, message: 'init needs a build command after --, e.g. nixmake init -- make -j2 (or --from compile_commands.json)' };
     if (afterDashes === undefined && positional.length > 0) return { ok: false, message: `unexpected argument "${positional[0]}" (put the build command after --)` };
     return { ok: true, command: { command: 'init', dir, force, from, buildCommand: afterDashes ?? [] } };

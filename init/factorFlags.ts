@@ -58,10 +58,20 @@ function classes(flags: readonly string[]): Classes {
   return c;
 }
 
-/** The flags as three ordered lists (include folders, macros, the rest), as a comparable string. */
+/** Whether the order of these macro flags cannot matter: all -D, each name once. */
+function orderFree(mac: readonly string[]): boolean {
+  const names = mac.map((f) => (f.startsWith('-D') ? /^-D([A-Za-z_][A-Za-z0-9_]*)/.exec(f)?.[1] : undefined));
+  return names.every((n) => n !== undefined) && new Set(names).size === names.length;
+}
+
+/**
+ * The flags as three ordered lists (include folders, macros, the rest), as
+ * a comparable string. Macros are sorted when their order cannot matter
+ * (all -D, each name once).
+ */
 export function canonicalFlags(flags: readonly string[]): string {
   const c = classes(flags);
-  return JSON.stringify([c.inc, c.mac, c.rest]);
+  return JSON.stringify([c.inc, orderFree(c.mac) ? [...c.mac].sort() : c.mac, c.rest]);
 }
 
 /**
@@ -122,8 +132,14 @@ export function factorFlags(tus: readonly TuFlags[], shared: boolean): { target:
     if (key === common.key) continue;
     const c = classes(mine);
     let entry: Omit<PerSourceEntry, 'sources'> | undefined;
-    if (startsWith(c.inc, base.inc) && startsWith(c.mac, base.mac) && startsWith(c.rest, base.rest)) {
-      const adds = splitFlags([...c.inc.slice(base.inc.length), ...c.mac.slice(base.mac.length), ...c.rest.slice(base.rest.length)]);
+    // Macros whose order cannot matter extend the target's when they hold all of them, wherever.
+    const macAdds = startsWith(c.mac, base.mac)
+      ? c.mac.slice(base.mac.length)
+      : orderFree(c.mac) && base.mac.every((m) => c.mac.includes(m))
+        ? c.mac.filter((m) => !base.mac.includes(m))
+        : undefined;
+    if (startsWith(c.inc, base.inc) && macAdds !== undefined && startsWith(c.rest, base.rest)) {
+      const adds = splitFlags([...c.inc.slice(base.inc.length), ...macAdds, ...c.rest.slice(base.rest.length)]);
       if (canonicalFlags(render([target, adds])) === key) entry = adds;
     }
     entry ??= { flags: joinFlags(t.flags) };
