@@ -33,7 +33,8 @@ function narOfFile(contents: Buffer, executable = false): Buffer {
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const nix = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+// A shared machine's store can hold many GC roots: --print-roots may print more than execFileSync's default 1 MiB.
+const nix = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 << 20 }).trim();
 
 /**
  * A derivation whose builder is a static busybox in the store (the test daemon's sandbox has
