@@ -92,15 +92,17 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'init',
-    operands: '-- BUILD COMMAND... | --from compile_commands.json',
+    operands: '-- BUILD COMMAND... | --from compile_commands.json | --from-cmake BUILD_DIR',
     summary: "write nixmake.json from the project's own build (run under bear) or a compile database",
     description:
       "Runs the project's own build once under bear intercept and turns its compile, ar and link steps into targets, or reads a compile database " +
-      '(--from) and guesses targets from it. Never overwrites nixmake.json without --force.',
+      '(--from) and guesses targets from it, or reads CMake\'s own model of a configured build through its File API (--from-cmake). ' +
+      'Never overwrites nixmake.json without --force.',
     options: [
       DIR,
       { flags: ['--force'], help: 'overwrite an existing nixmake.json' },
       { flags: ['--from'], value: 'FILE', help: 'read a compile database (compile_commands.json) instead of recording a build' },
+      { flags: ['--from-cmake'], value: 'BUILD_DIR', help: "read CMake's model of the configured build in BUILD_DIR (its File API) instead of recording a build" },
       HELP,
     ],
   },

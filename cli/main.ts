@@ -70,7 +70,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
     }
     case 'init': {
       try {
-        const r = init({ root: path.resolve(cmd.dir), command: cmd.buildCommand, from: cmd.from, force: cmd.force });
+        const r = init({ root: path.resolve(cmd.dir), command: cmd.buildCommand, from: cmd.from, fromCmake: cmd.fromCmake, force: cmd.force });
         // Notes quote file names and recorded commands: escaped, like every name nixmake prints.
         for (const n of r.notes) output.out(`nixmake init: ${escapeControl(n)}\n`);
         for (const u of r.unmapped) output.err(`nixmake init: could not map: ${escapeControl(u)}\n`);

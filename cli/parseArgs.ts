@@ -69,6 +69,8 @@ export interface InitCommand {
   readonly force: boolean;
   /** A compile database to read instead of recording a build. */
   readonly from: string | undefined;
+  /** A configured CMake build folder whose File API code model to read instead of recording a build. */
+  readonly fromCmake?: string | undefined;
   /** The build to record, everything after `--`. */
   readonly buildCommand: readonly string[];
 }
@@ -146,7 +148,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
     const v = m.glued ?? rest[++i];
     if (v === undefined || v === '') {
-      const what: Record<string, string> = { '-C': 'a directory', '--from': 'a compile_commands.json file', '--trace': 'a file to write', '-o': 'a file to write' };
+      const what: Record<string, string> = { '-C': 'a directory', '--from': 'a compile_commands.json file', '--from-cmake': 'a CMake build folder', '--trace': 'a file to write', '-o': 'a file to write' };
       return { ok: false, message: `${a.startsWith('--') ? name : a.slice(0, 2)} needs ${what[name] ?? 'a value'}`, topic: cmd };
     }
     values.set(name, v);
@@ -160,8 +162,10 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       return { ok: true, command: { command: 'clean', dir } };
     case 'init': {
       const from = values.get('--from');
+      const fromCmake = values.get('--from-cmake');
       const force = flags.has('--force');
-      if (from !== undefined && afterDashes !== undefined) return bad('init takes either --from FILE or -- BUILD COMMAND, not both');
+      if ([from, fromCmake, afterDashes].filter((x) => x !== undefined).length > 1) return bad('init takes one of --from FILE, --from-cmake BUILD_DIR or -- BUILD COMMAND');
+      if (fromCmake !== undefined) return { ok: true, command: { command: 'init', dir, force, from: undefined, fromCmake, buildCommand: [] } };
       if (from === undefined && (afterDashes === undefined || afterDashes.length === 0)) return bad('init needs a build command after --, e.g. nixmake init -- make -j2 (or --from compile_commands.json)');
       if (afterDashes === undefined && positional.length > 0) return bad(`unexpected argument "${positional[0]}" (put the build command after --)`);
       return { ok: true, command: { command: 'init', dir, force, from, buildCommand: afterDashes ?? [] } };

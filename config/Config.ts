@@ -17,6 +17,22 @@ export interface BuildSettings {
   readonly libs: readonly string[];
 }
 
+/**
+ * One `perSource` entry of a target: flags for some of its TUs. Either added
+ * to the target's (`includeDirs`, `defines`, `cflags`, `cxxflags`), or, with
+ * `flags`, the TU's whole compile flags instead of the target's.
+ */
+export interface SourceSettings {
+  /** Globs (a leading `!` excludes) matched against the target's TU names. */
+  readonly sources: readonly string[];
+  readonly includeDirs: readonly string[];
+  readonly defines: readonly string[];
+  readonly cflags: readonly string[];
+  readonly cxxflags: readonly string[];
+  /** The TU's complete compile flags (replacing the defaults', the target's and earlier entries'). */
+  readonly flags: readonly string[] | undefined;
+}
+
 export interface TargetConfig extends BuildSettings {
   readonly name: string;
   readonly type: TargetType;
@@ -25,6 +41,18 @@ export interface TargetConfig extends BuildSettings {
   readonly deps: readonly string[];
   /** shared-library only: the soname (default lib<name>.so); a link by that name is made next to the library. */
   readonly soname: string | undefined;
+  /** Per-source flags, applied in order to the TUs each entry matches. */
+  readonly perSource: readonly SourceSettings[];
+  /**
+   * The output file's name as the project names it (`jq`, `libjq.a`,
+   * `libjq.so.1.1.0`); default `<name>`, `lib<name>.a`, `lib<name>.so`. A
+   * shared library named `libX.so.V` also gets the development link `libX.so`.
+   */
+  readonly fileName: string | undefined;
+  /** executable only: other names of the program (symlinks beside it in bin/). */
+  readonly aliases: readonly string[];
+  /** Project files the link reads (a version script, a linker script), named in ldflags by their project-relative paths. */
+  readonly linkInputs: readonly string[];
 }
 
 /**
@@ -69,6 +97,8 @@ export interface Config {
   readonly compileCommands: string | undefined;
   /** Per-TU flags read from `compileCommands` (by loadConfig; empty until then). */
   readonly tuFlags: ReadonlyMap<string, readonly string[]>;
+  /** target → TU name → the indices of the `perSource` entries that match it (by loadConfig; empty until then). */
+  readonly perSourceMatches: ReadonlyMap<string, ReadonlyMap<string, readonly number[]>>;
   /**
    * `externalDirs`: absolute directories outside the project root whose files
    * may enter the store (a source that is a symlink to a file there). Anything

@@ -1,26 +1,46 @@
 /**
  * compileFlags: the compiler arguments of one TU of a target, from the
- * config alone: its compile database entry's if `compileCommands` has one,
- * else -I, -D and cflags (defaults first, then the target's), the language's
- * own flags, and -fPIC for shared libraries. Pure; it does not add the flags
- * nixmake adds for its own reasons (see engine/derivations).
+ * config alone. The base is the last matching `perSource` entry with
+ * `flags`, else the TU's compile database entry if `compileCommands` has
+ * one, else -I, -D and cflags (defaults first, then the target's) and, for
+ * C++, cxxflags. Each matching `perSource` entry after that base adds its
+ * own -I, -D, cflags and (C++) cxxflags, in order. Shared libraries get
+ * -fPIC. Pure; it does not add the flags nixmake adds for its own reasons
+ * (see engine/derivations), nor match globs (loadConfig did).
  */
 import type { Language } from '../analyzers/language.js';
-import type { Config, TargetConfig } from './Config.js';
+import type { BuildSettings, Config, SourceSettings, TargetConfig } from './Config.js';
 
-/** A TU's flags: its compile database entry's if `compileCommands` has one, else its target's. */
-export function compileFlags(config: Config, target: TargetConfig, lang: Language, tu: string): string[] {
-  const fromDb = config.tuFlags.get(tu);
-  if (fromDb) return target.type === 'shared-library' && !fromDb.includes('-fPIC') ? [...fromDb, '-fPIC'] : [...fromDb];
-  const d = config.defaults;
-  const flags = [
-    ...[...d.includeDirs, ...target.includeDirs].map((dir) => `-I${dir}`),
-    ...[...d.defines, ...target.defines].map((def) => `-D${def}`),
-    ...d.cflags,
-    ...target.cflags,
+type Adds = Pick<BuildSettings, 'includeDirs' | 'defines' | 'cflags' | 'cxxflags'>;
+
+function settingsFlags(parts: readonly Adds[], lang: Language): string[] {
+  return [
+    ...parts.flatMap((p) => p.includeDirs.map((dir) => `-I${dir}`)),
+    ...parts.flatMap((p) => p.defines.map((def) => `-D${def}`)),
+    ...parts.flatMap((p) => p.cflags),
+    ...(lang === 'c++' ? parts.flatMap((p) => p.cxxflags) : []),
   ];
-  if (lang === 'c++') flags.push(...d.cxxflags, ...target.cxxflags);
+}
+
+/** The `perSource` entries of `target` that match `tu`, in order. */
+export function perSourceOf(config: Config, target: TargetConfig, tu: string): SourceSettings[] {
+  const idx = config.perSourceMatches.get(target.name)?.get(tu) ?? [];
+  return idx.map((i) => target.perSource[i] as SourceSettings);
+}
+
+export function compileFlags(config: Config, target: TargetConfig, lang: Language, tu: string): string[] {
+  const entries = perSourceOf(config, target, tu);
+  let last = -1;
+  entries.forEach((e, i) => {
+    if (e.flags !== undefined) last = i;
+  });
+  const base = last >= 0 ? (entries[last] as SourceSettings).flags : config.tuFlags.get(tu);
+  const adds = entries.slice(last + 1);
+  if (base) {
+    const flags = [...base, ...settingsFlags(adds, lang)];
+    return target.type === 'shared-library' && !flags.includes('-fPIC') ? [...flags, '-fPIC'] : flags;
+  }
+  const flags = settingsFlags([config.defaults, target, ...adds], lang);
   if (target.type === 'shared-library') flags.push('-fPIC');
   return flags;
 }
-

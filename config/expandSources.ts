@@ -2,7 +2,8 @@
  * expandSources: each target's source globs → the sorted list of
  * translation units it compiles, as normalised project-relative paths.
  *
- * A positive pattern that matches no file is an error at its JSON path.
+ * A positive pattern that matches no file is an error at its JSON path, as
+ * is a `linkInputs` file that is missing or outside the root.
  * Header files matched by a glob are skipped (they are found by the include
  * analyzer); other non-C/C++ files are an error. It does not read file
  * contents.
@@ -57,17 +58,7 @@ export function expandSources(config: Config, listedDirs?: Set<string>): Result<
         error(at, `"${pattern}" must stay inside the project root`);
         return;
       }
-      const walk = new LoopSafeWalk(config.root);
-      const files = fg
-        .sync(pattern, {
-          cwd: config.root,
-          onlyFiles: true,
-          dot: false,
-          followSymbolicLinks: true,
-          ignore: [...ALWAYS_IGNORED, ...negatives],
-          fs: walk.adapter,
-        })
-        .map((f) => (f.startsWith('./') || f.includes('//') || f.includes('/./') ? path.posix.normalize(f) : f));
+      const { walk, files } = globFiles(config.root, pattern, negatives);
       if (listedDirs) for (const d of walk.listedDirs()) listedDirs.add(d);
       if (walk.crowded !== undefined) {
         error(at, `"${pattern}": symlinks lead into the folder ${walk.crowded} by more than ${MAX_PATHS_TO_A_FOLDER} paths; narrow the glob or remove links`);
@@ -103,9 +94,35 @@ export function expandSources(config: Config, listedDirs?: Set<string>): Result<
       found.push(name);
     }
     out.set(t.name, found.sort());
+    t.linkInputs.forEach((f, i) => {
+      const real = realpathOrUndefined(path.join(config.root, f));
+      const at = `targets.${t.name}.linkInputs[${i}]`;
+      if (real === undefined || !fs.statSync(real).isFile()) error(at, `"${f}" is not a file of the project (the link reads it: a version or linker script)`);
+      else if (!under(realRoot, real) && !external.some((d) => under(d, real))) error(at, `"${f}" is a link to ${real}, outside the project root; list its folder in "externalDirs" to use it`);
+    });
   }
   if (errors.length > 0) return { ok: false, errors, warnings: [] };
   return { ok: true, value: out, warnings: [] };
+}
+
+/**
+ * The files one glob matches under `root` (names as TUs are named:
+ * normalised, project-relative), with symlink loops cut; `walk` tells
+ * whether symlinks led into a folder too often (`walk.crowded`).
+ */
+export function globFiles(root: string, pattern: string, negatives: readonly string[]): { walk: LoopSafeWalk; files: string[] } {
+  const walk = new LoopSafeWalk(root);
+  const files = fg
+    .sync(pattern, {
+      cwd: root,
+      onlyFiles: true,
+      dot: false,
+      followSymbolicLinks: true,
+      ignore: [...ALWAYS_IGNORED, ...negatives],
+      fs: walk.adapter,
+    })
+    .map((f) => (f.startsWith('./') || f.includes('//') || f.includes('/./') ? path.posix.normalize(f) : f));
+  return { walk, files };
 }
 
 /**
@@ -115,7 +132,7 @@ export function expandSources(config: Config, listedDirs?: Set<string>): Result<
  * folder's real path and which entries are symlinks, so the real path of a
  * match usually costs no system call.
  */
-class LoopSafeWalk {
+export class LoopSafeWalk {
   private readonly realDirs = new Map<string, string | undefined>();
   /** Folders the walk listed, and which of their entries are symlinks. */
   private readonly listed = new Set<string>();

@@ -1,6 +1,7 @@
 /**
  * loadConfig: reads `nixmake.json` (and the compile database it names, if
- * any) from the project root and validates them. Diagnostics are reported;
+ * any) from the project root and validates them, and matches the targets'
+ * `perSource` globs (matchPerSource). Diagnostics are reported;
  * undefined means failure.
  *
  * The compile database must resolve, symlinks followed, inside the project
@@ -14,6 +15,7 @@ import { errnoFault } from '../core/EnvironmentError.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import type { Config } from './Config.js';
 import { parseConfig } from './parseConfig.js';
+import { matchPerSource } from './matchPerSource.js';
 import { readCompileCommands } from './readCompileCommands.js';
 
 /**
@@ -56,8 +58,14 @@ export function loadConfig(root: string, report: (d: Diagnostic) => void): Confi
     for (const d of r.errors) report(d);
     return undefined;
   }
-  const db = r.value.compileCommands;
-  if (db === undefined) return r.value;
+  const perSource = matchPerSource(r.value);
+  if (perSource.errors.length > 0) {
+    for (const d of perSource.errors) report(d);
+    return undefined;
+  }
+  const config: Config = { ...r.value, perSourceMatches: perSource.matches };
+  const db = config.compileCommands;
+  if (db === undefined) return config;
   const fail = (message: string, jsonPath?: string): undefined => {
     report({ severity: 'error', message, location: { file: CONFIG_FILE }, ...(jsonPath !== undefined ? { jsonPath } : {}) });
     return undefined;
@@ -83,5 +91,5 @@ export function loadConfig(root: string, report: (d: Diagnostic) => void): Confi
     for (const d of commands.errors) report(d);
     return undefined;
   }
-  return { ...r.value, tuFlags: commands.flags };
+  return { ...config, tuFlags: commands.flags };
 }

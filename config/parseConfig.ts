@@ -9,11 +9,14 @@ import path from 'node:path';
 import type { Diagnostic, Result } from '../core/Diagnostic.js';
 import { CONFIG_FILE } from './Config.js';
 import { jsonSyntaxError } from './jsonSyntaxError.js';
-import type { BuildSettings, Config, NixConfig, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
+import type { BuildSettings, Config, NixConfig, SourceSettings, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
 
 const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
 const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', 'hostPackages', '$schema']);
-const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname']);
+const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname', 'perSource', 'fileName', 'aliases', 'linkInputs']);
+const PER_SOURCE_FIELDS = new Set<string>(['sources', 'includeDirs', 'defines', 'cflags', 'cxxflags', 'flags']);
+/** A file name nixmake writes into an output folder. */
+const FILE_NAME = /^[A-Za-z0-9_+-][A-Za-z0-9_.+-]*$/;
 const TOOLCHAIN_FIELDS = new Set<string>(['cc', 'cxx', 'ar', 'path', 'shell']);
 const NIX_FIELDS = new Set<string>(['options']);
 const TARGET_TYPES: readonly TargetType[] = ['executable', 'static-library', 'shared-library'];
@@ -214,6 +217,65 @@ function hostPackages(c: Checker, value: Json | undefined): string[] {
   });
 }
 
+/** Glob lists (`sources`, `perSource[].sources`): not empty, not only exclusions, no empty pattern. */
+function sourcePatterns(c: Checker, value: Json | undefined, at: string, emptyIsError = false): string[] {
+  const sources = c.stringList(value, at);
+  if (value === undefined) c.error(at, 'missing: a list of source globs');
+  else if (sources.length > 0 && sources.every((s) => s.startsWith('!'))) c.error(at, 'has only exclusions (patterns starting with !)');
+  else if (emptyIsError && Array.isArray(value) && value.length === 0) c.error(at, 'is empty: list the sources (globs) it is for');
+  sources.forEach((s, i) => {
+    if (s === '' || s === '!') c.error(`${at}[${i}]`, `${s === '' ? 'an empty pattern' : '"!" alone'} matches nothing; remove it`);
+  });
+  return sources;
+}
+
+/** `perSource`: flags for some of a target's TUs, added to the target's or (`flags`) instead of them. */
+function perSource(c: Checker, value: Json | undefined, at: string): SourceSettings[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) {
+    c.error(at, `expected an array of objects {"sources": [...], "cflags": [...], ...}, got ${describe(value)}`);
+    return [];
+  }
+  return value.flatMap((item, i) => {
+    const here = `${at}[${i}]`;
+    const obj = c.object(item, here);
+    if (!obj) return [];
+    c.unknownFields(obj, PER_SOURCE_FIELDS, here);
+    const sources = sourcePatterns(c, obj['sources'], `${here}.sources`, true);
+    const s = settings(c, obj, here);
+    const flags = obj['flags'] === undefined ? undefined : c.stringList(obj['flags'], `${here}.flags`);
+    if (flags !== undefined) {
+      const mixed = ['includeDirs', 'defines', 'cflags', 'cxxflags'].filter((k) => obj[k] !== undefined);
+      if (mixed.length > 0) c.error(join(here, mixed[0] as string), `"flags" replaces the whole compile line; put these flags into "flags" too, or drop "flags" to add to the target's`);
+    }
+    for (const k of ['ldflags', 'libs'] as const) if (obj[k] !== undefined) c.error(join(here, k), `link settings belong to the target, not to some of its sources`);
+    return [{ sources, includeDirs: s.includeDirs, defines: s.defines, cflags: s.cflags, cxxflags: s.cxxflags, flags }];
+  });
+}
+
+/** `fileName`, `aliases`, `linkInputs`: the names a target's outputs get, and the files its link reads. */
+function outputs(c: Checker, obj: Record<string, Json>, at: string, type: string | undefined): Pick<TargetConfig, 'fileName' | 'aliases' | 'linkInputs'> {
+  const fileName = c.string(obj['fileName'], `${at}.fileName`);
+  if (fileName !== undefined) {
+    if (!FILE_NAME.test(fileName) || /^\.+$/.test(fileName)) c.error(`${at}.fileName`, `"${fileName}" should be a file name such as libfoo.so.1.2.3 (no folder)`);
+    else if (type === 'static-library' && !fileName.endsWith('.a')) c.error(`${at}.fileName`, `"${fileName}": a static library's file name ends in .a (libfoo.a, so that -lfoo finds it)`);
+    else if (type === 'shared-library' && !/\.so(\.|$)/.test(fileName)) c.error(`${at}.fileName`, `"${fileName}": a shared library's file name is libfoo.so or libfoo.so.VERSION`);
+  }
+  const aliases = c.stringList(obj['aliases'], `${at}.aliases`);
+  if (obj['aliases'] !== undefined && type !== undefined && type !== 'executable') c.error(`${at}.aliases`, 'only an executable has aliases (other names of the program)');
+  aliases.forEach((a, i) => {
+    if (!FILE_NAME.test(a) || /^\.+$/.test(a)) c.error(`${at}.aliases[${i}]`, `"${a}" should be a program name (no folder)`);
+    else if (aliases.indexOf(a) !== i) c.error(`${at}.aliases[${i}]`, `"${a}" is listed twice`);
+  });
+  const linkInputs = c.stringList(obj['linkInputs'], `${at}.linkInputs`);
+  if (obj['linkInputs'] !== undefined && type === 'static-library') c.error(`${at}.linkInputs`, 'a static library is not linked (ar reads no scripts); only executables and shared libraries have link inputs');
+  linkInputs.forEach((f, i) => {
+    const n = path.posix.normalize(f);
+    if (f.startsWith('/') || n === '..' || n.startsWith('../') || n === '.' || f.includes('*')) c.error(`${at}.linkInputs[${i}]`, `"${f}" must be a file inside the project, relative to its root (no globs)`);
+  });
+  return { fileName, aliases, linkInputs };
+}
+
 /** Reports one error per target on a cycle, naming the whole cycle. */
 function findCycles(c: Checker, targets: ReadonlyMap<string, TargetConfig>): void {
   const state = new Map<string, 'visiting' | 'done'>();
@@ -263,12 +325,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
     const type = c.string(obj['type'], `${path}.type`);
     if (type === undefined && obj['type'] === undefined) c.error(`${path}.type`, `missing: one of ${TARGET_TYPES.join(', ')}`);
     else if (type !== undefined && !TARGET_TYPES.includes(type as TargetType)) c.error(`${path}.type`, `"${type}" is not one of ${TARGET_TYPES.join(', ')}`);
-    const sources = c.stringList(obj['sources'], `${path}.sources`);
-    if (obj['sources'] === undefined) c.error(`${path}.sources`, 'missing: a list of source globs');
-    else if (sources.length > 0 && sources.every((s) => s.startsWith('!'))) c.error(`${path}.sources`, 'has only exclusions (patterns starting with !)');
-    sources.forEach((s, i) => {
-      if (s === '' || s === '!') c.error(`${path}.sources[${i}]`, `${s === '' ? 'an empty pattern' : '"!" alone'} matches nothing; remove it`);
-    });
+    const sources = sourcePatterns(c, obj['sources'], `${path}.sources`);
     const own = settings(c, obj, path);
     const soname = c.string(obj['soname'], `${path}.soname`);
     if (soname !== undefined && type !== 'shared-library') c.error(`${path}.soname`, 'only a shared-library has a soname');
@@ -280,6 +337,8 @@ export function parseConfig(text: string, root: string): Result<Config> {
       deps: c.stringList(obj['deps'], `${path}.deps`),
       soname,
       ...own,
+      perSource: perSource(c, obj['perSource'], `${path}.perSource`),
+      ...outputs(c, obj, path, type),
     });
   }
   for (const t of targets.values()) {
@@ -300,6 +359,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
     nix: nix(c, top['nix']),
     compileCommands,
     tuFlags: new Map(),
+    perSourceMatches: new Map(),
     externalDirs: externalDirs(c, top['externalDirs']),
     hostPackages: hostPackages(c, top['hostPackages']),
   };

@@ -4,6 +4,7 @@
  * outputs. `buildGraph` makes it from the config, the expanded sources and
  * the include closures; it is pure and touches neither disk nor Nix.
  */
+import path from 'node:path';
 import type { Config, TargetConfig, TargetType } from '../config/Config.js';
 import type { Language } from '../analyzers/language.js';
 import { languageOf } from '../analyzers/language.js';
@@ -39,6 +40,12 @@ export interface LinkNode {
   readonly libs: readonly string[];
   /** shared-library only: its soname, or undefined for lib<target>.so. */
   readonly soname: string | undefined;
+  /** The output file's name (`fileName`), or undefined for `<target>`, `lib<target>.a`, `lib<target>.so`. */
+  readonly fileName: string | undefined;
+  /** executable only: other names of the program. */
+  readonly aliases: readonly string[];
+  /** Project files the link reads (version and linker scripts), project-relative. */
+  readonly inputs: readonly string[];
 }
 
 export type BuildNode = ObjectNode | LinkNode;
@@ -137,6 +144,9 @@ export function buildGraph(
       ldflags: [...config.defaults.ldflags, ...t.ldflags],
       libs: t.type === 'static-library' ? [] : dedupeKeepLast([...libTargets.flatMap((lt) => lt.libs), ...config.defaults.libs]),
       soname: t.soname,
+      fileName: t.fileName,
+      aliases: t.aliases,
+      inputs: [...new Set(t.linkInputs.map((f) => path.posix.normalize(f)))].sort(),
     });
   }
   return { objects, links, targetOrder: order };

@@ -140,42 +140,80 @@ export interface LinkedLibrary {
   readonly ref: DrvRef;
   readonly type: TargetType;
   readonly target: string;
+  /** The library's `fileName`, if the config gives one. */
+  readonly fileName?: string | undefined;
+}
+
+/**
+ * The files a link writes in its output folder: the program or library
+ * (`file`), and for a shared library its soname and its development link
+ * (`libX.so` for `libX.so.1.2.3`), each a link to `file` where it differs.
+ */
+export function outputFiles(type: TargetType, target: string, fileName: string | undefined, soname: string | undefined): { file: string; soname?: string; dev?: string } {
+  switch (type) {
+    case 'executable':
+      return { file: fileName ?? target };
+    case 'static-library':
+      return { file: fileName ?? `lib${target}.a` };
+    case 'shared-library': {
+      const file = fileName ?? `lib${target}.so`;
+      return { file, soname: soname ?? file, dev: file.replace(/\.so\..*$/, '.so') };
+    }
+  }
 }
 
 /** Arguments that link one library: an archive by path, a shared library by -L/-l with an rpath. */
 function libraryArgs(lib: LinkedLibrary): string[] {
-  if (lib.type === 'static-library') return [`${lib.ref.out}/lib/lib${lib.target}.a`];
-  return [`-L${lib.ref.out}/lib`, `-l${lib.target}`, `-Wl,-rpath,${lib.ref.out}/lib`];
+  const files = outputFiles(lib.type, lib.target, lib.fileName, undefined);
+  if (lib.type === 'static-library') return [`${lib.ref.out}/lib/${files.file}`];
+  const dev = files.dev as string;
+  const name = lib.fileName === undefined ? lib.target : /^lib(.+)\.so$/.exec(dev)?.[1] ?? `:${dev}`;
+  return [`-L${lib.ref.out}/lib`, `-l${name}`, `-Wl,-rpath,${lib.ref.out}/lib`];
 }
 
 /**
  * One link: objects (in link order) and libraries (dependents first) are
  * derivation outputs. Objects are laid out as objs/<k>/<name> so archive
- * members and linker messages have readable names.
+ * members and linker messages have readable names; the project files the
+ * link reads (`inputs`: project-relative path → store path, a version
+ * script) at their project-relative paths, where its ldflags name them.
  */
-export function linkDerivation(node: LinkNode, objects: readonly DrvRef[], libraries: readonly LinkedLibrary[], builder: DrvRef, tc: Toolchain): DerivationSpec {
+export function linkDerivation(
+  node: LinkNode,
+  objects: readonly DrvRef[],
+  libraries: readonly LinkedLibrary[],
+  builder: DrvRef,
+  tc: Toolchain,
+  inputs: ReadonlyMap<string, string> = new Map(),
+): DerivationSpec {
   const linker = node.lang === 'c++' ? tc.cxx : tc.cc;
-  const soname = node.soname ?? `lib${node.target}.so`;
-  const ops: string[] = ['--workdir', LINK_DIR, '--objects', 'objs', String(objects.length), ...objects.map((o) => o.out)];
+  const files = outputFiles(node.type, node.target, node.fileName, node.soname);
+  const rels = [...inputs.keys()].sort();
+  const ops: string[] = ['--workdir', LINK_DIR, ...rels.flatMap((rel) => ['--ln', inputs.get(rel) as string, rel]), '--objects', 'objs', String(objects.length), ...objects.map((o) => o.out)];
   let program: string[];
   const libs = libraries.flatMap(libraryArgs);
   const l = node.libs.map((x) => `-l${x}`);
   switch (node.type) {
     case 'executable':
       ops.push('--mkdir', `${OUT}/bin`);
+      // Other names of a multi-call program: links beside it.
+      for (const alias of node.aliases) if (alias !== files.file) ops.push('--ln', files.file, `${OUT}/bin/${alias}`);
       // The toolchain's rpath last: the project's own shared libraries come first at run time.
-      program = [linker, ...tc.cflags, ...node.ldflags, '-o', `${OUT}/bin/${node.target}`, '@nixmake-objects@', ...libs, ...l, ...tc.ldflags];
+      program = [linker, ...tc.cflags, ...node.ldflags, '-o', `${OUT}/bin/${files.file}`, '@nixmake-objects@', ...libs, ...l, ...tc.ldflags];
       break;
     case 'static-library':
       ops.push('--mkdir', `${OUT}/lib`);
-      program = [tc.ar, 'qcsD', `${OUT}/lib/lib${node.target}.a`, '@nixmake-objects@'];
+      program = [tc.ar, 'qcsD', `${OUT}/lib/${files.file}`, '@nixmake-objects@'];
       break;
-    case 'shared-library':
+    case 'shared-library': {
       ops.push('--mkdir', `${OUT}/lib`);
-      // Programs find the library by its soname at run time (DT_NEEDED).
-      if (soname !== `lib${node.target}.so`) ops.push('--ln', `lib${node.target}.so`, `${OUT}/lib/${soname}`);
-      program = [linker, '-shared', `-Wl,-soname,${soname}`, ...tc.cflags, ...node.ldflags, '-o', `${OUT}/lib/lib${node.target}.so`, '@nixmake-objects@', ...libs, ...l, ...tc.ldflags];
+      const soname = files.soname as string;
+      // Programs find the library by its soname at run time (DT_NEEDED); linkers by its development name.
+      if (soname !== files.file) ops.push('--ln', files.file, `${OUT}/lib/${soname}`);
+      if (files.dev !== undefined && files.dev !== files.file && files.dev !== soname) ops.push('--ln', files.file, `${OUT}/lib/${files.dev}`);
+      program = [linker, '-shared', `-Wl,-soname,${soname}`, ...tc.cflags, ...node.ldflags, '-o', `${OUT}/lib/${files.file}`, '@nixmake-objects@', ...libs, ...l, ...tc.ldflags];
       break;
+    }
   }
   return {
     name: storeName(node.target),
@@ -183,7 +221,7 @@ export function linkDerivation(node: LinkNode, objects: readonly DrvRef[], libra
     builder: builder.out,
     args: [...ops, '--', ...program],
     env: toolchainEnv(tc),
-    inputSrcs: toolchainSrcs(tc),
+    inputSrcs: [...toolchainSrcs(tc), ...new Set(rels.map((r) => inputs.get(r) as string))],
     inputDrvs: drvInputs([builder, ...objects, ...libraries.map((x) => x.ref)]),
   };
 }

@@ -200,7 +200,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     const objects = node.objects.map(refOf);
     const libraries = node.libraries.map((k) => {
       const lib = graph.links.get(k);
-      return { ref: refOf(k), type: lib?.type ?? 'static-library', target: lib?.target ?? k };
+      return { ref: refOf(k), type: lib?.type ?? 'static-library', target: lib?.target ?? k, fileName: lib?.fileName };
     });
     const key = (inputs: PlannedNode['fp']['inputs']): Fingerprint | undefined =>
       inputs.kind !== 'link'
@@ -267,7 +267,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
         emit({ event: 'node-cutoff', node: node.key, label: labelOf(node), out: previous.out });
         return 'ok';
       }
-      d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, builder, toolchain));
+      const scripts = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
+      d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, builder, toolchain, scripts));
       timings.derivation = (performance.now() - t0) / 1000;
     } else if (prepared) {
       d = prepared.d;

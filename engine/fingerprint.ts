@@ -13,7 +13,7 @@ import type { ContentHash, Fingerprint } from '../cache/hashes.js';
 import { closureDigest, systemDigest } from '../analyzers/closureDigest.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
 import { canonicalJson, fingerprintOf } from '../cache/hashes.js';
-import type { BuildGraph } from './BuildGraph.js';
+import type { BuildGraph, LinkNode } from './BuildGraph.js';
 
 export interface ObjectInputs {
   readonly kind: 'object';
@@ -39,6 +39,11 @@ export interface LinkInputs {
   readonly ldflags: readonly string[];
   readonly libs: readonly string[];
   readonly soname: string | null;
+  /** Only when set (below: outputNames), so configs without them keep their fingerprints. */
+  readonly fileName?: string;
+  readonly aliases?: readonly string[];
+  /** Project files the link reads (project-relative) → content hash. */
+  readonly files?: Readonly<Record<string, string>>;
   readonly toolchain: string;
   readonly template: string;
   readonly platform: string;
@@ -132,6 +137,7 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
       ldflags: l.ldflags,
       libs: l.libs,
       soname: l.soname ?? null,
+      ...outputNames(l, rel),
       toolchain: ctx.toolchainId,
       template: ctx.templateHash,
       platform: ctx.platform,
@@ -139,6 +145,19 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
     out.set(l.key, record(inputs, () => inputs));
   }
   return out;
+}
+
+/**
+ * What only links with `fileName`, `aliases` or `linkInputs` have: absent
+ * otherwise, so that the links of configs without them keep their
+ * fingerprints.
+ */
+function outputNames(l: LinkNode, rel: (r: string) => string): Partial<Pick<LinkInputs, 'fileName' | 'aliases' | 'files'>> {
+  return {
+    ...(l.fileName !== undefined ? { fileName: l.fileName } : {}),
+    ...(l.aliases.length > 0 ? { aliases: l.aliases } : {}),
+    ...(l.inputs.length > 0 ? { files: Object.fromEntries(l.inputs.map((f) => [f, rel(f)])) } : {}),
+  };
 }
 
 /**

@@ -68,7 +68,10 @@ export function reasonFor(now: NodeInputs, before: NodeInputs | undefined, depen
     return { kind: 'flags-changed' };
   }
   if (now.kind === 'link' && before.kind === 'link') {
-    const sameFlags = JSON.stringify([before.ldflags, before.libs, before.type, before.lang]) === JSON.stringify([now.ldflags, now.libs, now.type, now.lang]);
+    // A link input (a version script) is a project file the link reads, as a source is an object's.
+    if (JSON.stringify(before.files ?? {}) !== JSON.stringify(now.files ?? {})) return { kind: 'source-changed' };
+    const settings = (l: typeof now): unknown[] => [l.ldflags, l.libs, l.type, l.lang, l.soname, l.fileName, l.aliases];
+    const sameFlags = JSON.stringify(settings(before)) === JSON.stringify(settings(now));
     if (!sameFlags) return { kind: 'flags-changed' };
     return dependencyRebuilt || JSON.stringify(before.objects) !== JSON.stringify(now.objects) || JSON.stringify(before.libraries) !== JSON.stringify(now.libraries)
       ? { kind: 'dependency-changed' }

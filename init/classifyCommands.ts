@@ -1,7 +1,8 @@
 /**
  * classifyCommands: the processes of a recorded build → the build steps
  * that matter to nixmake: compiles, archives, links (executables and shared
- * libraries), symlinks and renames, with every path made absolute.
+ * libraries), symlinks, renames and copies (cp, install, ln), with every
+ * path made absolute.
  *
  * Processes started by a compiler driver (cc1, as, collect2, ld) are its own
  * business and are skipped, as are failed processes and preprocessor-only
@@ -33,8 +34,14 @@ export interface LinkStep {
   readonly libDirs: readonly string[];
   readonly ldflags: readonly string[];
   readonly soname: string | undefined;
-  /** Flags that nixmake does not carry over (a version script, say). */
+  /** Flags that nixmake does not carry over (an rpath into the build tree, say). */
   readonly dropped: readonly string[];
+  /**
+   * Files the link reads, named by a flag (a version script, a linker
+   * script, a dynamic list): each is also in `ldflags` as `flag + path`,
+   * with the path absolute.
+   */
+  readonly scripts: readonly { readonly flag: string; readonly path: string }[];
   readonly order: number;
 }
 
@@ -51,6 +58,8 @@ export interface Steps {
   /** link path → what it points to (absolute). */
   readonly symlinks: Map<string, string>;
   readonly renames: { readonly from: string; readonly to: string; readonly order: number }[];
+  /** `cp`, `install` and hard `ln` steps: `to` is a copy of `from` (or `to` is a folder and the copy is `to/basename(from)`). */
+  readonly copies: { readonly from: string; readonly to: string; readonly order: number }[];
 }
 
 const DRIVER = /^(?:[\w.-]+-)?(?:gcc|g\+\+|cc|c\+\+|clang|clang\+\+)(?:-[\d.]+)?$/;
@@ -63,6 +72,16 @@ const SHARED = /\.so(\.\d+)*$/;
 /** Options whose value is the next argument. */
 const WITH_VALUE = new Set(['-o', '-MF', '-MT', '-MQ', '-I', '-isystem', '-iquote', '-idirafter', '-include', '-imacros', '-D', '-U', '-x', '-L', '-l', '-Xlinker', '-T', '-u', '-z', '--param', '-Xpreprocessor', '-Xassembler', '-aux-info']);
 const DEPFILE_FLAGS = new Set(['-MD', '-MMD', '-MP', '-M', '-MM', '-MG']);
+/** Linker options naming a file the link reads → their long form. */
+const SCRIPT_OPTIONS = new Map([
+  ['--version-script', '--version-script'],
+  ['-version-script', '--version-script'],
+  ['--dynamic-list', '--dynamic-list'],
+  ['-dynamic-list', '--dynamic-list'],
+  ['-T', '-T'],
+  ['--script', '-T'],
+  ['-script', '-T'],
+]);
 const KEPT_LDFLAGS = /^(-pthread|-rdynamic|-fopenmp|-static-libgcc|-static-libstdc\+\+|-flto.*|-fsanitize=.*|-m32|-m64)$/;
 
 const base = (p: string): string => path.basename(p);
@@ -80,7 +99,7 @@ function underDriver(execs: readonly Exec[]): Set<Exec> {
 }
 
 export function classifyCommands(execs: readonly Exec[]): Steps {
-  const steps: Steps = { compiles: [], links: [], archives: [], symlinks: new Map(), renames: [] };
+  const steps: Steps = { compiles: [], links: [], archives: [], symlinks: new Map(), renames: [], copies: [] };
   const skip = underDriver(execs);
   for (const e of execs) {
     if (skip.has(e) || e.status !== 0) continue;
@@ -95,7 +114,32 @@ export function classifyCommands(execs: readonly Exec[]): Steps {
       if (/[rq]/.test(ops) && args[1] !== undefined) steps.archives.push({ output: abs(args[1]), members: args.slice(2).map(abs), order: e.order });
     } else if (name === 'ln') {
       const plain = args.filter((a) => !a.startsWith('-'));
-      if (args.some((a) => /^-\w*s/.test(a)) && plain.length === 2) steps.symlinks.set(abs(plain[1] as string), abs(plain[0] as string));
+      if (args.some((a) => /^-\w*s/.test(a) || a === '--symbolic')) {
+        // A relative symlink's target is relative to the link's folder, not to where ln ran.
+        if (plain.length === 2) steps.symlinks.set(abs(plain[1] as string), path.resolve(path.dirname(abs(plain[1] as string)), plain[0] as string));
+      } else if (plain.length === 2) steps.copies.push({ from: abs(plain[0] as string), to: abs(plain[1] as string), order: e.order });
+    } else if (name === 'cp' || name === 'install') {
+      // install's options that take a value; -d makes folders, -t names the destination folder.
+      const valued = name === 'install' ? new Set(['-m', '-o', '-g', '-S', '--mode', '--owner', '--group', '--suffix']) : new Set(['-S', '--suffix']);
+      const plain: string[] = [];
+      let into: string | undefined;
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i] as string;
+        if (a === '-t') into = args[++i];
+        else if (a.startsWith('--target-directory=')) into = a.slice('--target-directory='.length);
+        else if (valued.has(a)) i++;
+        else if (!a.startsWith('-')) plain.push(a);
+        else if (name === 'install' && a === '-d') {
+          plain.length = 0;
+          break;
+        }
+      }
+      const sources = into !== undefined ? plain : plain.slice(0, -1);
+      const dest = into ?? plain[plain.length - 1];
+      if (dest !== undefined) {
+        const many = sources.length > 1 || into !== undefined;
+        for (const src of sources) steps.copies.push({ from: abs(src), to: many ? path.join(abs(dest), base(src)) : abs(dest), order: e.order });
+      }
     } else if (name === 'mv') {
       const plain = args.filter((a) => !a.startsWith('-'));
       if (plain.length === 2) steps.renames.push({ from: abs(plain[0] as string), to: abs(plain[1] as string), order: e.order });
@@ -115,6 +159,11 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
   const libDirs: string[] = [];
   const ldflags: string[] = [];
   const dropped: string[] = [];
+  const scripts: { flag: string; path: string }[] = [];
+  const script = (flag: string, file: string): void => {
+    scripts.push({ flag, path: abs(file) });
+    ldflags.push(`${flag}${abs(file)}`);
+  };
   let soname: string | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
@@ -131,17 +180,29 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
     else if (a.startsWith('-Wl,')) {
       const parts = a.slice(4).split(',');
       const rest: string[] = [];
+      // Flags before a script stay before it.
+      const flushRest = (): void => {
+        if (rest.length > 0) ldflags.push(`-Wl,${rest.splice(0).join(',')}`);
+      };
       for (let j = 0; j < parts.length; j++) {
         const p = parts[j] as string;
         if (p === '-soname' || p === '-h') soname = parts[++j] ?? args[++i]?.replace(/^-Wl,/, '');
         else if (p.startsWith('-soname=')) soname = p.slice('-soname='.length);
-        else if (p === '--version-script' || p === '-version-script') dropped.push(`-Wl,${p},${parts[++j] ?? args[++i]?.replace(/^-Wl,/, '') ?? ''}`);
-        else if (p.startsWith('--version-script=')) dropped.push(`-Wl,${p}`);
+        else if (SCRIPT_OPTIONS.has(p)) {
+          flushRest();
+          script(`-Wl,${SCRIPT_OPTIONS.get(p) as string},`, parts[++j] ?? args[++i]?.replace(/^-Wl,/, '') ?? '');
+        } else if (/^-?-(version-script|dynamic-list|script)=/.test(p)) {
+          flushRest();
+          const eq = p.indexOf('=');
+          script(`-Wl,${SCRIPT_OPTIONS.get(p.slice(0, eq)) as string},`, p.slice(eq + 1));
+        }
         else if (p === '-rpath' || p === '-R') dropped.push(`-Wl,${p},${parts[++j] ?? ''}`);
         else rest.push(p);
       }
       if (rest.length > 0) ldflags.push(`-Wl,${rest.join(',')}`);
-    } else if (!a.startsWith('-') && SOURCE.test(a)) sources.push(a);
+    } else if (a === '-T') script('-Wl,-T,', next());
+    else if (a.startsWith('-T') && a.length > 2 && !compile) script('-Wl,-T,', a.slice(2));
+    else if (!a.startsWith('-') && SOURCE.test(a)) sources.push(a);
     else if (!a.startsWith('-') && (OBJECT.test(a) || ARCHIVE.test(a) || SHARED.test(a))) inputs.push(abs(a));
     else if (WITH_VALUE.has(a)) flags.push(a, next());
     else flags.push(a);
@@ -172,6 +233,7 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
     ldflags,
     soname,
     dropped,
+    scripts,
     order: e.order,
   });
 }

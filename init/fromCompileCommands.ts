@@ -93,7 +93,8 @@ export function fromCompileCommands(text: string, root: string, read: (p: string
   mains.forEach((m, i) => {
     steps.links.push({
       kind: 'executable',
-      output: path.join(root, '.nixmake-guess', path.basename(m.source).replace(/\.[^.]+$/, '')),
+      // Beside its source, so two main.c in two folders are two programs (named after their folders).
+      output: path.join(path.dirname(m.source), path.basename(m.source).replace(/\.[^.]+$/, '')),
       cwd: root,
       inputs: [m.object, ...libs.map((l) => l.output)],
       libs: [],
@@ -101,11 +102,12 @@ export function fromCompileCommands(text: string, root: string, read: (p: string
       ldflags: [],
       soname: undefined,
       dropped: [],
+      scripts: [],
       order: libs.length + i,
     });
   });
   const inferred = inferConfig(steps, root, () => true);
-  for (let i = 0; i < inferred.notes.length; i++) inferred.notes[i] = (inferred.notes[i] as string).replace(/ from \.nixmake-guess\/\S+,/, ' (guessed),');
+  for (let i = 0; i < inferred.notes.length; i++) inferred.notes[i] = (inferred.notes[i] as string).replace(/^([^:]+: (?:static-library|executable)) from \S+,/, '$1 (guessed),');
   inferred.notes.unshift(
     `guessed from ${entries.length} compile commands: a static library per folder of TUs without main(), an executable per TU with main() linking every library; system libraries (libs) are not in a compile database: add them by hand`,
   );

@@ -18,6 +18,7 @@
  */
 import path from 'node:path';
 import type { ArchiveStep, CompileStep, LinkStep, Steps } from './classifyCommands.js';
+import { factorFlags } from './factorFlags.js';
 import { mapFlags } from './mapFlags.js';
 
 export interface Inferred {
@@ -91,6 +92,30 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     return cur;
   };
 
+  /** Other names the build gave a program: symlinks to it and copies of it (cp, install, ln), followed through each other. */
+  const aliasesOf = (output: string): string[] => {
+    const copyOf = new Map<string, string>();
+    for (const c of [...steps.copies].sort((a, b) => a.order - b.order)) {
+      // `cp prog dir` copies to dir/prog: seen when that file exists at the end.
+      const to = exists(path.join(c.to, path.basename(c.from))) && !exists(path.join(c.from, path.basename(c.from))) ? path.join(c.to, path.basename(c.from)) : c.to;
+      copyOf.set(to, c.from);
+    }
+    const origin = (p: string): string => {
+      const seen = new Set<string>();
+      let cur = p;
+      for (;;) {
+        if (seen.has(cur)) return cur;
+        seen.add(cur);
+        const next = steps.symlinks.has(cur) ? resolveLink(cur) : copyOf.get(cur);
+        if (next === undefined || next === cur) return cur;
+        cur = next;
+      }
+    };
+    const names = new Set<string>();
+    for (const p of [...steps.symlinks.keys(), ...copyOf.keys()]) if (p !== output && origin(p) === output) names.add(path.basename(p));
+    return [...names].sort();
+  };
+
   // Targets: the last archive or link step of each output that still exists.
   const lastArchive = new Map<string, ArchiveStep>();
   for (const a of steps.archives) lastArchive.set(a.output, a);
@@ -109,7 +134,7 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     const objects = l.inputs.filter((i) => producer.has(i));
     targets.push({ name: l.kind === 'shared-library' ? libName(l.output) : path.basename(l.output), type: l.kind, output: l.output, objects, link: l });
   }
-  nameTargets(targets);
+  nameTargets(targets, rel);
   const byOutput = new Map(targets.map((t) => [t.output, t]));
 
   const config: Record<string, unknown> = {};
@@ -126,23 +151,33 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       unmapped.push(`${t.name}: no sources found; target left out`);
       continue;
     }
-    const flagSets = compiles.map((c) => mapFlags(c, rel));
-    const key = (f: readonly string[]): string => JSON.stringify(f);
-    const counts = new Map<string, number>();
-    for (const f of flagSets) counts.set(key(f), (counts.get(key(f)) ?? 0) + 1);
-    const common = [...counts.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '[]';
-    flagSets.forEach((f, i) => {
-      if (key(f) !== common) notes.push(`${t.name}: ${show(compiles[i]?.source ?? '')} was compiled with other flags (${f.join(' ')}); the target's flags are used`);
-    });
-    const flags = JSON.parse(common) as string[];
-    for (const f of flagSets) {
+    // One object per (target, TU): a TU compiled twice into one target keeps its first compile.
+    const byTu = new Map<string, CompileStep>();
+    for (const c of compiles) {
+      const tu = rel(c.source) as string;
+      const first = byTu.get(tu);
+      if (!first) byTu.set(tu, c);
+      else if (JSON.stringify(mapFlags(first, rel)) !== JSON.stringify(mapFlags(c, rel))) {
+        notes.push(`${t.name}: ${tu} is compiled twice with different flags and both objects are linked; nixmake compiles it once, with the first flags`);
+      }
+    }
+    const tuFlags = [...byTu].map(([tu, c]) => ({ tu, flags: mapFlags(c, rel) }));
+    for (const { flags: f } of tuFlags) {
       f.forEach((a, i) => {
         const dir = f[i + 1];
         if (['-I', '-isystem', '-idirafter', '-iquote'].includes(a) && dir !== undefined && path.isAbsolute(dir)) trace(dir, `${a}${dir}`);
       });
     }
-    const entry: Record<string, unknown> = { type: t.type, sources: [...new Set(compiles.map((c) => rel(c.source) as string))] };
-    Object.assign(entry, splitFlags(t.type === 'shared-library' ? flags.filter((f) => f !== '-fPIC') : flags));
+    const factored = factorFlags(tuFlags, t.type === 'shared-library');
+    const entry: Record<string, unknown> = { type: t.type, sources: [...byTu.keys()] };
+    Object.assign(entry, factored.target);
+    if (factored.perSource.length > 0) {
+      entry['perSource'] = factored.perSource;
+      const n = factored.perSource.reduce((k, e) => k + e.sources.length, 0);
+      notes.push(`${t.name}: ${n} of ${byTu.size} source(s) compiled with flags of their own (perSource: ${factored.perSource.filter((e) => e.flags === undefined).length} adding to the target's, ${factored.perSource.filter((e) => e.flags !== undefined).length} replacing them)`);
+    }
+    const fileName = path.basename(t.output);
+    if (fileName !== defaultFileName(t) && validFileName(t.type, fileName)) entry['fileName'] = fileName;
     if (t.link) {
       const deps: string[] = [];
       const libs: string[] = [];
@@ -152,8 +187,13 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       for (const input of t.link.inputs) {
         if (producer.has(input)) continue;
         const lib = byOutput.get(resolveLink(input));
+        const system = rel(input) === undefined ? systemLibrary(input) : undefined;
         if (lib) addDep(lib);
-        else unmapped.push(`${t.name}: links ${show(input)}, which the recorded build did not make`);
+        else if (system !== undefined) {
+          // A library of the host named by path (CMake's find_package): linked by name, its package imported.
+          if (!libs.includes(system)) libs.push(system);
+          if (lookup) trace(input, `${input} (-l${system})`);
+        } else unmapped.push(`${t.name}: links ${show(input)}, which the recorded build did not make`);
       }
       for (const l of t.link.libs) {
         const found = t.link.libDirs
@@ -174,9 +214,34 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       }
       if (deps.length > 0) entry['deps'] = deps;
       if (libs.length > 0) entry['libs'] = libs;
-      if (t.link.ldflags.length > 0) entry['ldflags'] = t.link.ldflags;
+      // Scripts the link reads become its inputs, named by their project-relative paths.
+      const linkInputs: string[] = [];
+      const scriptFlags = new Map(t.link.scripts.map((sc) => [`${sc.flag}${sc.path}`, sc]));
+      const ldflags = t.link.ldflags.flatMap((f) => {
+        const sc = scriptFlags.get(f);
+        if (!sc) return [f];
+        const r = rel(sc.path);
+        if (r === undefined) {
+          unmapped.push(`${t.name}: the link reads ${sc.path}, outside the project; flag dropped (${sc.flag}${sc.path})`);
+          return [];
+        }
+        if (!linkInputs.includes(r)) linkInputs.push(r);
+        return [`${sc.flag}${r}`];
+      });
+      if (ldflags.length > 0) entry['ldflags'] = ldflags;
+      if (linkInputs.length > 0) {
+        entry['linkInputs'] = linkInputs;
+        notes.push(`${t.name}: the link reads ${linkInputs.join(', ')} (linkInputs)`);
+      }
       if (t.type === 'shared-library' && t.link.soname) entry['soname'] = t.link.soname;
       for (const d of t.link.dropped) notes.push(`${t.name}: dropped the link flag ${d}`);
+      if (t.type === 'executable') {
+        const names = aliasesOf(t.output).filter((a) => a !== fileName && validFileName('executable', a));
+        if (names.length > 0) {
+          entry['aliases'] = names;
+          notes.push(`${t.name}: also made as ${names.join(', ')} (aliases)`);
+        }
+      }
     }
     out[t.name] = entry;
     notes.push(`${t.name}: ${t.type} from ${show(t.output)}, ${compiles.length} source(s)${entry['deps'] ? `, links ${(entry['deps'] as string[]).join(', ')}` : ''}${entry['libs'] ? `, system libs ${(entry['libs'] as string[]).join(' ')}` : ''}`);
@@ -196,9 +261,22 @@ function libName(output: string): string {
   return (b.startsWith('lib') && b.length > 3 ? b.slice(3) : b).replace(/[^A-Za-z0-9_.+-]/g, '_');
 }
 
-/** Executables keep their names; a library whose name is taken gets -static or -shared. */
-function nameTargets(targets: Target[]): void {
-  const taken = new Set(targets.filter((t) => t.type === 'executable').map((t) => t.name));
+/**
+ * Executables keep their names, unless two have the same one (two `main`s
+ * in different folders): then each is named after its folder too. A
+ * library whose name is taken gets -static or -shared (its files keep the
+ * project's names: `fileName`).
+ */
+function nameTargets(targets: Target[], rel: (p: string) => string | undefined): void {
+  const exes = targets.filter((t) => t.type === 'executable');
+  const count = new Map<string, number>();
+  for (const t of exes) count.set(t.name, (count.get(t.name) ?? 0) + 1);
+  for (const t of exes) {
+    if ((count.get(t.name) ?? 0) < 2) continue;
+    const dir = path.dirname(rel(t.output) ?? t.output).replace(/^\/+/, '');
+    t.name = `${dir === '.' ? 'root' : dir}-${t.name}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
+  }
+  const taken = new Set(exes.map((t) => t.name));
   for (const t of targets.filter((x) => x.type === 'static-library')) {
     if (taken.has(t.name)) t.name = `${t.name}-static`;
     taken.add(t.name);
@@ -209,25 +287,25 @@ function nameTargets(targets: Target[]): void {
   }
 }
 
-/** -I → includeDirs, -D → defines, the rest → cflags. */
-function splitFlags(flags: readonly string[]): Record<string, string[]> {
-  const includeDirs: string[] = [];
-  const defines: string[] = [];
-  const cflags: string[] = [];
-  for (let i = 0; i < flags.length; i++) {
-    const a = flags[i] as string;
-    if (a === '-I') {
-      const dir = flags[++i] ?? '.';
-      if (path.isAbsolute(dir)) cflags.push(`-I${dir}`);
-      else includeDirs.push(dir);
-    }
-    else if (a === '-D') defines.push(flags[++i] ?? '');
-    else if (a.startsWith('-D')) defines.push(a.slice(2));
-    else cflags.push(a);
-  }
-  const r: Record<string, string[]> = {};
-  if (includeDirs.length > 0) r['includeDirs'] = includeDirs;
-  if (defines.length > 0) r['defines'] = defines;
-  if (cflags.length > 0) r['cflags'] = cflags;
-  return r;
+/** The file a target's link writes when the config gives no `fileName`. */
+function defaultFileName(t: Target): string {
+  return t.type === 'executable' ? t.name : t.type === 'static-library' ? `lib${t.name}.a` : `lib${t.name}.so`;
+}
+
+/** Whether parseConfig takes `name` as the fileName of such a target. */
+function validFileName(type: Target['type'], name: string): boolean {
+  if (!/^[A-Za-z0-9_+-][A-Za-z0-9_.+-]*$/.test(name)) return false;
+  return type === 'static-library' ? name.endsWith('.a') : type === 'shared-library' ? /\.so(\.|$)/.test(name) : true;
+}
+
+/**
+ * A host library named by path on a link line (`/usr/lib/x86_64-linux-gnu/libssl.so`)
+ * → its `libs` name: `ssl` for libssl.so, `:libssl.so.3` for a versioned file or an archive
+ * (so that -l finds that very file); undefined for anything else.
+ */
+export function systemLibrary(file: string): string | undefined {
+  const b = path.basename(file);
+  const plain = /^lib(.+)\.so$/.exec(b);
+  if (plain) return plain[1];
+  return /^lib.+\.(a|so(\.[0-9]+)+)$/.test(b) ? `:${b}` : undefined;
 }

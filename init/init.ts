@@ -2,7 +2,8 @@
  * init: `nixmake init -- BUILD COMMAND...` runs the project's own build once
  * under `bear intercept`, reads every process it ran, infers the targets and
  * writes nixmake.json; `nixmake init --from compile_commands.json` proposes
- * targets from a compile database instead.
+ * targets from a compile database instead, and `--from-cmake BUILD_DIR`
+ * reads CMake's own code model (File API: a query file, then cmake re-run).
  *
  * It refuses to overwrite an existing nixmake.json (unless `force`), and
  * reports what it inferred and what it could not map as events.
@@ -15,6 +16,7 @@ import { parseConfig } from '../config/parseConfig.js';
 import { UserError } from '../core/Diagnostic.js';
 import { makeDpkgLookup } from '../toolchain/dpkgLookup.js';
 import { classifyCommands } from './classifyCommands.js';
+import { CMAKE_QUERY, fromCmake } from './fromCmake.js';
 import { fromCompileCommands } from './fromCompileCommands.js';
 import { inferConfig } from './inferConfig.js';
 import type { Inferred } from './inferConfig.js';
@@ -24,6 +26,8 @@ export interface InitOptions {
   readonly root: string;
   readonly command: readonly string[];
   readonly from: string | undefined;
+  /** A configured CMake build folder (relative to the root or absolute): its File API code model is read. */
+  readonly fromCmake?: string | undefined;
   readonly force: boolean;
 }
 
@@ -48,11 +52,33 @@ function hostPackageLookup(): ReturnType<typeof makeDpkgLookup> | undefined {
   return makeDpkgLookup(target || 'x86_64-linux-gnu');
 }
 
+/** Asks CMake for its code model (a query file, then `cmake BUILD_DIR` again) and reads it. */
+function fromCmakeBuild(root: string, buildDir: string): Inferred {
+  if (!fs.existsSync(path.join(buildDir, 'CMakeCache.txt'))) throw new UserError(`${buildDir} is not a configured CMake build folder (no CMakeCache.txt); run cmake -S . -B ${path.relative(root, buildDir) || '.'} first`);
+  const query = path.join(buildDir, CMAKE_QUERY);
+  fs.mkdirSync(path.dirname(query), { recursive: true });
+  fs.writeFileSync(query, '');
+  const r = spawnSync('cmake', [buildDir], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('cmake is not installed (apt-get install cmake)');
+  if (r.status !== 0) throw new UserError(`cmake ${buildDir} failed (exit ${r.status ?? r.signal}); nixmake.json was not written`);
+  let model: ReturnType<typeof fromCmake>;
+  try {
+    model = fromCmake(buildDir, (rel) => fs.readdirSync(path.join(buildDir, rel)), (rel) => fs.readFileSync(path.join(buildDir, rel), 'utf8'));
+  } catch (err) {
+    throw new UserError(`${path.relative(root, buildDir) || buildDir}: ${(err as Error).message}`);
+  }
+  // Nothing was built: every output CMake describes counts.
+  const inferred = inferConfig(model.steps, root, () => true, hostPackageLookup());
+  return { ...inferred, notes: [`read CMake's code model of ${path.relative(root, buildDir) || '.'} (File API)`, ...model.notes, ...inferred.notes] };
+}
+
 export function init(opts: InitOptions): InitResult {
   const file = path.join(opts.root, CONFIG_FILE);
   if (fs.existsSync(file) && !opts.force) throw new UserError(`${CONFIG_FILE} already exists in ${opts.root}; use --force to replace it`);
   let inferred: Inferred;
-  if (opts.from !== undefined) {
+  if (opts.fromCmake !== undefined) {
+    inferred = fromCmakeBuild(opts.root, path.resolve(opts.root, opts.fromCmake));
+  } else if (opts.from !== undefined) {
     const db = path.resolve(opts.root, opts.from);
     let guessed: Inferred;
     try {

@@ -5,7 +5,10 @@
 import { describe, expect, it } from 'vitest';
 import { classifyCommands } from '../../init/classifyCommands.js';
 import { fromCompileCommands, shellSplit } from '../../init/fromCompileCommands.js';
+import { canonicalFlags, factorFlags, splitFlags } from '../../init/factorFlags.js';
 import { inferConfig } from '../../init/inferConfig.js';
+import type { HostOwner } from '../../init/inferConfig.js';
+import { parseConfig } from '../../config/parseConfig.js';
 import { readInterceptLog } from '../../init/readInterceptLog.js';
 
 const R = '/p';
@@ -69,7 +72,8 @@ describe('classifyCommands', () => {
   it('finds archives, shared links with their soname, executables, symlinks and renames', () => {
     expect(steps.archives).toMatchObject([{ output: `${R}/.libs/libfoo.a`, members: [`${R}/src/a.o`, `${R}/src/b.o`] }]);
     const shared = steps.links.find((l) => l.kind === 'shared-library');
-    expect(shared).toMatchObject({ output: `${R}/.libs/libfoo.so.1.0.0`, soname: 'libfoo.so.1', libs: ['m'], dropped: ['-Wl,-version-script,foo.ver'] });
+    expect(shared).toMatchObject({ output: `${R}/.libs/libfoo.so.1.0.0`, soname: 'libfoo.so.1', libs: ['m'], dropped: [], scripts: [{ flag: '-Wl,--version-script,', path: `${R}/foo.ver` }] });
+    expect(shared?.ldflags).toEqual([`-Wl,--version-script,${R}/foo.ver`]);
     const exe = steps.links.find((l) => l.output === `${R}/.libs/foo`);
     expect(exe).toMatchObject({ kind: 'executable', inputs: [`${R}/main.o`], libs: ['foo', 'onig'], libDirs: [`${R}/.libs`], ldflags: ['-Wl,-E', '-pthread'] });
     expect(steps.symlinks.get(`${R}/.libs/libfoo.so`)).toBe(`${R}/.libs/libfoo.so.1.0.0`);
@@ -90,16 +94,28 @@ describe('inferConfig', () => {
       includeDirs: ['.', 'include'],
       defines: ['PACKAGE_STRING="tmux 3.3a"'],
       cflags: ['-I/usr/include/onig'],
+      // b.c's own compile (-O2, none of a.c's flags) is kept whole.
+      perSource: [{ sources: ['src/b.c'], flags: ['-O2'] }],
+      fileName: 'libfoo.a',
     });
-    expect(targets['foo-shared']).toMatchObject({ type: 'shared-library', sources: ['src/a.c', 'src/b.c'], soname: 'libfoo.so.1', libs: ['m'], defines: ['PACKAGE_STRING="tmux 3.3a"', 'PIC'] });
+    expect(targets['foo-shared']).toMatchObject({
+      type: 'shared-library',
+      sources: ['src/a.c', 'src/b.c'],
+      soname: 'libfoo.so.1',
+      fileName: 'libfoo.so.1.0.0',
+      libs: ['m'],
+      defines: ['PACKAGE_STRING="tmux 3.3a"', 'PIC'],
+      ldflags: ['-Wl,--version-script,foo.ver'],
+      linkInputs: ['foo.ver'],
+    });
     expect(targets['foo']).toEqual({ type: 'executable', sources: ['main.c'], cflags: ['-O2'], deps: ['foo-shared'], libs: ['onig'], ldflags: ['-Wl,-E', '-pthread'] });
   });
 
   it('says what it inferred and what it could not map', () => {
     expect(notes).toContain('foo-static: static-library from .libs/libfoo.a, 2 source(s)');
     expect(notes).toContain('skipped conftest: linked during the build but gone at its end (a configure test?)');
-    expect(notes.some((n) => n.startsWith('foo-static: src/b.c was compiled with other flags'))).toBe(true);
-    expect(notes).toContain('foo-shared: dropped the link flag -Wl,-version-script,foo.ver');
+    expect(notes).toContain("foo-static: 1 of 2 source(s) compiled with flags of their own (perSource: 0 adding to the target's, 1 replacing them)");
+    expect(notes).toContain('foo-shared: the link reads foo.ver (linkInputs)');
     expect(unmapped).toEqual([]);
   });
 });
@@ -122,5 +138,99 @@ describe('compile databases', () => {
       run: { type: 'executable', sources: ['tools/run.c'], includeDirs: ['lib'], cflags: ['-O2'], deps: ['lib'] },
     });
     expect(r.notes[0]).toMatch(/^guessed from 3 compile commands/);
+  });
+
+  it('keeps two programs with one name, each named after its folder', () => {
+    const db = JSON.stringify([
+      { directory: R, file: 'tools/main.c', command: 'cc -c tools/main.c -o b/1.o' },
+      { directory: R, file: 'tests/main.c', command: 'cc -DT -c tests/main.c -o b/2.o' },
+    ]);
+    const r = fromCompileCommands(db, R, () => 'int main(void) { return 0; }');
+    expect(r.config['targets']).toEqual({
+      'tools-main': { type: 'executable', sources: ['tools/main.c'], fileName: 'main' },
+      'tests-main': { type: 'executable', sources: ['tests/main.c'], defines: ['T'], fileName: 'main' },
+    });
+    expect(r.notes).toContain('tools-main: executable (guessed), 1 source(s)');
+  });
+});
+
+describe('factorFlags', () => {
+  it('gives the target the flags most TUs share, and each other TU what it adds or its whole line', () => {
+    const common = ['-I', 'include', '-DA=1', '-O2', '-std=gnu99'];
+    const r = factorFlags(
+      [
+        { tu: 'a.c', flags: common },
+        { tu: 'b.c', flags: common },
+        { tu: 'etc.c', flags: [...common, '-DETC_CONFIG="/etc/app"'] },
+        { tu: 'test/t.c', flags: ['-I', 'include', '-I', 'test', '-DA=1', '-O2', '-std=gnu99', '-g'] },
+        { tu: 'vendor/v.c', flags: ['-I', 'include', '-DA=1', '-Os', '-std=gnu99'] },
+        { tu: 'x.cc', flags: ['-I', 'include', '-DA=1', '-O2', '-std=c++11'] },
+      ],
+      false,
+    );
+    expect(r.target).toEqual({ includeDirs: ['include'], defines: ['A=1'], cflags: ['-O2', '-std=gnu99'] });
+    expect(r.perSource).toEqual([
+      { sources: ['etc.c'], defines: ['ETC_CONFIG="/etc/app"'] },
+      { sources: ['test/t.c'], includeDirs: ['test'], cflags: ['-g'] },
+      { sources: ['vendor/v.c'], flags: ['-Iinclude', '-DA=1', '-Os', '-std=gnu99'] },
+      { sources: ['x.cc'], flags: ['-Iinclude', '-DA=1', '-O2', '-std=c++11'] },
+    ]);
+  });
+
+  it('keeps the order of -I and of -D/-U where an absolute folder or a -U comes first', () => {
+    expect(splitFlags(['-I/usr/include/x', '-I', 'inc', '-DA', '-UB', '-DB', '-O2'])).toEqual({ defines: ['A'], cflags: ['-I/usr/include/x', '-Iinc', '-UB', '-DB', '-O2'] });
+    expect(canonicalFlags(['-DA', '-I', 'x', '-O2'])).toBe(canonicalFlags(['-Ix', '-O2', '-D', 'A']));
+    expect(canonicalFlags(['-Ia', '-Ib'])).not.toBe(canonicalFlags(['-Ib', '-Ia']));
+  });
+});
+
+describe('inferConfig: names, system libraries by path, aliases', () => {
+  const L = [
+    exec(['cc', '-O2', '-c', 'tool/main.c', '-o', 'tool/main.o']),
+    exec(['cc', '-O2', '-c', 'test/main.c', '-o', 'test/main.o']),
+    exec(['cc', '-O2', '-fPIC', '-c', 'lib/ssl.c', '-o', 'lib/ssl.o']),
+    exec(['cc', '-shared', '-o', 'lib/libapp.so.2.1.0', 'lib/ssl.o', '/usr/lib/x86_64-linux-gnu/libssl.so', '/usr/lib/x86_64-linux-gnu/libz.so.1', '-Wl,-soname,libapp.so.2', '-Wl,--version-script=lib/app.map', '-T', 'lib/app.ld']),
+    exec(['ln', '-sf', 'libapp.so.2.1.0', 'lib/libapp.so']),
+    exec(['cc', '-o', 'tool/main', 'tool/main.o', 'lib/libapp.so']),
+    exec(['cc', '-o', 'test/main', 'test/main.o']),
+    exec(['cc', '-O2', '-c', 'app.c', '-o', 'app.o']),
+    exec(['cc', '-o', 'app', 'app.o']),
+    exec(['ln', '-s', 'app', 'app-ls']),
+    exec(['cp', 'app', 'app-cat']),
+    exec(['install', '-m', '755', 'app-cat', 'bin/app-echo']),
+  ].join('\n');
+  const steps = classifyCommands(readInterceptLog(L).execs);
+  const owners: Record<string, HostOwner> = { '/usr/lib/x86_64-linux-gnu/libssl.so': { kind: 'package', name: 'libssl-dev' }, '/usr/lib/x86_64-linux-gnu/libz.so.1': { kind: 'package', name: 'zlib1g-dev' } };
+  const { config, notes } = inferConfig(steps, R, () => true, { libDirs: [], owner: (p) => owners[p] ?? { kind: 'unknown' } });
+  const targets = config['targets'] as Record<string, Record<string, unknown>>;
+
+  it('names two programs with one name after their folders, each keeping its file name', () => {
+    expect(targets['tool-main']).toMatchObject({ type: 'executable', sources: ['tool/main.c'], deps: ['app-shared'] });
+    expect(targets['test-main']).toMatchObject({ type: 'executable', sources: ['test/main.c'], fileName: 'main' });
+    expect(targets['tool-main']?.['fileName']).toBe('main');
+  });
+
+  it('links host libraries named by path by name, imports their packages, and keeps scripts as link inputs', () => {
+    expect(targets['app-shared']).toMatchObject({
+      type: 'shared-library',
+      fileName: 'libapp.so.2.1.0',
+      soname: 'libapp.so.2',
+      libs: ['ssl', ':libz.so.1'],
+      ldflags: ['-Wl,--version-script,lib/app.map', '-Wl,-T,lib/app.ld'],
+      linkInputs: ['lib/app.map', 'lib/app.ld'],
+    });
+    expect(config['hostPackages']).toEqual(['libssl-dev', 'zlib1g-dev']);
+    expect(notes.some((n) => n.startsWith('hostPackages: libssl-dev (for /usr/lib/x86_64-linux-gnu/libssl.so'))).toBe(true);
+  });
+
+  it('records symlinks to and copies of a program as its aliases', () => {
+    // app (the program) clashes with the library's name: the library is app-shared... unless it is named after its file.
+    const prog = Object.values(targets).find((t) => t['type'] === 'executable' && (t['sources'] as string[])[0] === 'app.c');
+    expect(prog?.['aliases']).toEqual(['app-cat', 'app-echo', 'app-ls']);
+  });
+
+  it('writes a config that parseConfig accepts', () => {
+    const r = parseConfig(JSON.stringify(config), R);
+    expect(r.ok, JSON.stringify(r.ok ? [] : r.errors)).toBe(true);
   });
 });

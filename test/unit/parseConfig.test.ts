@@ -34,7 +34,7 @@ describe('parseConfig', () => {
       'extra: unknown field "extra" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, targets, toolchain, nix, compileCommands, externalDirs, hostPackages)',
       'cflags: expected an array of strings, got string "-O2"',
       'targets["bad name"]: target name "bad name" may use only letters, digits and _ . + - (it becomes a file name)',
-      'targets["bad name"].libz: unknown field "libz" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname)',
+      'targets["bad name"].libz: unknown field "libz" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname, perSource, fileName, aliases, linkInputs)',
       'targets["bad name"].type: "exe" is not one of executable, static-library, shared-library',
       'targets["bad name"].sources[0]: expected a string, got number 1',
       'targets["bad name"].deps[0]: unknown target "ghost"',
@@ -127,7 +127,7 @@ describe('parseConfig: externalDirs', () => {
 
   it('refuses relative paths, the root folder, and the field inside a target', () => {
     expect(errors({ externalDirs: ['vendor', '/', 3], targets: { app: { type: 'executable', sources: ['a.c'], externalDirs: ['/x'] } } })).toEqual([
-      'targets.app.externalDirs: unknown field "externalDirs" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname)',
+      'targets.app.externalDirs: unknown field "externalDirs" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname, perSource, fileName, aliases, linkInputs)',
       'externalDirs[2]: expected a string, got number 3',
       'externalDirs[0]: "vendor" must be an absolute directory',
       'externalDirs[1]: "/" would let every file on the machine into the store; list the directories your sources need',
@@ -144,5 +144,59 @@ describe('parseConfig: invalid JSON', () => {
     expect(r.errors).toEqual([{ severity: 'error', message: 'invalid JSON: unexpected character', location: { file: 'nixmake.json', line: 3, column: 22 } }]);
     const missingComma = parseConfig('{"targets": {} "x": 1}', '/p');
     expect(!missingComma.ok && missingComma.errors[0]).toMatchObject({ message: "invalid JSON: expected ',' or '}' after property value", location: { line: 1, column: 16 } });
+  });
+});
+
+describe('parseConfig: perSource, fileName, aliases, linkInputs', () => {
+  it('reads per-source flags (added or whole), file names, aliases and link inputs', () => {
+    const r = parse({
+      targets: {
+        z: {
+          type: 'shared-library',
+          sources: ['*.c'],
+          perSource: [{ sources: ['a.c', 'vendor/**/*.c', '!vendor/x.c'], defines: ['X=1'], cflags: ['-Os'] }, { sources: ['b.cc'], flags: ['-std=c++17', '-Iinclude'] }],
+          fileName: 'libz.so.1.2.13',
+          soname: 'libz.so.1',
+          linkInputs: ['zlib.map'],
+          ldflags: ['-Wl,--version-script,zlib.map'],
+        },
+        box: { type: 'executable', sources: ['box.c'], aliases: ['ls', 'cat'], fileName: 'busybox' },
+      },
+    });
+    expect(r.ok, JSON.stringify(r.ok || r.errors)).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.targets.get('z')).toMatchObject({
+      fileName: 'libz.so.1.2.13',
+      linkInputs: ['zlib.map'],
+      perSource: [
+        { sources: ['a.c', 'vendor/**/*.c', '!vendor/x.c'], includeDirs: [], defines: ['X=1'], cflags: ['-Os'], cxxflags: [], flags: undefined },
+        { sources: ['b.cc'], flags: ['-std=c++17', '-Iinclude'] },
+      ],
+    });
+    expect(r.value.targets.get('box')).toMatchObject({ aliases: ['ls', 'cat'], fileName: 'busybox', perSource: [], linkInputs: [] });
+  });
+
+  it('names what is wrong with them', () => {
+    expect(
+      errors({
+        targets: {
+          a: { type: 'static-library', sources: ['a.c'], fileName: 'liba.so', aliases: ['b'], linkInputs: ['x.map'], perSource: [{ sources: [], cflags: ['-O1'] }, { sources: ['a.c'], flags: ['-O1'], defines: ['X'] }, { cflags: [] }, 'x'] },
+          b: { type: 'executable', sources: ['b.c'], fileName: 'bin/b', aliases: ['../x', 'y', 'y'], linkInputs: ['/etc/passwd', '../up.ld', 'ok.ld'] },
+        },
+      }),
+    ).toEqual([
+      'targets.a.perSource[0].sources: is empty: list the sources (globs) it is for',
+      'targets.a.perSource[1].defines: "flags" replaces the whole compile line; put these flags into "flags" too, or drop "flags" to add to the target\'s',
+      'targets.a.perSource[2].sources: missing: a list of source globs',
+      'targets.a.perSource[3]: expected an object, got string "x"',
+      'targets.a.fileName: "liba.so": a static library\'s file name ends in .a (libfoo.a, so that -lfoo finds it)',
+      'targets.a.aliases: only an executable has aliases (other names of the program)',
+      'targets.a.linkInputs: a static library is not linked (ar reads no scripts); only executables and shared libraries have link inputs',
+      'targets.b.fileName: "bin/b" should be a file name such as libfoo.so.1.2.3 (no folder)',
+      'targets.b.aliases[0]: "../x" should be a program name (no folder)',
+      'targets.b.aliases[2]: "y" is listed twice',
+      'targets.b.linkInputs[0]: "/etc/passwd" must be a file inside the project, relative to its root (no globs)',
+      'targets.b.linkInputs[1]: "../up.ld" must be a file inside the project, relative to its root (no globs)',
+    ]);
   });
 });
