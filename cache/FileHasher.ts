@@ -99,6 +99,11 @@ export class FileHasher {
     return h;
   }
 
+  /** Every existing file hashed this run (absolute paths): what this run's fingerprints depended on. */
+  hashedPaths(): string[] {
+    return [...this.thisRun].filter(([, h]) => h !== undefined).map(([p]) => p);
+  }
+
   /** Writes this run's new and removed entries to the memo. */
   flush(): void {
     this.memo.saveFiles(this.changed);

@@ -245,6 +245,8 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         files: [
           path.join(config.root, CONFIG_FILE),
           ...(config.compileCommands === undefined ? [] : [path.resolve(config.root, config.compileCommands)]),
+          // Everything fingerprinted was hashed: sources, headers, link inputs, templates.
+          ...hasher.hashedPaths(),
           ...[...sources.value.values()].flat().map((tu) => path.join(config.root, tu)),
           ...[...new Set(closures.flatMap((c) => c.headers))].map((h) => path.join(config.root, h)),
           ...new Set(closures.flatMap((c) => c.system)),

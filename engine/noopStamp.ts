@@ -5,9 +5,10 @@
  * After a build that ended with every selected node up to date or built,
  * and nothing said (no warning, no error), `build` writes
  * `.nixmake/noop.json`: the stat (mtime, size, inode) of every file that
- * build depended on — nixmake.json, the compile database, every TU and
+ * build depended on — nixmake.json, the compile database, every file its
+ * fingerprints hashed (TUs, headers, link inputs, templates), every TU and
  * header of every closure, the toolchain files its quick key reads,
- * nixmake's own code and templates — the mtime of every folder whose
+ * nixmake's own code — the mtime of every folder whose
  * listing mattered (folders the source globs listed, folders probed for
  * headers, the GC roots folder), each result link's target, and the counts
  * a no-op reports. The next `nixmake build` (noopFastPath) stats those; if
