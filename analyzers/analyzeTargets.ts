@@ -39,7 +39,11 @@ import { searchPathFromFlags } from './SearchPath.js';
 export interface Analysis {
   /** Keyed by object node key. */
   readonly closures: Map<string, TuClosure>;
-  readonly errors: Diagnostic[];
+  /**
+   * Headers not found outside conditionals, and unresolved computed
+   * includes, each once. Never errors: whether a missing header matters is
+   * for the sandboxed compile to say, and it fails only the TUs concerned.
+   */
   readonly warnings: Diagnostic[];
 }
 
@@ -177,7 +181,6 @@ export async function analyzeTargets(
   cache: ClosureCache,
 ): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();
-  const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const isFileCache = new Map<string, boolean>();
   const isFile = (p: string): boolean => {
@@ -239,23 +242,18 @@ export async function analyzeTargets(
     closures.set(job.key, closure);
     cache.put(job.key, job.cacheKey, closure);
   }
-  // Reported in target and TU order; a header shared by many TUs reports its error once.
-  const seenErrors = new Set<string>();
+  // Reported in target and TU order; a header shared by many TUs reports its warning once.
+  const seen = new Set<string>();
   for (const job of jobs) {
     const closure = closures.get(job.key);
     if (!closure) continue;
-    for (const e of closure.errors) {
-      const k = `${e.location?.file}:${e.location?.line}:${e.message}`;
-      if (!seenErrors.has(k)) errors.push(e);
-      seenErrors.add(k);
-    }
     for (const n of closure.notes) {
-      if (n.kind !== 'computed-unresolved') continue;
+      if (n.kind !== 'computed-unresolved' && n.kind !== 'missing') continue;
       const k = `${n.file}:${n.line}:${n.message}`;
-      if (!seenErrors.has(k)) warnings.push({ severity: 'warning', message: n.message, location: { file: n.file, line: n.line, column: n.column } });
-      seenErrors.add(k);
+      if (!seen.has(k)) warnings.push({ severity: 'warning', message: n.message, location: { file: n.file, line: n.line, column: n.column } });
+      seen.add(k);
     }
   }
-  return { closures, errors, warnings };
+  return { closures, warnings };
 }
 
