@@ -29,7 +29,8 @@ import type { ClosureCache } from './ClosureCache.js';
 import { ResolveCache } from './ResolveCache.js';
 import { scanInWorkers, workersAvailable } from './scanInWorkers.js';
 import type { ClosureIo, TuClosure } from './includeClosure.js';
-import { languageOf } from './language.js';
+import type { Language } from './language.js';
+import { driverOf, isPreprocessed, languageOf } from './language.js';
 import { scanFile } from './scanFile.js';
 import type { ScannedFile } from './scanFile.js';
 import { SCANNER_VERSION } from './scanIncludes.js';
@@ -93,6 +94,8 @@ export function deniedProbe(file: string): EnvironmentError {
       `give that user access to the folder (chmod, chown), or run nixmake as the project's owner`,
   );
 }
+
+const NOT_PREPROCESSED: ScanResult = { includes: [], headerMacros: [], definedMacros: [] };
 
 /** Below this many unscanned files, starting threads costs more than it saves. */
 const PARALLEL_MIN = 48;
@@ -201,6 +204,7 @@ export async function analyzeTargets(
   interface Job {
     readonly key: string;
     readonly tu: string;
+    readonly lang: Language;
     readonly grammar: Grammar;
     readonly flags: readonly string[];
     readonly io: ClosureIo;
@@ -222,10 +226,12 @@ export async function analyzeTargets(
       let shared = perFlags.get(flagsKey);
       if (!shared) {
         const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';
-        const io: ClosureIo = { scan: (abs) => scans.scan(abs, grammar), isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
-        const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[lang]);
+        // Assembly as is (`.s`) has no preprocessor: a `#` there starts a comment, never an include.
+        const scan = isPreprocessed(lang) ? (abs: string): ScanResult | undefined => scans.scan(abs, grammar) : (): ScanResult => NOT_PREPROCESSED;
+        const io: ClosureIo = { scan, isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
+        const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[driverOf(lang)]);
         const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, config.root, grammar, flags, sp]));
-        perFlags.set(flagsKey, (shared = { grammar, flags, io, sp, cacheKey }));
+        perFlags.set(flagsKey, (shared = { lang, grammar, flags, io, sp, cacheKey }));
       }
       jobs.push({ key: objectKey(t.name, tu), tu, ...shared });
     }
@@ -236,7 +242,7 @@ export async function analyzeTargets(
     if (stored) closures.set(job.key, stored);
     else walk.push(job);
   }
-  await scans.prefetch(walk.map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })));
+  await scans.prefetch(walk.filter((j) => isPreprocessed(j.lang)).map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })));
   for (const job of walk) {
     const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
     closures.set(job.key, closure);

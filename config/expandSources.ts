@@ -78,7 +78,7 @@ export function expandSources(config: Config): Result<SourceLists> {
       }
       for (const f of sources) {
         if (languageOf(f) === undefined) {
-          error(at, `"${f}" (matched by "${pattern}") is not a C or C++ source`);
+          error(at, `"${f}" (matched by "${pattern}") is not a C, C++ or assembly source`);
           continue;
         }
         const real = walk.realpath(f);
