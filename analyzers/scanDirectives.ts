@@ -161,8 +161,10 @@ class Lexer {
   /** At `"` after `R`: a raw string `R"delim( … )delim"`, which may span lines; false if it is not one. */
   private rawString(): boolean {
     const t = this.text;
-    const open = t.indexOf('(', this.i + 1);
-    if (open < 0 || open - this.i - 1 > 16) return false;
+    // A delimiter has at most 16 characters: look no further for its `(`.
+    const near = t.slice(this.i + 1, this.i + 18).indexOf('(');
+    if (near < 0) return false;
+    const open = this.i + 1 + near;
     const delim = t.slice(this.i + 1, open);
     if (/[\s()\\"]/.test(delim)) return false;
     const close = t.indexOf(`)${delim}"`, open + 1);
