@@ -1,7 +1,7 @@
 /**
  * includeClosure: one translation unit → every header it can include, split
  * into project headers (they go into the object's sandbox) and system
- * headers (toolchain inputs), with notes and located errors.
+ * headers (toolchain inputs), with located notes.
  *
  * It over-approximates: every branch of every conditional is followed, and
  * every value a computed include's macro may take (a value from a
