@@ -23,7 +23,7 @@ import { closureDigest, systemDigest } from './closureDigest.js';
 import type { TuClosure } from './includeClosure.js';
 
 /** Bump when includeClosure's output for the same inputs changes. */
-export const CLOSURE_VERSION = 2;
+export const CLOSURE_VERSION = 3;
 const RACY_MS = 2000;
 
 interface Stored {

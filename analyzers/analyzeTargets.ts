@@ -29,7 +29,8 @@ import type { ClosureCache } from './ClosureCache.js';
 import { ResolveCache } from './ResolveCache.js';
 import { scanInWorkers, workersAvailable } from './scanInWorkers.js';
 import type { ClosureIo, TuClosure } from './includeClosure.js';
-import { languageOf } from './language.js';
+import type { Language } from './language.js';
+import { driverOf, isPreprocessed, languageOf } from './language.js';
 import { scanFile } from './scanFile.js';
 import type { ScannedFile } from './scanFile.js';
 import { SCANNER_VERSION } from './scanIncludes.js';
@@ -39,7 +40,11 @@ import { searchPathFromFlags } from './SearchPath.js';
 export interface Analysis {
   /** Keyed by object node key. */
   readonly closures: Map<string, TuClosure>;
-  readonly errors: Diagnostic[];
+  /**
+   * Headers not found outside conditionals, and unresolved computed
+   * includes, each once. Never errors: whether a missing header matters is
+   * for the sandboxed compile to say, and it fails only the TUs concerned.
+   */
   readonly warnings: Diagnostic[];
 }
 
@@ -89,6 +94,8 @@ export function deniedProbe(file: string): EnvironmentError {
       `give that user access to the folder (chmod, chown), or run nixmake as the project's owner`,
   );
 }
+
+const NOT_PREPROCESSED: ScanResult = { includes: [], headerMacros: [], definedMacros: [] };
 
 /** Below this many unscanned files, starting threads costs more than it saves. */
 const PARALLEL_MIN = 48;
@@ -181,7 +188,6 @@ export async function analyzeTargets(
   onProgress?: AnalysisProgress,
 ): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();
-  const errors: Diagnostic[] = [];
   const warnings: Diagnostic[] = [];
   const isFileCache = new Map<string, boolean>();
   const isFile = (p: string): boolean => {
@@ -202,6 +208,7 @@ export async function analyzeTargets(
   interface Job {
     readonly key: string;
     readonly tu: string;
+    readonly lang: Language;
     readonly grammar: Grammar;
     readonly flags: readonly string[];
     readonly io: ClosureIo;
@@ -223,10 +230,12 @@ export async function analyzeTargets(
       let shared = perFlags.get(flagsKey);
       if (!shared) {
         const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';
-        const io: ClosureIo = { scan: (abs) => scans.scan(abs, grammar), isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
-        const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[lang]);
+        // Assembly as is (`.s`) has no preprocessor: a `#` there starts a comment, never an include.
+        const scan = isPreprocessed(lang) ? (abs: string): ScanResult | undefined => scans.scan(abs, grammar) : (): ScanResult => NOT_PREPROCESSED;
+        const io: ClosureIo = { scan, isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
+        const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[driverOf(lang)]);
         const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, config.root, grammar, flags, sp]));
-        perFlags.set(flagsKey, (shared = { grammar, flags, io, sp, cacheKey }));
+        perFlags.set(flagsKey, (shared = { lang, grammar, flags, io, sp, cacheKey }));
       }
       jobs.push({ key: objectKey(t.name, tu), tu, ...shared });
     }
@@ -237,30 +246,25 @@ export async function analyzeTargets(
     if (stored) closures.set(job.key, stored);
     else walk.push(job);
   }
-  await scans.prefetch(walk.map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })), onProgress);
+  await scans.prefetch(walk.filter((j) => isPreprocessed(j.lang)).map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })), onProgress);
   for (const [i, job] of walk.entries()) {
     onProgress?.('walk', i, walk.length);
     const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
     closures.set(job.key, closure);
     cache.put(job.key, job.cacheKey, closure);
   }
-  // Reported in target and TU order; a header shared by many TUs reports its error once.
-  const seenErrors = new Set<string>();
+  // Reported in target and TU order; a header shared by many TUs reports its warning once.
+  const seen = new Set<string>();
   for (const job of jobs) {
     const closure = closures.get(job.key);
     if (!closure) continue;
-    for (const e of closure.errors) {
-      const k = `${e.location?.file}:${e.location?.line}:${e.message}`;
-      if (!seenErrors.has(k)) errors.push(e);
-      seenErrors.add(k);
-    }
     for (const n of closure.notes) {
-      if (n.kind !== 'computed-unresolved') continue;
+      if (n.kind !== 'computed-unresolved' && n.kind !== 'missing') continue;
       const k = `${n.file}:${n.line}:${n.message}`;
-      if (!seenErrors.has(k)) warnings.push({ severity: 'warning', message: n.message, location: { file: n.file, line: n.line, column: n.column } });
-      seenErrors.add(k);
+      if (!seen.has(k)) warnings.push({ severity: 'warning', message: n.message, location: { file: n.file, line: n.line, column: n.column } });
+      seen.add(k);
     }
   }
-  return { closures, errors, warnings };
+  return { closures, warnings };
 }
 

@@ -1,16 +1,22 @@
 /**
  * includeClosure: one translation unit → every header it can include, split
  * into project headers (they go into the object's sandbox) and system
- * headers (toolchain inputs), with notes and located errors.
+ * headers (toolchain inputs), with located notes.
  *
- * It over-approximates: every branch of every conditional is followed. A
- * header that cannot be found is an error only when nothing conditional
- * lies on the way to it; a computed include whose macro cannot be found
- * makes the TU depend on every header under its project include
- * directories. I/O goes through the `ClosureIo` it is given.
+ * It over-approximates: every branch of every conditional is followed, and
+ * every value a computed include's macro may take (a value from a
+ * conditional `#define`, or reached through a conditional include, counts
+ * as conditional; a `-D` on the command line replaces an `#ifndef NAME`
+ * default). A header that cannot be found is never an error here: the
+ * verdict is the sandboxed compile's, which holds only the closure's files
+ * and so fails loudly if the header is really needed. It is a `missing`
+ * note (turned into a warning by analyzeTargets) when nothing conditional
+ * lies on the way to it, a `missing-conditional` note otherwise. A computed
+ * include whose macro cannot be found makes the TU depend on every header
+ * under its project include directories. I/O goes through the `ClosureIo`
+ * it is given.
  */
 import path from 'node:path';
-import type { Diagnostic } from '../core/Diagnostic.js';
 import { classifyHeaderName } from './scanIncludes.js';
 import type { IncludeDirective, ScanResult } from './scanIncludes.js';
 import { resolveInclude } from './resolveInclude.js';
@@ -31,7 +37,7 @@ export interface ClosureNote {
   readonly file: string;
   readonly line: number;
   readonly column: number;
-  readonly kind: 'missing-conditional' | 'computed-resolved' | 'computed-unresolved' | 'computed-never-defined';
+  readonly kind: 'missing' | 'missing-conditional' | 'computed-resolved' | 'computed-unresolved' | 'computed-never-defined';
   readonly message: string;
 }
 
@@ -42,7 +48,6 @@ export interface TuClosure {
   /** Absolute, sorted: headers outside the project root. */
   readonly system: readonly string[];
   readonly notes: readonly ClosureNote[];
-  readonly errors: readonly Diagnostic[];
   /** True when a computed include could not be resolved and all headers were added. */
   readonly unresolvedComputed: boolean;
   /**
@@ -81,12 +86,12 @@ export function includeClosure(
   const headers = new Set<string>();
   const system = new Set<string>();
   const notes: ClosureNote[] = [];
-  const errors: Diagnostic[] = [];
   const visited = new Set<string>();
   const probedDirs = new Set<string>();
-  const macros = new Map<string, Set<string>>();
+  /** Macro → each header name it may expand to → whether only conditionally (unconditional wins). */
+  const macros = new Map<string, Map<string, boolean>>();
   const definedAnywhere = new Set<string>(flagMacros);
-  for (const [k, v] of defineMacros) macros.set(k, new Set([v]));
+  for (const [k, v] of defineMacros) macros.set(k, new Map([[v, false]]));
   const deferred: { d: IncludeDirective; from: Visit }[] = [];
   const queue: Visit[] = [];
   let unresolvedComputed = false;
@@ -111,7 +116,13 @@ export function includeClosure(
       if (conditional) {
         notes.push({ ...where, kind: 'missing-conditional', message: `${req.name}: not found (inside a conditional; ignored)` });
       } else {
-        errors.push({ severity: 'error', message: `${req.name}: No such file or directory`, location: where });
+        notes.push({
+          ...where,
+          kind: 'missing',
+          message:
+            `${req.name}: No such file or directory; left to the compiler, which fails every TU that reaches this line if it is really missing: ` +
+            'add its folder to "includeDirs", or the package that provides it to "hostPackages"',
+        });
       }
       return;
     }
@@ -145,13 +156,13 @@ export function includeClosure(
       }
       return;
     }
-    for (const v of values) {
+    for (const [v, onlyIf] of values) {
       const c = classifyHeaderName(v);
       if (c.form === 'computed') continue;
       if (!from.system) {
         notes.push({ file: display(from.file), line: d.line, column: d.column, kind: 'computed-resolved', message: `#include ${d.name} resolved as ${v}` });
       }
-      follow({ directive: d.directive, form: c.form, name: c.name }, from, d, from.file);
+      follow({ directive: d.directive, form: c.form, name: c.name }, from, { line: d.line, column: d.column, conditional: d.conditional || onlyIf }, from.file);
     }
   };
 
@@ -160,10 +171,13 @@ export function includeClosure(
       const scan = io.scan(v.file);
       if (!scan) continue;
       for (const name of scan.definedMacros ?? []) definedAnywhere.add(name);
-      for (const [name, value] of scan.headerMacros) {
-        let set = macros.get(name);
-        if (!set) macros.set(name, (set = new Set()));
-        set.add(value);
+      for (const m of scan.headerMacros) {
+        // `#ifndef NAME / #define NAME "default.h"`: a -DNAME on the command line wins.
+        if (m.isDefault && flagMacros.has(m.name)) continue;
+        let values = macros.get(m.name);
+        if (!values) macros.set(m.name, (values = new Map()));
+        const onlyIf = m.conditional || v.conditional;
+        values.set(m.value, (values.get(m.value) ?? true) && onlyIf);
       }
       for (const d of scan.includes) handle(d, v, false);
     }
@@ -202,7 +216,6 @@ export function includeClosure(
     headers: [...headers].sort(),
     system: [...system].sort(),
     notes,
-    errors,
     unresolvedComputed,
     probedDirs: [...probedDirs].sort(),
   };

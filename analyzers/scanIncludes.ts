@@ -2,13 +2,19 @@
  * scanIncludes: the text of one C/C++ file → its include directives and its
  * object-like macros that expand to a header name.
  *
- * Parsing is done with tree-sitter; a line scan then catches any directive
- * the grammar failed to see (inside an ERROR region, say), so that a
- * directive is never silently lost. This module does not resolve names to
- * files and does no I/O: see `resolveInclude` and `includeClosure`.
+ * The directives come from the preprocessor's own reading of the text
+ * (`scanDirectives`), and so does whether each lies inside a conditional:
+ * never from the parse tree, which turns a conditional that splits a
+ * function into an ERROR node. tree-sitter then parses the file with the
+ * TU's grammar as a second opinion: a directive it finds where the
+ * preprocessor's reading saw none (a lexing case not modelled) still
+ * counts, as conditional, so it can add an input but never an error. This
+ * module does not resolve names to files and does no I/O: see
+ * `resolveInclude` and `includeClosure`.
  */
 import { createRequire } from 'node:module';
 import type Parser from 'tree-sitter';
+import { scanDirectives } from './scanDirectives.js';
 
 // tree-sitter and its grammars take ~40 ms to load; a no-op build, whose scans
 // all come from the memo, never loads them.
@@ -29,19 +35,30 @@ export interface IncludeDirective {
   readonly conditional: boolean;
 }
 
+/** `#define NAME "x.h"` or `#define NAME <x.h>`: a value a computed include may take. */
+export interface HeaderMacro {
+  readonly name: string;
+  /** With its delimiters. */
+  readonly value: string;
+  /** Defined inside #if/#ifdef/#elif/#else (an include guard does not count). */
+  readonly conditional: boolean;
+  /** In the first branch of `#ifndef NAME`: a default that `-DNAME` on the command line replaces. */
+  readonly isDefault: boolean;
+}
+
 export interface ScanResult {
   readonly includes: readonly IncludeDirective[];
-  /** `#define NAME "x.h"` or `#define NAME <x.h>`, in file order, for computed includes. */
-  readonly headerMacros: readonly (readonly [name: string, value: string])[];
+  /** In file order, for computed includes. */
+  readonly headerMacros: readonly HeaderMacro[];
   /** Every macro name this file #defines, whatever its value. */
   readonly definedMacros: readonly string[];
 }
 
 /** Bump when the scanner's output changes, so cached scans are not reused. */
-export const SCANNER_VERSION = 2;
+export const SCANNER_VERSION = 3;
 
-const CONDITIONAL_TYPES = new Set(['preproc_if', 'preproc_ifdef', 'preproc_elif', 'preproc_else', 'preproc_elifdef']);
-const DIRECTIVE_LINE = /^[ \t]*#[ \t]*(include_next|include|import)\b[ \t]*(.*)$/;
+const INCLUDES = new Set(['include', 'include_next', 'import']);
+const HEADER_NAME = /^("[^"]*"|<[^>]*>)$/;
 
 const parsers = new Map<Grammar, Parser>();
 function parserFor(grammar: Grammar): Parser {
@@ -69,46 +86,41 @@ export function classifyHeaderName(raw: string): { form: IncludeDirective['form'
   return { form: 'computed', name: t.replace(/\/\/.*$|\/\*.*?\*\//g, '').trim() };
 }
 
-/** The `#ifndef X / #define X ... #endif` wrapper that spans a whole header. */
-function includeGuard(root: Parser.SyntaxNode): Parser.SyntaxNode | undefined {
-  const top = root.namedChildren.filter((n) => n.type !== 'comment');
-  const only = top[0];
-  if (top.length !== 1 || !only || only.type !== 'preproc_ifdef' || !only.text.startsWith('#ifndef')) return undefined;
-  const name = only.childForFieldName('name')?.text;
-  const first = only.namedChildren.find((n) => n.type !== 'comment' && n.type !== 'identifier');
-  if (first?.type === 'preproc_def' && first.childForFieldName('name')?.text === name) return only;
-  return undefined;
-}
-
-function isConditional(node: Parser.SyntaxNode, guard: Parser.SyntaxNode | undefined): boolean {
-  for (let p = node.parent; p; p = p.parent) {
-    if (CONDITIONAL_TYPES.has(p.type) && !(guard && p.id === guard.id)) return true;
-  }
-  return false;
-}
-
 export function scanIncludes(text: string, grammar: Grammar): ScanResult {
-  const tree = parserFor(grammar).parse(text, undefined, { bufferSize: text.length * 2 + 1024 });
-  const root = tree.rootNode;
-  const guard = includeGuard(root);
   const includes: IncludeDirective[] = [];
-  const headerMacros: [string, string][] = [];
+  const headerMacros: HeaderMacro[] = [];
   const definedMacros = new Set<string>();
-  const seenLines = new Set<number>();
+  const directiveLines = new Set<number>();
+  for (const d of scanDirectives(text).directives) {
+    if (INCLUDES.has(d.name)) {
+      directiveLines.add(d.line);
+      includes.push({ directive: d.name as IncludeDirective['directive'], ...classifyHeaderName(d.rest), line: d.line, column: d.column, conditional: d.conditional });
+    } else if (d.name === 'define') {
+      directiveLines.add(d.line);
+      const name = /^[A-Za-z_]\w*/.exec(d.rest)?.[0];
+      if (name === undefined) continue;
+      definedMacros.add(name);
+      if (d.rest[name.length] === '(') continue; // function-like
+      const value = d.rest.slice(name.length).trim();
+      if (HEADER_NAME.test(value)) headerMacros.push({ name, value, conditional: d.conditional, isDefault: d.unlessDefined === name });
+    }
+  }
 
-  for (const node of root.descendantsOfType(['preproc_include', 'preproc_call', 'preproc_def', 'preproc_function_def'])) {
+  // The second opinion: what the grammar takes for a directive on a line where the preprocessor's reading saw none.
+  const tree = parserFor(grammar).parse(text, undefined, { bufferSize: text.length * 2 + 1024 });
+  for (const node of tree.rootNode.descendantsOfType(['preproc_include', 'preproc_call', 'preproc_def', 'preproc_function_def'])) {
     const line = node.startPosition.row + 1;
+    if (directiveLines.has(line)) continue;
     const column = node.startPosition.column + 1;
+    const name = node.childForFieldName('name')?.text;
     if (node.type === 'preproc_function_def') {
-      const name = node.childForFieldName('name')?.text;
       if (name) definedMacros.add(name);
       continue;
     }
     if (node.type === 'preproc_def') {
       const value = node.childForFieldName('value')?.text.trim();
-      const name = node.childForFieldName('name')?.text;
       if (name) definedMacros.add(name);
-      if (name && value && /^("[^"]*"|<[^>]*>)$/.test(value)) headerMacros.push([name, value]);
+      if (name && value && HEADER_NAME.test(value)) headerMacros.push({ name, value, conditional: true, isDefault: false });
       continue;
     }
     let directive: IncludeDirective['directive'] = 'include';
@@ -121,30 +133,7 @@ export function scanIncludes(text: string, grammar: Grammar): ScanResult {
       directive = d;
       raw = node.childForFieldName('argument')?.text ?? '';
     }
-    seenLines.add(line);
-    includes.push({ directive, ...classifyHeaderName(raw), line, column, conditional: isConditional(node, guard) });
-  }
-
-  // Safety net: a directive the grammar did not recognise still counts. Its
-  // context is unknown, so it is treated as conditional (a miss is not fatal here;
-  // the sandboxed compile would still fail loudly).
-  const lines = text.split('\n');
-  lines.forEach((l, i) => {
-    if (seenLines.has(i + 1) || !l.includes('#')) return;
-    const m = DIRECTIVE_LINE.exec(l);
-    if (!m) return;
-    includes.push({
-      directive: m[1] as IncludeDirective['directive'],
-      ...classifyHeaderName(m[2] ?? ''),
-      line: i + 1,
-      column: l.indexOf('#') + 1,
-      conditional: true,
-    });
-  });
-  // A #define the grammar did not see still counts (it decides whether a computed include can happen).
-  for (const l of lines) {
-    const m = /^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)/.exec(l);
-    if (m) definedMacros.add(m[1] as string);
+    includes.push({ directive, ...classifyHeaderName(raw), line, column, conditional: true });
   }
   includes.sort((a, b) => a.line - b.line);
   return { includes, headerMacros, definedMacros: [...definedMacros].sort() };

@@ -110,8 +110,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
           for (const n of t.notes) output.out(`  note: ${escapeControl(`${n.file}:${n.line}:${n.column}: ${n.message}`)}\n`);
         }
       }
-      for (const e of r.errors) output.err(`${escapeControl(formatDiagnostic(e))}\n`);
-      return r.errors.length > 0 ? EXIT_FAILURE : EXIT_OK;
+      for (const w of r.warnings) output.err(`${escapeControl(formatDiagnostic(w))}\n`);
+      return EXIT_OK;
     }
     case 'build':
       return buildCommand(cmd, output);

@@ -2,12 +2,16 @@
  * compileFlags: the compiler arguments of one TU of a target, from the
  * config alone. The base is the last matching `perSource` entry with
  * `flags`, else the TU's compile database entry if `compileCommands` has
- * one, else -I, -D and cflags (defaults first, then the target's) and, for
- * C++, cxxflags. Each matching `perSource` entry after that base adds its
- * own -I, -D, cflags and (C++) cxxflags, in order. Shared libraries get
- * -fPIC. Pure; it does not add the flags nixmake adds for its own reasons
- * (see engine/derivations), nor match globs (loadConfig did).
+ * one, else -I, -D and cflags (defaults first, then the target's) and the
+ * language's own flags. Each matching `perSource` entry after that base
+ * adds its own -I, -D, cflags and (C++) cxxflags, in order. Shared
+ * libraries get -fPIC. A `-std=` from the config that names the other
+ * language's standard is dropped (`-std=c11` in `cflags` is not given to a
+ * C++ TU, whose standard comes from `cxxflags`). Pure; it does not add the
+ * flags nixmake adds for its own reasons (see engine/derivations), nor
+ * match globs (loadConfig did).
  */
+import { driverOf } from '../analyzers/language.js';
 import type { Language } from '../analyzers/language.js';
 import type { BuildSettings, Config, SourceSettings, TargetConfig } from './Config.js';
 
@@ -42,5 +46,12 @@ export function compileFlags(config: Config, target: TargetConfig, lang: Languag
   }
   const flags = settingsFlags([config.defaults, target, ...adds], lang);
   if (target.type === 'shared-library') flags.push('-fPIC');
-  return flags;
+  return flags.filter((f) => standardOf(f) === undefined || standardOf(f) === driverOf(lang));
+}
+
+/** `-std=c++17`, `-std=gnu++20` → c++; `-std=c11`, `-std=gnu99`, `-std=iso9899:1999` → c; any other flag → undefined. */
+export function standardOf(flag: string): 'c' | 'c++' | undefined {
+  const m = /^--?std=(.*)$/.exec(flag);
+  if (!m) return undefined;
+  return /^(c|gnu)\+\+/.test(m[1] as string) ? 'c++' : 'c';
 }

@@ -71,7 +71,7 @@ export function expandSources(config: Config, listedDirs?: Set<string>): Result<
       }
       for (const f of sources) {
         if (languageOf(f) === undefined) {
-          error(at, `"${f}" (matched by "${pattern}") is not a C or C++ source`);
+          error(at, `"${f}" (matched by "${pattern}") is not a C, C++ or assembly source`);
           continue;
         }
         const real = walk.realpath(f);

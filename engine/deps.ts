@@ -21,7 +21,7 @@ export interface TuDeps {
   readonly notes: readonly ClosureNote[];
 }
 
-export async function deps(root: string, only: readonly string[], emit: EventSink): Promise<{ tus: TuDeps[]; errors: Diagnostic[] } | undefined> {
+export async function deps(root: string, only: readonly string[], emit: EventSink): Promise<{ tus: TuDeps[]; warnings: Diagnostic[] } | undefined> {
   const config = loadConfig(root, (d) => emit({ event: 'diagnostic', diagnostic: d }));
   if (!config) return undefined;
   const sources = expandSources(config);
@@ -42,7 +42,7 @@ export async function deps(root: string, only: readonly string[], emit: EventSin
         if (c) tus.push({ tu, target: t.name, headers: c.headers, system: c.system, notes: c.notes });
       }
     }
-    return { tus, errors: analysis.errors };
+    return { tus, warnings: analysis.warnings };
   } finally {
     memo.close();
   }

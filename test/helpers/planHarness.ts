@@ -476,7 +476,9 @@ export class PlanHarness {
     const sources = expandSources(config);
     if (!sources.ok) throw new Error(`sources: ${sources.errors.map((e) => e.message).join('; ')}`);
     const { hasher, toolchain, analysis, closureDigest } = await analyzeProject(config, sources.value, this.memo);
-    if (analysis.errors.length > 0) throw new Error(`analysis: ${analysis.errors.map((e) => `${e.location?.file}:${e.location?.line}: ${e.message}`).join('; ')}`);
+    // Every state preprocesses (see above), so a header the analyzer cannot find is its bug.
+    const missing = [...analysis.closures.values()].flatMap((c) => c.notes.filter((n) => n.kind === 'missing'));
+    if (missing.length > 0) throw new Error(`analysis: ${missing.map((n) => `${n.file}:${n.line}: ${n.message}`).join('; ')}`);
     let closures = analysis.closures;
     const drop = this.sabotage;
     if (drop) {

@@ -101,12 +101,12 @@ describe('hostile file names in output', () => {
     fs.writeFileSync(path.join(dir, NAME), '');
     const term = await cli(['build', '-C', dir]);
     expect(term.code).toBe(1);
-    expect(term.stderr).toBe('nixmake.json: error: targets.app.sources[0]: "src/bad\\n[1|1] CC fine.c\\x1b[2J.txt" (matched by "src/*") is not a C or C++ source\n');
+    expect(term.stderr).toBe('nixmake.json: error: targets.app.sources[0]: "src/bad\\n[1|1] CC fine.c\\x1b[2J.txt" (matched by "src/*") is not a C, C++ or assembly source\n');
     const json = await cli(['build', '--json', '-C', dir]);
     expect(json.code).toBe(1);
     const lines = json.stdout.split('\n').filter((l) => l !== '');
     expect(lines).toHaveLength(1);
     expect(() => JSON.parse(lines[0] as string)).not.toThrow();
-    expect(json.events[0]).toMatchObject({ event: 'diagnostic', message: `"${NAME}" (matched by "src/*") is not a C or C++ source` });
+    expect(json.events[0]).toMatchObject({ event: 'diagnostic', message: `"${NAME}" (matched by "src/*") is not a C, C++ or assembly source` });
   });
 });

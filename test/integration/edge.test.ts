@@ -1,7 +1,7 @@
 /**
- * Inputs that must not confuse nixmake: odd file names, config mistakes,
- * missing headers and a daemon that cannot be reached. Odd names go through
- * the real daemon; the others fail before any build.
+ * Inputs that must not confuse nixmake: odd file names, config mistakes
+ * and a daemon that cannot be reached. Odd names go through the real
+ * daemon; the others fail before any build (missing headers: includes.test.ts).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -148,20 +148,6 @@ describe('config errors', () => {
 });
 
 describe('errors found before building', () => {
-  it('reports every missing header at file:line:col and exits 1', () => {
-    const dir = project({
-      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
-      'src/a.c': '#include "present.h"\n#include "absent.h"\nint main(void) { return 0; }\n',
-      'src/b.c': '#ifdef NEVER\n#include "optional.h"\n#endif\n  #  include <nowhere/x.h>\n',
-      'src/present.h': '\n',
-    });
-    const r = build(dir);
-    expect(r.code).toBe(1);
-    const diags = r.events.filter((e) => e['event'] === 'diagnostic').map((e) => `${e['file']}:${e['line']}:${e['column']}: ${e['message']}`);
-    expect(diags).toEqual(['src/a.c:2:1: absent.h: No such file or directory', 'src/b.c:4:3: nowhere/x.h: No such file or directory']);
-    expect(r.counts).toMatchObject({ submitted: 0 });
-  });
-
   it('says clearly when the daemon cannot be reached, and why', () => {
     const dir = project({
       'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['*.c'] } } }),

@@ -1,7 +1,8 @@
 /**
  * Include analysis end to end through the daemon: a header that shadows
- * another, forced includes (-include), and computed includes, resolved and
- * unresolved.
+ * another, forced includes (-include), computed includes (resolved,
+ * unresolved, with a conditional default), conditionals that do not parse,
+ * and headers not found (left to the sandboxed compile; -k builds the rest).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -94,6 +95,95 @@ describe('forced and computed includes', () => {
     // Every header under inc/ is an input, so even one the TU never reads rebuilds it.
     fs.writeFileSync(path.join(dir, 'inc/other.h'), '#define OTHER 4\n');
     expect(build(dir).counts).toMatchObject({ objects_built: 1, failed: 0 });
+  });
+});
+
+describe('conditionals, from the directives', () => {
+  it('a header for another platform inside an #if block that does not parse is no concern, under C and C++', () => {
+    const plat = '#ifndef PLAT_H\n#define PLAT_H\n#if defined(_WIN32)\n#include <windows.h>\n#include "win/impl.h"\nstatic int plat(HANDLE h) {\n#else\n#include "posix/impl.h"\nstatic int plat(int h) {\n#endif\n  return IMPL + (int)h;\n}\n#endif\n';
+    const dir = project({
+      'nixmake.json': JSON.stringify({ includeDirs: ['include'], targets: { app: { type: 'executable', sources: ['src/*.c', 'src/*.cc'] } } }),
+      'include/plat.h': plat,
+      'include/posix/impl.h': `${unique}#define IMPL 40\n`,
+      'src/main.c': '#include <stdio.h>\n#include "plat.h"\nint twice(void);\nint main(void) { printf("%d %d\\n", plat(2), twice()); return 0; }\n',
+      'src/twice.cc': '#include "plat.h"\nextern "C" int twice(void) { return 2 * plat(0); }\n',
+    });
+    const r = build(dir);
+    expect(r.events.filter((e) => e['event'] === 'diagnostic')).toEqual([]);
+    expect(r.counts).toMatchObject({ objects_built: 2, links_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('42 80\n');
+    const notes = nixmake(['deps', '--json', '-C', dir]).stdout.trim().split('\n').map((l) => JSON.parse(l) as { tu: string; headers: string[]; notes: { kind: string; line: number }[] });
+    for (const tu of notes) {
+      expect(tu.headers).toEqual(['include/plat.h', 'include/posix/impl.h']);
+      expect(tu.notes.map((n) => `${n.kind}:${n.line}`)).toEqual(['missing-conditional:4', 'missing-conditional:5']);
+    }
+  });
+
+  it('a computed include with an #ifndef default: -D on the command line wins, and the missing default is no error', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ defines: ['X_INCLUDE="other.h"'], targets: { app: { type: 'executable', sources: ['main.c'] } } }),
+      'cfg.h': '#ifndef X_INCLUDE\n#define X_INCLUDE "default.h"\n#endif\n',
+      'other.h': `${unique}#define VALUE 5\n`,
+      'main.c': '#include <stdio.h>\n#include "cfg.h"\n#include X_INCLUDE\nint main(void) { printf("%d\\n", VALUE); return 0; }\n',
+    });
+    const r = build(dir);
+    expect(r.events.filter((e) => e['event'] === 'diagnostic')).toEqual([]);
+    expect(r.counts).toMatchObject({ objects_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('5\n');
+    // other.h is an input: editing it rebuilds.
+    fs.writeFileSync(path.join(dir, 'other.h'), `${unique}#define VALUE 6\n`);
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('6\n');
+  });
+});
+
+describe('headers not found', () => {
+  const tree = {
+    'nixmake.json': JSON.stringify({
+      targets: {
+        util: { type: 'static-library', sources: ['lib/*.c'] },
+        good: { type: 'executable', sources: ['good/*.c'], deps: ['util'] },
+        bad: { type: 'executable', sources: ['bad/*.c'], deps: ['util'] },
+      },
+    }),
+    'lib/util.c': 'int util(void) { return 3; }\n',
+    'good/main.c': '#include <stdio.h>\nint util(void);\nint main(void) { printf("%d\\n", util()); return 0; }\n',
+    'bad/main.c': `${unique}#include <stdio.h>\n#include "absent.h"\nint util(void);\nint main(void) { printf("%d\\n", util() + ABSENT); return 0; }\n`,
+    'bad/other.c': '  #  include <nowhere/x.h>\nint other(void) { return 1; }\n',
+  };
+  const diagnostics = (r: ReturnType<typeof build>): string[] =>
+    r.events.filter((e) => e['event'] === 'diagnostic').map((e) => `${e['severity']} ${e['file']}:${e['line']}:${e['column']}: ${String(e['message']).split(';')[0]}`);
+
+  it('with -k: the TUs that include one fail with the compiler\'s message, what links them is skipped, everything else builds', () => {
+    const dir = project(tree);
+    const r = build(dir, '-k');
+    expect(r.code).toBe(1);
+    expect(diagnostics(r)).toEqual(['warning bad/main.c:3:1: absent.h: No such file or directory', 'warning bad/other.c:1:3: nowhere/x.h: No such file or directory']);
+    expect(String(r.events.find((e) => e['event'] === 'diagnostic')?.['message'])).toContain('add its folder to "includeDirs"');
+    const failed = r.events.filter((e) => e['event'] === 'node-failed');
+    expect(failed.map((e) => e['label']).sort()).toEqual(['bad/main.c', 'bad/other.c']);
+    expect(String(failed.find((e) => e['label'] === 'bad/main.c')?.['log'])).toMatch(/bad\/main\.c:3:10: fatal error: absent\.h: No such file or directory/);
+    expect(r.events.filter((e) => e['event'] === 'node-skipped').map((e) => e['node'])).toEqual(['link:bad']);
+    expect(r.counts).toMatchObject({ objects_built: 2, links_built: 2, failed: 2 });
+    expect(run(path.join(dir, 'result-good/bin/good'), []).stdout).toBe('3\n');
+    expect(fs.existsSync(path.join(dir, 'result-bad'))).toBe(false);
+
+    // The header appears: only what needed it is built.
+    fs.writeFileSync(path.join(dir, 'bad/absent.h'), '#define ABSENT 10\n');
+    fs.writeFileSync(path.join(dir, 'bad/other.c'), 'int other(void) { return 1; }\n');
+    const again = build(dir);
+    expect(diagnostics(again)).toEqual([]);
+    expect(again.counts).toMatchObject({ objects_built: 2, links_built: 1, up_to_date: 4, failed: 0 });
+    expect(run(path.join(dir, 'result-bad/bin/bad'), []).stdout).toBe('13\n');
+  });
+
+  it('without -k: exit 1, the warning at file:line:col and the compiler\'s error, in the terminal too', () => {
+    const dir = project(tree);
+    const r = nixmake(['build', '-C', dir, '-j1', 'bad']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('bad/main.c:3:1: warning: absent.h: No such file or directory; left to the compiler');
+    expect(r.stdout + r.stderr).toMatch(/bad\/(main|other)\.c:\d+:\d+: fatal error: (absent\.h|nowhere\/x\.h): No such file or directory/);
+    expect(fs.existsSync(path.join(dir, 'result-bad'))).toBe(false);
   });
 });
 

@@ -28,7 +28,7 @@ const sources = new Map([
   ['lib', ['lib/a.c', 'lib/b.c']],
   ['app', ['src/main.c']],
 ]);
-const closure = (tu: string, headers: string[]): TuClosure => ({ tu, headers, system: [], notes: [], errors: [], unresolvedComputed: false });
+const closure = (tu: string, headers: string[]): TuClosure => ({ tu, headers, system: [], notes: [], unresolvedComputed: false });
 const closures = new Map([
   [objectKey('lib', 'lib/a.c'), closure('lib/a.c', ['include/x.h'])],
   [objectKey('lib', 'lib/b.c'), closure('lib/b.c', [])],

@@ -13,7 +13,7 @@ describe('scanIncludes', () => {
       'import:quote:e.h:4:plain',
       'include:computed:H:6:plain',
     ]);
-    expect(scanIncludes(src, 'c').headerMacros).toEqual([['H', '"f.h"']]);
+    expect(scanIncludes(src, 'c').headerMacros).toEqual([{ name: 'H', value: '"f.h"', conditional: false, isDefault: false }]);
   });
 
   it('marks includes under #if/#ifdef/#elif/#else as conditional but not under an include guard', () => {
@@ -31,8 +31,31 @@ describe('scanIncludes', () => {
     expect(scanIncludes('#define A 1\n#define B(x) #x\n#if 0\n#define C\n#endif\n', 'c').definedMacros).toEqual(['A', 'B', 'C']);
   });
 
-  it('does not lose a directive the grammar cannot place', () => {
+  it('does not lose a directive the grammar cannot place, and knows it is unconditional', () => {
     const r = scanIncludes('int x = (\n#include "mid.h"\n;\n', 'c');
-    expect(r.includes.map((d) => d.name)).toContain('mid.h');
+    expect(r.includes.map((d) => `${d.name}:${d.conditional}`)).toEqual(['mid.h:false']);
+  });
+
+  for (const grammar of ['c', 'cpp'] as const) {
+    it(`takes conditionality from the directives when the block does not parse (${grammar})`, () => {
+      const src = '#include "top.h"\n#if X\nint f(T a) {\n#include "x_only.h"\n#else\nint g(U b) {\n#include "other.h"\n#endif\n  return 0;\n}\n#include "after.h"\n';
+      expect(scanIncludes(src, grammar).includes.map((d) => `${d.name}:${d.conditional ? 'cond' : 'plain'}`)).toEqual([
+        'top.h:plain', 'x_only.h:cond', 'other.h:cond', 'after.h:plain',
+      ]);
+    });
+  }
+
+  it('marks header-name #defines that are conditional, and #ifndef NAME defaults', () => {
+    const src = '#ifndef X_INCLUDE\n#define X_INCLUDE "default.h"\n#endif\n#ifdef Y\n#define H <y.h>\n#endif\n#define F(x) "f.h"\n';
+    expect(scanIncludes(src, 'c').headerMacros).toEqual([
+      { name: 'X_INCLUDE', value: '"default.h"', conditional: true, isDefault: true },
+      { name: 'H', value: '<y.h>', conditional: true, isDefault: false },
+    ]);
+  });
+
+  it('keeps what only the grammar sees as a directive, as conditional', () => {
+    // For the preprocessor the spliced line goes on, so this `#` starts no directive; tree-sitter sees one.
+    const r = scanIncludes('int x = 1; \\\n#include "spliced.h"\n', 'c');
+    expect(r.includes.map((d) => `${d.name}:${d.conditional}`)).toEqual(['spliced.h:true']);
   });
 });
