@@ -35,7 +35,15 @@ export interface InitCommand {
   readonly buildCommand: readonly string[];
 }
 
-export type Command = BuildCommand | CleanCommand | DepsCommand | InitCommand | { readonly command: 'help' } | { readonly command: 'version' };
+export interface ExportCommand {
+  readonly command: 'export';
+  readonly dir: string;
+  /** The export folder, relative to DIR; undefined: the default. */
+  readonly out: string | undefined;
+  readonly check: boolean;
+}
+
+export type Command = ExportCommand | BuildCommand | CleanCommand | DepsCommand | InitCommand | { readonly command: 'help' } | { readonly command: 'version' };
 
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
@@ -46,6 +54,10 @@ commands:
                      build the targets (default: all) as per-object Nix derivations
   deps [-C DIR] [--json] [FILE...]
                      print each translation unit's header closure
+  export [-C DIR] [-o OUT] [--check]
+                     write OUT (default nixmake-export, relative to DIR): a default.nix
+                     and nixmake-lock.json that stock nix-build builds object by object;
+                     --check: say whether OUT is current, write nothing
   clean [-C DIR]     remove result links, GC roots and the memo (never sources)
   init [-C DIR] [--force] -- BUILD COMMAND...
                      run the project's own build under bear and write nixmake.json from it
@@ -67,6 +79,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { ok: true, command: { command: 'help' } };
   if (cmd === 'version' || cmd === '--version') return { ok: true, command: { command: 'version' } };
+  if (cmd === 'export') return parseExport(rest);
   if (cmd !== 'build' && cmd !== 'clean' && cmd !== 'deps' && cmd !== 'init') return { ok: false, message: `unknown command "${cmd}"` };
 
   let dir = '.';
@@ -122,4 +135,26 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   }
   if (cmd === 'deps') return { ok: true, command: { command: 'deps', dir, json, files: positional } };
   return { ok: true, command: { command: 'build', dir, jobs, keepGoing, json, explain, dryRun, targets: positional } };
+}
+
+function parseExport(rest: readonly string[]): ParseResult {
+  let dir = '.';
+  let out: string | undefined;
+  let check = false;
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i] as string;
+    const value = (flag: string): string | undefined => (a.length > flag.length ? a.slice(flag.length) : rest[++i]);
+    if (a.startsWith('-C')) {
+      const v = value('-C');
+      if (v === undefined) return { ok: false, message: '-C needs a directory' };
+      dir = v;
+    } else if (a.startsWith('-o')) {
+      const v = value('-o');
+      if (v === undefined || v === '') return { ok: false, message: '-o needs a directory' };
+      out = v;
+    } else if (a === '--check') check = true;
+    else if (a.startsWith('-')) return { ok: false, message: `unknown option "${a}" for export` };
+    else return { ok: false, message: `export takes no arguments (got "${a}")` };
+  }
+  return { ok: true, command: { command: 'export', dir, out, check } };
 }
