@@ -31,6 +31,8 @@ import { gitTracked } from './gitTracked.js';
 import { RESERVED_ATTRS } from './nixExpression.js';
 import { ProjectFiles } from './ProjectFiles.js';
 import { publicHeaders } from './publicHeaders.js';
+import { OutsideProjectError } from './SourceUploader.js';
+import { isInside } from '../config/isInside.js';
 
 export const DEFAULT_EXPORT_DIR = 'nixmake-export';
 
@@ -112,6 +114,15 @@ export async function exportProject(opts: ExportOptions, emit: EventSink): Promi
       root: toPosix(path.relative(outDir, config.root)) || '.',
       packageName: storeName(path.basename(config.root)),
     });
+    // As SourceUploader: a file whose real path is outside the project (and externalDirs) is read by no one.
+    const outside = Object.keys(lock.files).flatMap((rel) => {
+      const real = realOrSelf(path.join(config.root, rel));
+      return [config.root, ...config.externalDirs].some((d) => isInside(realOrSelf(d), real)) ? [] : [{ rel, real }];
+    });
+    if (outside.length > 0) {
+      for (const o of outside) diag({ severity: 'error', message: new OutsideProjectError(o.rel, o.real).message, location: { file: o.rel } });
+      return failed(outDir);
+    }
     copied = Object.entries(lock.files).flatMap(([rel, from]) => (from === 'copied' ? [rel] : []));
     const copies = new Map(copied.map((rel) => [rel, readInput(config.root, rel)]));
     tree = exportTree(lock, fs.readFileSync(path.join(TEMPLATES_DIR, 'builder', 'nixmake-builder.c')), copies);
@@ -130,6 +141,14 @@ export async function exportProject(opts: ExportOptions, emit: EventSink): Promi
   writeTree(outDir, tree);
   warnIfSourcesInside(config, outDir, diag);
   return { ok: true, outDir, copied, stale: [], ...counts };
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
 }
 
 function toPosix(p: string): string {

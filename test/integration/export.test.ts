@@ -127,4 +127,24 @@ describe('nixmake export', () => {
     expect(r.stderr + r.stdout).toContain('nixmake.json: error: publicHeaders[0]: "inc" does not exist');
     expect(fs.existsSync(path.join(dir, 'nixmake-export'))).toBe(false);
   });
+
+  it('copies an input that is a symbolic link, and refuses one that leads out of the project', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { a: { type: 'executable', sources: ['a.c'] } } }),
+      'a.c': '#include "t.h"\nint main(void) { return T; }\n',
+      'real/t.h': '#define T 0\n',
+    });
+    fs.symlinkSync('real/t.h', path.join(dir, 't.h'));
+    const r = nixmake(['export', '-C', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('copied t.h');
+    expect(fs.lstatSync(path.join(dir, 'nixmake-export/nixmake-copied/t.h')).isFile()).toBe(true);
+
+    const outside = project({ 'o.h': '#define T 1\n' });
+    fs.rmSync(path.join(dir, 't.h'));
+    fs.symlinkSync(path.join(outside, 'o.h'), path.join(dir, 't.h'));
+    const refused = nixmake(['export', '-C', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`t.h links to ${fs.realpathSync(path.join(outside, 'o.h'))}, outside the project`);
+  });
 });
