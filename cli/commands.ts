@@ -77,6 +77,20 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [DIR, { flags: ['-o'], value: 'FILE', help: 'write the database to FILE instead of standard output' }, HELP],
   },
   {
+    name: 'export',
+    operands: '',
+    summary: 'write a default.nix that stock nix-build builds object by object',
+    description:
+      'Writes OUT (default nixmake-export, relative to DIR): a default.nix and nixmake-lock.json that stock nix-build builds with the very ' +
+      'derivations nixmake builds, one per object and link (attributes per target, all, package), with copies of inputs git does not track.',
+    options: [
+      DIR,
+      { flags: ['-o'], value: 'OUT', help: 'the export folder (default nixmake-export, relative to DIR)' },
+      { flags: ['--check'], help: 'say whether OUT is current (exit 0) or stale (exit 1); write nothing' },
+      HELP,
+    ],
+  },
+  {
     name: 'graph',
     operands: '[TARGET...]',
     summary: 'print the target and object graph as Graphviz dot',

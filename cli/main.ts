@@ -16,11 +16,12 @@ import { deps } from '../engine/deps.js';
 import { graph } from '../engine/graph.js';
 import { nodeLog } from '../engine/nodeLog.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
+import { DEFAULT_EXPORT_DIR, exportProject } from '../engine/exportProject.js';
 import { formatDiagnostic, UserError } from '../core/Diagnostic.js';
 import { DaemonStore } from '../store/DaemonStore.js';
+import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
 import { readClientSettings } from '../store/nixConfig.js';
-import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { processOutput } from '../reporters/Reporter.js';
@@ -79,6 +80,36 @@ export async function main(argv: readonly string[], output: Output = processOutp
       } catch (err) {
         if (!(err instanceof UserError)) throw err;
         output.err(`nixmake init: error: ${escapeControl(err.message)}\n`);
+        return EXIT_FAILURE;
+      }
+    }
+    case 'export': {
+      const reporter = new TerminalReporter(output, { explain: false });
+      const root = path.resolve(cmd.dir);
+      try {
+        const r = await exportProject({ root, out: cmd.out ?? DEFAULT_EXPORT_DIR, check: cmd.check }, (e) => reporter.event(e));
+        if (!r.ok) return EXIT_FAILURE;
+        const where = escapeControl(path.relative(process.cwd(), r.outDir) || '.');
+        if (cmd.check) {
+          for (const s of r.stale) output.err(`nixmake export: ${escapeControl(s)}\n`);
+          if (r.stale.length > 0) {
+            output.err(`nixmake export: ${where} is out of date; run nixmake export again\n`);
+            return EXIT_FAILURE;
+          }
+          output.out(`nixmake export: ${where} is current\n`);
+          return EXIT_OK;
+        }
+        for (const c of r.copied) output.out(`nixmake export: copied ${escapeControl(c)} (not tracked by git, or a symbolic link)\n`);
+        output.out(`nixmake export: wrote ${where}/default.nix (${r.targets} targets, ${r.objects} objects); next: nix-build ${where} -A all\n`);
+        return EXIT_OK;
+      } catch (err) {
+        const fault = environmentFault(err, root);
+        if (fault) {
+          reporter.event({ event: 'diagnostic', diagnostic: faultDiagnostic(fault, root) });
+          return EXIT_FAILURE;
+        }
+        if (!(err instanceof UserError) && !(err instanceof NixCommandError) && !(err instanceof StoreUnavailableError)) throw err;
+        reporter.event({ event: 'diagnostic', diagnostic: { severity: 'error', message: err.message } });
         return EXIT_FAILURE;
       }
     }

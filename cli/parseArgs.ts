@@ -75,6 +75,14 @@ export interface InitCommand {
   readonly buildCommand: readonly string[];
 }
 
+export interface ExportCommand {
+  readonly command: 'export';
+  readonly dir: string;
+  /** The export folder, relative to DIR; undefined: the default. */
+  readonly out: string | undefined;
+  readonly check: boolean;
+}
+
 export type Command =
   | BuildCommand
   | CleanCommand
@@ -83,6 +91,7 @@ export type Command =
   | CompdbCommand
   | GraphCommand
   | InitCommand
+  | ExportCommand
   /** `topic`: the command to describe; undefined for the overview. */
   | { readonly command: 'help'; readonly topic: string | undefined }
   | { readonly command: 'version' };
@@ -179,6 +188,9 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       return { ok: true, command: { command: 'compdb', dir, output: values.get('-o'), targets: positional } };
     case 'graph':
       return { ok: true, command: { command: 'graph', dir, targets: positional } };
+    case 'export':
+      if (positional.length > 0) return bad(`export takes no arguments (got "${positional[0]}")`);
+      return { ok: true, command: { command: 'export', dir, out: values.get('-o'), check: flags.has('--check') } };
     case 'build': {
       const numbers = new Map<string, number | undefined>();
       for (const [flag, min] of [['-j', 1], ['--cores', 0], ['--max-silent-time', 0], ['--timeout', 0]] as const) {
@@ -220,3 +232,4 @@ export function nixSettings(o: NixBuildOptions): [string, string][] {
   if (o.timeout !== undefined) s.push(['timeout', String(o.timeout)]);
   return s;
 }
+

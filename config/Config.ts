@@ -112,6 +112,12 @@ export interface Config {
    * and link gets. In the order written; folders normalised.
    */
   readonly hostPackages: readonly string[];
+  /**
+   * `publicHeaders`: project-relative files and folders installed under
+   * `include/` by `nixmake export`'s `package` (a file by its name, a folder's
+   * files by their paths inside it). Builds do not use it.
+   */
+  readonly publicHeaders: readonly string[];
 }
 
 export const CONFIG_FILE = 'nixmake.json';

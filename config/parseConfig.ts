@@ -12,7 +12,7 @@ import { jsonSyntaxError } from './jsonSyntaxError.js';
 import type { BuildSettings, Config, NixConfig, SourceSettings, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
 
 const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
-const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', 'hostPackages', '$schema']);
+const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', 'hostPackages', 'publicHeaders', '$schema']);
 const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname', 'perSource', 'fileName', 'aliases', 'linkInputs']);
 const PER_SOURCE_FIELDS = new Set<string>(['sources', 'includeDirs', 'defines', 'cflags', 'cxxflags', 'flags']);
 /** A file name nixmake writes into an output folder. */
@@ -276,6 +276,17 @@ function outputs(c: Checker, obj: Record<string, Json>, at: string, type: string
   return { fileName, aliases, linkInputs };
 }
 
+/** `publicHeaders`: project-relative files or folders (normalised), for an export's `include/`. */
+function publicHeaders(c: Checker, value: Json | undefined): string[] {
+  return c.stringList(value, 'publicHeaders').flatMap((p, i) => {
+    const at = `publicHeaders[${i}]`;
+    const n = path.posix.normalize(p).replace(/(.)\/+$/, '$1');
+    if (p === '' || p.startsWith('/') || n === '..' || n.startsWith('../')) c.error(at, `"${p}" must be a file or folder inside the project, relative to ${CONFIG_FILE}`);
+    else return [n];
+    return [];
+  });
+}
+
 /** Reports one error per target on a cycle, naming the whole cycle. */
 function findCycles(c: Checker, targets: ReadonlyMap<string, TargetConfig>): void {
   const state = new Map<string, 'visiting' | 'done'>();
@@ -362,6 +373,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
     perSourceMatches: new Map(),
     externalDirs: externalDirs(c, top['externalDirs']),
     hostPackages: hostPackages(c, top['hostPackages']),
+    publicHeaders: publicHeaders(c, top['publicHeaders']),
   };
   if (c.errors.length > 0) return { ok: false, errors: c.errors, warnings: [] };
   return { ok: true, value: config, warnings: [] };

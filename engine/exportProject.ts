@@ -1,0 +1,219 @@
+/**
+ * exportProject: `nixmake export` — the pipeline up to the build graph
+ * (config, sources, toolchain, include analysis), then an export folder
+ * that stock Nix builds object by object: default.nix (nixExpression), the
+ * lock (exportLock), the builder helper's source, and copies of the inputs
+ * git does not track or that are symbolic links (`nixmake-copied/`). With
+ * `check`, it writes nothing and says what is out of date.
+ *
+ * It builds nothing. It contacts the daemon only when the host toolchain
+ * has not been imported yet (the lock names its store paths).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { canonicalJson, sha256 } from '../cache/hashes.js';
+import { openMemo } from '../cache/openMemo.js';
+import { CONFIG_FILE } from '../config/Config.js';
+import type { Config } from '../config/Config.js';
+import { expandSources } from '../config/expandSources.js';
+import { loadConfig } from '../config/loadConfig.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
+import { storeName } from './BuildGraph.js';
+import { buildGraph } from './BuildGraph.js';
+import { analyzeProject } from './analyzeProject.js';
+import { TEMPLATES_DIR } from './builderHelper.js';
+import type { EventSink } from './events.js';
+import { COPIED_DIR, exportLock } from './exportLock.js';
+import type { ExportFile, ExportTree } from './exportTree.js';
+import { exportTree, treeDiff } from './exportTree.js';
+import { fingerprintGraph } from './fingerprint.js';
+import { gitTracked } from './gitTracked.js';
+import { RESERVED_ATTRS } from './nixExpression.js';
+import { ProjectFiles } from './ProjectFiles.js';
+import { publicHeaders } from './publicHeaders.js';
+import { OutsideProjectError } from './SourceUploader.js';
+import { isInside } from '../config/isInside.js';
+
+export const DEFAULT_EXPORT_DIR = 'nixmake-export';
+
+export interface ExportOptions {
+  readonly root: string;
+  /** The export folder; relative paths are taken from the project root. */
+  readonly out: string;
+  readonly check: boolean;
+}
+
+export interface ExportResult {
+  readonly ok: boolean;
+  readonly outDir: string;
+  /** Project files the export holds copies of. */
+  readonly copied: readonly string[];
+  /** With `check`: what is out of date (empty: current). */
+  readonly stale: readonly string[];
+  readonly targets: number;
+  readonly objects: number;
+}
+
+const failed = (outDir: string): ExportResult => ({ ok: false, outDir, copied: [], stale: [], targets: 0, objects: 0 });
+
+export async function exportProject(opts: ExportOptions, emit: EventSink): Promise<ExportResult> {
+  const diag = (d: Diagnostic): void => emit({ event: 'diagnostic', diagnostic: d });
+  const outDir = path.resolve(opts.root, opts.out);
+  const config = loadConfig(opts.root, diag);
+  if (!config) return failed(outDir);
+  const sources = expandSources(config);
+  if (!sources.ok) {
+    sources.errors.forEach(diag);
+    return failed(outDir);
+  }
+  const headers = publicHeaders(config.root, config.publicHeaders);
+  if (!headers.ok) {
+    headers.errors.forEach(diag);
+    return failed(outDir);
+  }
+  const files = new ProjectFiles(config.root);
+  files.ensureStateDir();
+  const memo = openMemo(files.memoFile, diag);
+  let tree: ExportTree;
+  let copied: string[];
+  let counts: { targets: number; objects: number };
+  try {
+    const { hasher, toolchain, analysis, closureDigest } = await analyzeProject(config, sources.value, memo, false);
+    // A header not found is a warning (see analyzeTargets): the export's compile says the rest, as a build's does.
+    analysis.warnings.forEach(diag);
+    const graph = buildGraph(config, sources.value, analysis.closures);
+    // The derivation's systemHeadersHash, as execute computes it from the fingerprint's inputs.
+    const fps = fingerprintGraph(graph, {
+      toolchainId: toolchain.id,
+      templateHash: '',
+      platform: toolchain.system,
+      hashOf: (p) => hasher.hash(p),
+      hashOfRel: (rel) => hasher.hashRel(config.root, rel),
+      closureDigest,
+    });
+    const systemHeadersHash = (key: string): string => {
+      const inputs = fps.get(key)?.inputs;
+      return sha256(canonicalJson(inputs?.kind === 'object' ? inputs.system : {}));
+    };
+    hasher.flush();
+
+    const tracked = gitTracked(config.root);
+    if (!tracked.ok) diag({ severity: 'warning', message: `not copying untracked files: ${config.root} is not a git work tree git can read (${tracked.why}); every input is read from the project` });
+    const isLink = (rel: string): boolean => fs.lstatSync(path.join(config.root, rel), { throwIfNoEntry: false })?.isSymbolicLink() ?? false;
+    const lock = exportLock({
+      graph,
+      toolchain,
+      systemHeadersHash,
+      // A symbolic link would enter the store as a link (builtins.path does not follow it), nixmake stores its target's bytes.
+      copied: (rel) => (tracked.ok && !tracked.files.has(rel)) || isLink(rel),
+      publicHeaders: headers.value,
+      root: toPosix(path.relative(outDir, config.root)) || '.',
+      packageName: storeName(path.basename(config.root)),
+    });
+    // As SourceUploader: a file whose real path is outside the project (and externalDirs) is read by no one.
+    const outside = Object.keys(lock.files).flatMap((rel) => {
+      const real = realOrSelf(path.join(config.root, rel));
+      return [config.root, ...config.externalDirs].some((d) => isInside(realOrSelf(d), real)) ? [] : [{ rel, real }];
+    });
+    if (outside.length > 0) {
+      for (const o of outside) diag({ severity: 'error', message: new OutsideProjectError(o.rel, o.real).message, location: { file: o.rel } });
+      return failed(outDir);
+    }
+    copied = Object.entries(lock.files).flatMap(([rel, from]) => (from === 'copied' ? [rel] : []));
+    const copies = new Map(copied.map((rel) => [rel, readInput(config.root, rel)]));
+    tree = exportTree(lock, fs.readFileSync(path.join(TEMPLATES_DIR, 'builder', 'nixmake-builder.c')), copies);
+    counts = { targets: graph.links.size, objects: graph.objects.size };
+    for (const t of graph.links.values()) {
+      if (RESERVED_ATTRS.has(t.target)) diag({ severity: 'warning', message: `target "${t.target}" is named like an attribute of the export's own; build it as targets.${t.target}`, location: { file: CONFIG_FILE } });
+    }
+  } finally {
+    memo.close();
+  }
+
+  if (opts.check) {
+    const stale = treeDiff(tree, (rel) => readExportFile(outDir, rel), listFiles(path.join(outDir, COPIED_DIR)).map((r) => `${COPIED_DIR}/${r}`));
+    return { ok: true, outDir, copied, stale, ...counts };
+  }
+  writeTree(outDir, tree);
+  warnIfSourcesInside(config, outDir, diag);
+  return { ok: true, outDir, copied, stale: [], ...counts };
+}
+
+function realOrSelf(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
+
+/** A project file's bytes (symbolic links followed, as nixmake stores them) and executable bit. */
+function readInput(root: string, rel: string): ExportFile {
+  const abs = path.join(root, rel);
+  return { bytes: fs.readFileSync(abs), executable: (fs.statSync(abs).mode & 0o100) !== 0 };
+}
+
+function readExportFile(outDir: string, rel: string): ExportFile | undefined {
+  const abs = path.join(outDir, rel);
+  const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+  if (!st?.isFile()) return undefined;
+  return { bytes: fs.readFileSync(abs), executable: (st.mode & 0o100) !== 0 };
+}
+
+function listFiles(dir: string, rel = ''): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path.join(dir, rel), { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return entries.flatMap((e) => {
+    const r = rel === '' ? e.name : `${rel}/${e.name}`;
+    return e.isDirectory() ? listFiles(dir, r) : [r];
+  });
+}
+
+/**
+ * Writes the tree: each file through a temporary name and a rename; the
+ * copies' folder is replaced as a whole (it is the export's own), so copies
+ * of files that are no longer inputs do not linger.
+ */
+function writeTree(outDir: string, tree: ExportTree): void {
+  fs.mkdirSync(outDir, { recursive: true });
+  const copiedDir = path.join(outDir, COPIED_DIR);
+  const staging = path.join(outDir, `.${COPIED_DIR}.${process.pid}`);
+  fs.rmSync(staging, { recursive: true, force: true });
+  for (const [rel, f] of tree) {
+    const inCopies = rel.startsWith(`${COPIED_DIR}/`);
+    const abs = inCopies ? path.join(staging, rel.slice(COPIED_DIR.length + 1)) : path.join(outDir, rel);
+    fs.mkdirSync(path.dirname(abs), { recursive: true });
+    const tmp = inCopies ? abs : `${abs}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, f.bytes, { mode: f.executable ? 0o755 : 0o644 });
+    fs.chmodSync(tmp, f.executable ? 0o755 : 0o644);
+    if (!inCopies) fs.renameSync(tmp, abs);
+  }
+  fs.rmSync(copiedDir, { recursive: true, force: true });
+  if (fs.existsSync(staging)) fs.renameSync(staging, copiedDir);
+}
+
+/** The copies are C files too: a glob such as `**\/*.c` would make them sources of the next build. */
+function warnIfSourcesInside(config: Config, outDir: string, diag: (d: Diagnostic) => void): void {
+  const rel = toPosix(path.relative(config.root, outDir));
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return;
+  const again = expandSources(config);
+  if (!again.ok) return;
+  for (const [target, tus] of again.value) {
+    const inside = tus.filter((tu) => tu.startsWith(`${rel}/`));
+    if (inside.length > 0) {
+      diag({
+        severity: 'warning',
+        message: `targets.${target}.sources now matches ${inside[0] ?? ''}${inside.length > 1 ? ` and ${inside.length - 1} more` : ''} in the export folder; add "!${rel}/**" to its sources`,
+        location: { file: CONFIG_FILE },
+      });
+    }
+  }
+}
