@@ -21,6 +21,7 @@ import { TerminalReporter } from '../reporters/TerminalReporter.js';
 import { escapeControl, escapeJsonControl } from '../reporters/escapeControl.js';
 import { init } from '../init/init.js';
 import { parseArgs, USAGE } from './parseArgs.js';
+import { watch } from './watch.js';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -99,6 +100,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
       for (const e of r.errors) output.err(`${escapeControl(formatDiagnostic(e))}\n`);
       return r.errors.length > 0 ? EXIT_FAILURE : EXIT_OK;
     }
+    case 'watch':
+      return watch(cmd, output);
     case 'build': {
       const reporter: Reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: cmd.explain });
       const controller = new AbortController();

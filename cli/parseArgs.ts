@@ -13,6 +13,11 @@ export interface BuildCommand {
   readonly targets: readonly string[];
 }
 
+/** `watch`: build, then build again on every change; the options of `build` but `--dry-run`. */
+export interface WatchCommand extends Omit<BuildCommand, 'command' | 'dryRun'> {
+  readonly command: 'watch';
+}
+
 export interface CleanCommand {
   readonly command: 'clean';
   readonly dir: string;
@@ -35,7 +40,7 @@ export interface InitCommand {
   readonly buildCommand: readonly string[];
 }
 
-export type Command = BuildCommand | CleanCommand | DepsCommand | InitCommand | { readonly command: 'help' } | { readonly command: 'version' };
+export type Command = BuildCommand | WatchCommand | CleanCommand | DepsCommand | InitCommand | { readonly command: 'help' } | { readonly command: 'version' };
 
 export type ParseResult = { readonly ok: true; readonly command: Command } | { readonly ok: false; readonly message: string };
 
@@ -44,6 +49,8 @@ export const USAGE = `usage: nixmake <command> [options]
 commands:
   build [-C DIR] [-j N] [-k] [--json] [--explain] [--dry-run] [TARGET...]
                      build the targets (default: all) as per-object Nix derivations
+  watch [-C DIR] [-j N] [-k] [--json] [--explain] [TARGET...]
+                     build, then rebuild whenever a source, header or nixmake.json changes
   deps [-C DIR] [--json] [FILE...]
                      print each translation unit's header closure
   clean [-C DIR]     remove result links, GC roots and the memo (never sources)
@@ -67,7 +74,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const [cmd, ...rest] = argv;
   if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') return { ok: true, command: { command: 'help' } };
   if (cmd === 'version' || cmd === '--version') return { ok: true, command: { command: 'version' } };
-  if (cmd !== 'build' && cmd !== 'clean' && cmd !== 'deps' && cmd !== 'init') return { ok: false, message: `unknown command "${cmd}"` };
+  if (cmd !== 'build' && cmd !== 'watch' && cmd !== 'clean' && cmd !== 'deps' && cmd !== 'init') return { ok: false, message: `unknown command "${cmd}"` };
 
   let dir = '.';
   let jobs: number | undefined;
@@ -78,6 +85,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   let force = false;
   let from: string | undefined;
   let afterDashes: string[] | undefined;
+  const builds = cmd === 'build' || cmd === 'watch';
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
@@ -98,14 +106,14 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       const v = value('-C');
       if (v === undefined) return { ok: false, message: '-C needs a directory' };
       dir = v;
-    } else if (a.startsWith('-j') && cmd === 'build') {
+    } else if (a.startsWith('-j') && builds) {
       const v = value('-j');
       const n = Number(v);
       if (v === undefined || !Number.isInteger(n) || n < 1) return { ok: false, message: `-j needs a positive number, got ${v ?? 'nothing'}` };
       jobs = n;
-    } else if (a === '-k' && cmd === 'build') keepGoing = true;
+    } else if (a === '-k' && builds) keepGoing = true;
     else if (a === '--json' && cmd !== 'clean') json = true;
-    else if (a === '--explain' && cmd === 'build') explain = true;
+    else if (a === '--explain' && builds) explain = true;
     else if ((a === '--dry-run' || a === '-n') && cmd === 'build') dryRun = true;
     else if (a.startsWith('-') && a !== '-') return { ok: false, message: `unknown option "${a}" for ${cmd}` };
     else positional.push(a);
@@ -120,6 +128,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     if (afterDashes === undefined && positional.length > 0) return { ok: false, message: `unexpected argument "${positional[0]}" (put the build command after --)` };
     return { ok: true, command: { command: 'init', dir, force, from, buildCommand: afterDashes ?? [] } };
   }
+  if (cmd === 'watch') return { ok: true, command: { command: 'watch', dir, jobs, keepGoing, json, explain, targets: positional } };
   if (cmd === 'deps') return { ok: true, command: { command: 'deps', dir, json, files: positional } };
   return { ok: true, command: { command: 'build', dir, jobs, keepGoing, json, explain, dryRun, targets: positional } };
 }
