@@ -20,7 +20,7 @@ const IGNORED_FOLDERS = new Set(['.nixmake', '.git', '.hg', '.svn', '.jj']);
 const EXTRA_HEADERS = new Set(['.inl', '.tpp', '.txx', '.hp', '.HPP']);
 
 const EDITOR_TEMP = [
-  /^\..*\.sw[a-p]x?$/, // vim swap files (.main.c.swp, .swo, …)
+  /^\..*\.sw[a-px]$/, // vim swap files (.main.c.swp, .swo, …) and its .swx probe
   /~$/, // vim and emacs backups
   /^4913$/, // vim's "can I write here" probe
   /^\.#/, // emacs lock files
