@@ -113,8 +113,21 @@ export async function watchProject(opts: WatchOptions, deps: WatchDeps): Promise
     }
   };
 
+  /** One build, under a signal of its own that the watch's aborts: nothing a build leaves on it outlives the build. */
+  const buildOnce = async (): Promise<number> => {
+    const own = new AbortController();
+    const abort = (): void => own.abort();
+    signal.addEventListener('abort', abort);
+    try {
+      if (signal.aborted) own.abort();
+      return await deps.build(own.signal);
+    } finally {
+      signal.removeEventListener('abort', abort);
+    }
+  };
+
   try {
-    let code = await deps.build(signal);
+    let code = await buildOnce();
     if (signal.aborted || code === EXIT_INTERRUPTED) return EXIT_INTERRUPTED;
     deps.emit({ event: 'watch-ready', folders: watching.folders });
     for (;;) {
@@ -122,7 +135,7 @@ export async function watchProject(opts: WatchOptions, deps: WatchDeps): Promise
       const files = await nextBurst();
       if (files === undefined) return EXIT_INTERRUPTED;
       deps.emit({ event: 'watch-rebuild', files });
-      code = await deps.build(signal);
+      code = await buildOnce();
       if (signal.aborted || code === EXIT_INTERRUPTED) return EXIT_INTERRUPTED;
     }
   } finally {
