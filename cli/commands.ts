@@ -51,6 +51,29 @@ export const COMMANDS: readonly CommandSpec[] = [
     ],
   },
   {
+    name: 'watch',
+    operands: '[TARGET...]',
+    summary: 'build, then rebuild whenever a source, header or nixmake.json changes',
+    description:
+      'Builds as build does, then watches the project and builds again after every burst of changes (20 ms without one, at most 50 ms after the first) ' +
+      'to nixmake.json, its compile database, a source or a header, until Ctrl-C (exit 130). A failed build keeps it watching. ' +
+      'Between builds it holds neither the project lock nor a daemon connection.',
+    options: [
+      DIR,
+      { flags: ['-j'], value: 'N', help: 'run N daemon builds at once; default: the number of cores' },
+      { flags: ['-k'], help: 'keep going past failures: build everything that does not depend on a failed node' },
+      { flags: ['--json'], help: 'one JSON object per line instead of text; every build ends with its summary line' },
+      { flags: ['--explain'], help: 'say why each node is built' },
+      { flags: ['--print-build-logs', '-L'], help: "print every build log line as it comes, prefixed by its node's name" },
+      { flags: ['--quiet', '-q'], help: 'no progress and no compiler warnings; errors and the summaries still print' },
+      { flags: ['--keep-failed', '-K'], help: "keep a failed build's tree and print where it is" },
+      { flags: ['--cores'], value: 'N', help: 'cores each compile or link may use (NIX_BUILD_CORES; 0 = all); default: nix.conf' },
+      { flags: ['--max-silent-time'], value: 'SECONDS', help: 'fail a build that prints nothing for this long (0 = no limit); default: nix.conf' },
+      { flags: ['--timeout'], value: 'SECONDS', help: 'fail a build that runs longer than this (0 = no limit); default: nix.conf' },
+      HELP,
+    ],
+  },
+  {
     name: 'log',
     operands: 'FILE|TARGET',
     summary: "print the last build log of a TU's object or a target's link",

@@ -32,6 +32,7 @@ import { init } from '../init/init.js';
 import { helpFor, USAGE } from './help.js';
 import type { BuildCommand, CompdbCommand, GraphCommand, LogCommand } from './parseArgs.js';
 import { nixSettings, parseArgs } from './parseArgs.js';
+import { watch } from './watch.js';
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -144,6 +145,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
       for (const w of r.warnings) output.err(`${escapeControl(formatDiagnostic(w))}\n`);
       return EXIT_OK;
     }
+    case 'watch':
+      return watch(cmd, output);
     case 'build':
       return buildCommand(cmd, output);
   }

@@ -30,6 +30,11 @@ export interface BuildCommand {
   readonly targets: readonly string[];
 }
 
+/** `watch`: build, then build again on every change; the options of `build` but `--dry-run`. */
+export interface WatchCommand extends Omit<BuildCommand, 'command' | 'dryRun' | 'trace'> {
+  readonly command: 'watch';
+}
+
 export interface CleanCommand {
   readonly command: 'clean';
   readonly dir: string;
@@ -92,6 +97,7 @@ export type Command =
   | GraphCommand
   | InitCommand
   | ExportCommand
+  | WatchCommand
   /** `topic`: the command to describe; undefined for the overview. */
   | { readonly command: 'help'; readonly topic: string | undefined }
   | { readonly command: 'version' };
@@ -135,6 +141,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const values = new Map<string, string>();
   const flags = new Set<string>();
   let afterDashes: string[] | undefined;
+  const builds = cmd === 'build' || cmd === 'watch';
   const positional: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
@@ -191,7 +198,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     case 'export':
       if (positional.length > 0) return bad(`export takes no arguments (got "${positional[0]}")`);
       return { ok: true, command: { command: 'export', dir, out: values.get('-o'), check: flags.has('--check') } };
-    case 'build': {
+    case 'build':
+    case 'watch': {
       const numbers = new Map<string, number | undefined>();
       for (const [flag, min] of [['-j', 1], ['--cores', 0], ['--max-silent-time', 0], ['--timeout', 0]] as const) {
         const v = values.get(flag);
@@ -200,23 +208,19 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         if (typeof n === 'string') return bad(n);
         numbers.set(flag, n);
       }
-      return {
-        ok: true,
-        command: {
-          command: 'build',
-          dir,
-          jobs: numbers.get('-j'),
-          keepGoing: flags.has('-k'),
-          json: flags.has('--json'),
-          explain: flags.has('--explain'),
-          dryRun: flags.has('--dry-run'),
-          printBuildLogs: flags.has('--print-build-logs'),
-          quiet: flags.has('--quiet'),
-          nix: { keepFailed: flags.has('--keep-failed'), cores: numbers.get('--cores'), maxSilentTime: numbers.get('--max-silent-time'), timeout: numbers.get('--timeout') },
-          trace: values.get('--trace'),
-          targets: positional,
-        },
+      const common = {
+        dir,
+        jobs: numbers.get('-j'),
+        keepGoing: flags.has('-k'),
+        json: flags.has('--json'),
+        explain: flags.has('--explain'),
+        printBuildLogs: flags.has('--print-build-logs'),
+        quiet: flags.has('--quiet'),
+        nix: { keepFailed: flags.has('--keep-failed'), cores: numbers.get('--cores'), maxSilentTime: numbers.get('--max-silent-time'), timeout: numbers.get('--timeout') },
+        targets: positional,
       };
+      if (cmd === 'watch') return { ok: true, command: { command: 'watch', ...common } };
+      return { ok: true, command: { command: 'build', ...common, dryRun: flags.has('--dry-run'), trace: values.get('--trace') } };
     }
     default:
       return bad(`unknown command "${cmd}"`);

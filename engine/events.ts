@@ -4,6 +4,7 @@
  */
 import type { Diagnostic } from '../core/Diagnostic.js';
 import type { Reason } from './plan.js';
+import type { WatchEvent } from './watchEvents.js';
 
 export interface Summary {
   readonly objects_built: number;
@@ -99,7 +100,8 @@ export type BuildEvent =
   | { readonly event: 'node-cutoff'; readonly node: string; readonly label: string; readonly out: string }
   | { readonly event: 'node-skipped'; readonly node: string; readonly because: string }
   | { readonly event: 'result-link'; readonly target: string; readonly path: string; readonly out: string }
-  | ({ readonly event: 'summary' } & Summary);
+  | ({ readonly event: 'summary' } & Summary)
+  | WatchEvent;
 
 export type EventSink = (e: BuildEvent) => void;
 

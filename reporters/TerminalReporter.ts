@@ -4,7 +4,8 @@
  * see ProgressLine), a failed node's log, compiler warnings of the nodes
  * built (once per TU and log), every log line as it comes with `-L`
  * (`src/foo.c> …`, as `nix build -L`), diagnostics as
- * `file:line:col: error: message`, and one summary line.
+ * `file:line:col: error: message`, and one summary line; under `watch`,
+ * one line when watching begins and one per rebuild naming what changed.
  *
  * Names and messages come from files and file names, so nothing reaches the
  * terminal raw: control characters are escaped (`escapeControl`), and a
@@ -151,6 +152,15 @@ export class TerminalReporter implements Reporter {
       case 'node-skipped':
       case 'result-link':
         return;
+      case 'watch-ready':
+        o.out(`nixmake watch: watching ${plural(e.folders, 'folder')} for changes (Ctrl-C to stop)\n`);
+        return;
+      case 'watch-rebuild': {
+        const shown = e.files.slice(0, 5).map(escapeControl).join(', ');
+        const more = e.files.length > 5 ? ` and ${e.files.length - 5} more` : '';
+        o.out(`nixmake watch: ${shown}${more} changed; building\n`);
+        return;
+      }
       case 'summary': {
         if (this.dryRun) return;
         if (e.objects_built + e.links_built + e.cut_off + e.failed === 0 && e.submitted === 0) {

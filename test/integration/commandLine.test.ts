@@ -26,7 +26,7 @@ const TREE: Tree = {
   'include/util.h': 'int twice(int);\n',
   // Unique per run: the warning must come from a real compile, not an object already in the store.
   'lib/util.c': `#include "util.h"\nint twice(int x) { int unused_var; return 2 * x; }\n/* ${process.pid}-${Date.now()} */\n`,
-  'src/main.c': '#include <stdio.h>\n#include "util.h"\nint main(void) { printf("%s %d\\n", NAME, twice(21)); return 0; }\n',
+  'src/main.c': `#include <stdio.h>\n#include "util.h"\nint main(void) { printf("%s %d\\n", NAME, twice(21)); return 0; }\n/* ${process.pid}-${Date.now()} */\n`,
 };
 
 function nixmake(args: readonly string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {

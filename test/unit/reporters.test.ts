@@ -26,6 +26,7 @@ const events: BuildEvent[] = [
     log: `${NAME.replace('\n', '')}:1:1: error: expected ';'\n    1 | \tint x\x1b]0;title\x07\n      |       ^\n`,
   },
   { event: 'node-cutoff', node: 'link:app', label: NAME, out: '/nix/store/x' },
+  { event: 'watch-rebuild', files: [NAME, 'src/a.c'] },
 ];
 
 function capture(): { out: string[]; err: string[]; output: { out(t: string): void; err(t: string): void } } {
@@ -59,8 +60,22 @@ describe('TerminalReporter', () => {
       'FAILED: src/evil\\n[2/2] CC ok\\x1b[2J\\x9b31m\\x7f.c\n' +
         "src/evil[2/2] CC ok\\x1b[2J\\x9b31m\\x7f.c:1:1: error: expected ';'\n    1 | \tint x\\x1b]0;title\\x07\n      |       ^\n",
     );
+    expect(c.out).toContain('nixmake watch: src/evil\\n[2/2] CC ok\\x1b[2J\\x9b31m\\x7f.c, src/a.c changed; building\n');
     // Every line the terminal shows is one the reporter meant.
     expect(c.out.every((l) => l.indexOf('\n') === l.length - 1)).toBe(true);
+  });
+});
+
+describe('TerminalReporter under watch', () => {
+  it('says when watching begins, and names at most five changed files per rebuild', () => {
+    const c = capture();
+    const r = new TerminalReporter(c.output, { explain: false });
+    r.event({ event: 'watch-ready', folders: 1 });
+    r.event({ event: 'watch-rebuild', files: ['a.c', 'b.c', 'c.c', 'd.c', 'e.c', 'f.c', 'g.c'] });
+    expect(c.out).toEqual([
+      'nixmake watch: watching 1 folder for changes (Ctrl-C to stop)\n',
+      'nixmake watch: a.c, b.c, c.c, d.c, e.c and 2 more changed; building\n',
+    ]);
   });
 });
 

@@ -1,0 +1,69 @@
+/**
+ * watch: the `nixmake watch` command. Wires the same reporters and the same
+ * daemon store as `build` (a new pool of connections for every build, closed
+ * when it ends), a TreeWatcher on the project, and Ctrl-C: the first cancels
+ * the build in flight (or the wait) and exits 130, a second exits at once.
+ * The loop itself is engine/watchProject.
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { build, EXIT_INTERRUPTED } from '../engine/build.js';
+import { TreeWatcher } from '../engine/TreeWatcher.js';
+import { DEFAULT_MAX_MS, DEFAULT_QUIET_MS, watchProject } from '../engine/watchProject.js';
+import { JsonReporter } from '../reporters/JsonReporter.js';
+import type { Output, Reporter } from '../reporters/Reporter.js';
+import { TerminalReporter } from '../reporters/TerminalReporter.js';
+import { DaemonStore } from '../store/DaemonStore.js';
+import { daemonSocketPath } from '../store/daemonAddress.js';
+import { readClientSettings } from '../store/nixConfig.js';
+import type { WatchCommand } from './parseArgs.js';
+import { nixSettings } from './parseArgs.js';
+
+export async function watch(cmd: WatchCommand, output: Output): Promise<number> {
+  const reporter: Reporter = cmd.json
+    ? new JsonReporter(output, { printBuildLogs: cmd.printBuildLogs })
+    : new TerminalReporter(output, { explain: cmd.explain, printBuildLogs: cmd.printBuildLogs, quiet: cmd.quiet });
+  const root = path.resolve(cmd.dir);
+  const jobs = cmd.jobs ?? os.availableParallelism();
+  const controller = new AbortController();
+  let interrupts = 0;
+  const onSignal = (): void => {
+    interrupts++;
+    if (interrupts > 1) process.exit(EXIT_INTERRUPTED);
+    output.err('nixmake: interrupted; stopping the watch (a build in flight is cancelled)\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await watchProject(
+      { root, signal: controller.signal, quietMs: DEFAULT_QUIET_MS, maxMs: DEFAULT_MAX_MS },
+      {
+        emit: (e) => reporter.event(e),
+        build: (signal) =>
+          build(
+            { root, jobs, keepGoing: cmd.keepGoing, targets: cmd.targets, dryRun: false, signal },
+            {
+              emit: (e) => reporter.event(e),
+              // As `build`: one connection per job slot plus two, opened on first use and closed when the build ends.
+              store: (config) =>
+                new DaemonStore(
+                  daemonSocketPath(),
+                  readClientSettings(process.env, new Map([...Object.entries(config.nix.options), ...nixSettings(cmd.nix)])),
+                  jobs + 2,
+                  (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
+                ),
+            },
+          ),
+        watch: (onPaths) => {
+          const w = new TreeWatcher(root, onPaths, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }));
+          w.start();
+          return w;
+        },
+      },
+    );
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
