@@ -23,7 +23,7 @@ import { closureDigest, systemDigest } from './closureDigest.js';
 import type { TuClosure } from './includeClosure.js';
 
 /** Bump when includeClosure's output for the same inputs changes. */
-export const CLOSURE_VERSION = 3;
+export const CLOSURE_VERSION = 4;
 const RACY_MS = 2000;
 
 interface Stored {

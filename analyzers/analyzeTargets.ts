@@ -231,7 +231,7 @@ export async function analyzeTargets(
       if (!shared) {
         const grammar: Grammar = lang === 'c++' ? 'cpp' : 'c';
         // Assembly as is (`.s`) has no preprocessor: a `#` there starts a comment, never an include.
-        const scan = isPreprocessed(lang) ? (abs: string): ScanResult | undefined => scans.scan(abs, grammar) : (): ScanResult => NOT_PREPROCESSED;
+        const scan = isPreprocessed(lang) ? (abs: string, system?: boolean): ScanResult | undefined => scans.scan(abs, system === true ? 'directives' : grammar) : (): ScanResult => NOT_PREPROCESSED;
         const io: ClosureIo = { scan, isFile, headersUnder, resolve: (req, inc, sp) => resolver.resolve(req, inc, sp) };
         const sp = searchPathFromFlags(flags, config.root, toolchain.systemIncludeDirs[driverOf(lang)]);
         const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, config.root, grammar, flags, sp]));

@@ -24,8 +24,8 @@ import type { FoundIn, Includer, IncludeRequest, Resolution } from './resolveInc
 import type { SearchPath } from './SearchPath.js';
 
 export interface ClosureIo {
-  /** Directives of a file, or undefined if it cannot be read. */
-  scan(absPath: string): ScanResult | undefined;
+  /** Directives of a file, or undefined if it cannot be read; `system`: found in a system folder (outside the project). */
+  scan(absPath: string, system?: boolean): ScanResult | undefined;
   isFile(absPath: string): boolean;
   /** Every header file under a directory, absolute paths (for unresolved computed includes). */
   headersUnder(absDir: string): readonly string[];
@@ -168,7 +168,7 @@ export function includeClosure(
 
   const drain = (): void => {
     for (let v = queue.shift(); v; v = queue.shift()) {
-      const scan = io.scan(v.file);
+      const scan = io.scan(v.file, v.system);
       if (!scan) continue;
       for (const name of scan.definedMacros ?? []) definedAnywhere.add(name);
       for (const m of scan.headerMacros) {
