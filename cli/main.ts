@@ -11,12 +11,7 @@ import path from 'node:path';
 import { build, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../engine/build.js';
 import { environmentFault, faultDiagnostic } from '../engine/faults.js';
 import { clean } from '../engine/clean.js';
-import { compdb } from '../engine/compdb.js';
-import { deps } from '../engine/deps.js';
-import { graph } from '../engine/graph.js';
-import { nodeLog } from '../engine/nodeLog.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
-import { DEFAULT_EXPORT_DIR, exportProject } from '../engine/exportProject.js';
 import { formatDiagnostic, UserError } from '../core/Diagnostic.js';
 import { DaemonStore } from '../store/DaemonStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
@@ -28,11 +23,10 @@ import { processOutput } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
 import { TraceReporter } from '../reporters/TraceReporter.js';
 import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escapeControl.js';
-import { init } from '../init/init.js';
 import { helpFor, USAGE } from './help.js';
 import type { BuildCommand, CompdbCommand, GraphCommand, LogCommand } from './parseArgs.js';
 import { nixSettings, parseArgs } from './parseArgs.js';
-import { watch } from './watch.js';
+// The commands other than build are loaded when they run: every build pays for what it imports.
 
 function version(): string {
   const pkg = JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -72,6 +66,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
     }
     case 'init': {
       try {
+        const { init } = await import('../init/init.js');
         const r = init({ root: path.resolve(cmd.dir), command: cmd.buildCommand, from: cmd.from, fromCmake: cmd.fromCmake, force: cmd.force });
         // Notes quote file names and recorded commands: escaped, like every name nixmake prints.
         for (const n of r.notes) output.out(`nixmake init: ${escapeControl(n)}\n`);
@@ -88,6 +83,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
       const reporter = new TerminalReporter(output, { explain: false });
       const root = path.resolve(cmd.dir);
       try {
+        const { DEFAULT_EXPORT_DIR, exportProject } = await import('../engine/exportProject.js');
         const r = await exportProject({ root, out: cmd.out ?? DEFAULT_EXPORT_DIR, check: cmd.check }, (e) => reporter.event(e));
         if (!r.ok) return EXIT_FAILURE;
         const where = escapeControl(path.relative(process.cwd(), r.outDir) || '.');
@@ -117,8 +113,9 @@ export async function main(argv: readonly string[], output: Output = processOutp
     case 'deps': {
       const reporter = cmd.json ? new JsonReporter(output) : new TerminalReporter(output, { explain: false });
       const root = path.resolve(cmd.dir);
-      let r: Awaited<ReturnType<typeof deps>>;
+      let r: Awaited<ReturnType<typeof import('../engine/deps.js').deps>>;
       try {
+        const { deps } = await import('../engine/deps.js');
         r = await deps(root, cmd.files, (e) => reporter.event(e));
       } catch (err) {
         const fault = environmentFault(err, root);
@@ -146,7 +143,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
       return EXIT_OK;
     }
     case 'watch':
-      return watch(cmd, output);
+      return (await import('./watch.js')).watch(cmd, output);
     case 'build':
       return buildCommand(cmd, output);
   }
@@ -170,6 +167,7 @@ async function readOnlyCommand(cmd: LogCommand | CompdbCommand | GraphCommand, o
   };
   try {
     if (cmd.command === 'log') {
+      const { nodeLog } = await import('../engine/nodeLog.js');
       const r = nodeLog(root, cmd.what);
       r.errors.forEach(diag);
       for (const l of r.logs) {
@@ -180,11 +178,13 @@ async function readOnlyCommand(cmd: LogCommand | CompdbCommand | GraphCommand, o
       return failed || r.logs.length === 0 ? EXIT_FAILURE : EXIT_OK;
     }
     if (cmd.command === 'graph') {
+      const { graph } = await import('../engine/graph.js');
       const dot = graph(root, cmd.targets, diag);
       if (dot === undefined) return EXIT_FAILURE;
       output.out(dot);
       return EXIT_OK;
     }
+    const { compdb } = await import('../engine/compdb.js');
     const entries = await compdb(root, cmd.targets, diag);
     if (entries === undefined) return EXIT_FAILURE;
     const json = `${escapeJsonControl(JSON.stringify(entries, null, 2))}\n`;

@@ -94,7 +94,7 @@ describe('nixmake export', () => {
     expect(fs.existsSync(path.join(out, 'lib/libloud.so.1'))).toBe(true);
 
     // A one-.c patch, without exporting again: that object and the one link above it.
-    fs.writeFileSync(path.join(dir, 'src/util.c'), 'int twice(int x) { return x + x + 1; }\n');
+    fs.writeFileSync(path.join(dir, 'src/util.c'), `int twice(int x) { return x + x + 1; } /* ${nonce} */\n`);
     expect(nixmake(['export', '-C', dir, '--check']).code).toBe(0);
     expect(await toBuild(dir, 'all')).toEqual(['app.drv', 'util.c.o.drv']);
     const all = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'all', '-o', path.join(dir, 'result-all'), ...NO_IFD]);
