@@ -34,6 +34,7 @@ import { stats } from './stats.js';
 import { recordWithBear } from './compileDatabase.js';
 import { MakeLikeTool } from './tools/MakeLikeTool.js';
 import { MonolithicNixTool } from './tools/MonolithicNixTool.js';
+import { NixExportTool } from './tools/NixExportTool.js';
 import { NixFloorTool } from './tools/NixFloorTool.js';
 import { NIXMAKE_CLI, NixmakeTool } from './tools/NixmakeTool.js';
 import type { Measure, Tool } from './tools/Tool.js';
@@ -152,6 +153,7 @@ function setUp(o: Options): Setup {
       if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, 'lua'));
       if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs, ['make', `-j${o.jobs}`, 'linux', `CC=${CC} -std=gnu99`], 'src/lua', { command: ['make', 'clean'] }));
       if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, ['linux', 'CC=gcc -std=gnu99'], 'src/lua'));
+      if (name === 'nix-export') tools.push(new NixExportTool(dir, 'lua'));
       if (name === 'nix-floor') {
         const db = recordWithBear(dir, ['make', `-j${o.jobs}`, 'linux', 'CC=gcc -std=gnu99'], path.join(o.work, 'nix-floor.compile_commands.json'), ['make', 'clean']);
         spawnSync('make', ['clean'], { cwd: dir, stdio: 'ignore' });
@@ -187,6 +189,7 @@ function setUp(o: Options): Setup {
     if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs));
     if (name === 'ninja') tools.push(new MakeLikeTool('ninja', dir, o.jobs));
     if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, [`CC=gcc`], `build/${project.binary}`));
+    if (name === 'nix-export') tools.push(new NixExportTool(dir, project.binary));
     // build.ninja names cc-count.sh as the compiler; the floor's builder is gcc itself.
     if (name === 'nix-floor') tools.push(new NixFloorTool(dir, o.jobs, { kind: 'ninja', rules: ['cc'] }, { [CC]: 'gcc' }));
   }

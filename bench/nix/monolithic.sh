@@ -2,12 +2,13 @@
 # the given arguments (commands echoed, so the log shows every compile) and
 # installs the executable as $out/bin/<name>.
 source "$NIX_BUILD_TOP/.attrs.sh"
-export PATH=/usr/bin:/bin
+export PATH="$toolPath"
 set -eu
 out="${outputs[out]}"
 cp -r "$src" tree
 chmod -R u+w tree
 cd tree
-make -j"$jobs" "${makeArgs[@]}"
+# No /bin/sh in a stock sandbox: make runs its recipes with this very bash.
+make -j"$jobs" SHELL="$shellPath" "${makeArgs[@]}"
 mkdir -p "$out/bin"
 cp "$binary" "$out/bin/"

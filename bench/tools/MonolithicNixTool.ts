@@ -3,6 +3,11 @@
  * Makefile (bench/nix/monolithic.nix), evaluated and built through the
  * daemon like `nix-build` would. Compiles and links are counted from the
  * build log, where make echoes every command.
+ *
+ * Its tools are store paths (bench/storeTools.ts: the imported host
+ * toolchain, and bash, make, coreutils, sed, grep from the host's packages),
+ * so it builds on a stock daemon; every `CC=…` make argument gets the flags
+ * that compile and link against the store's C library.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,6 +17,18 @@ import { tail, timed } from './Tool.js';
 
 const NIX_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../bench/nix/monolithic.nix');
 const NIX_ENV = { NIX_REMOTE: 'daemon' };
+const STORE_TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../storeTools.js');
+
+/** The tools' JSON (see storeTools), resolved once per benchmark process. */
+let toolsJson: string | undefined;
+function storeTools(stateDir: string): { json: string; flags: string[] } {
+  if (toolsJson === undefined) {
+    const r = timed(process.execPath, [STORE_TOOLS, stateDir]);
+    if (r.code !== 0) throw new Error(`cannot put the monolithic build's tools into the store: ${tail(r.stderr)}`);
+    toolsJson = r.stdout.trim();
+  }
+  return { json: toolsJson, flags: (JSON.parse(toolsJson) as { flags: string[] }).flags };
+}
 
 export class MonolithicNixTool implements Tool {
   readonly name = 'nix-monolithic';
@@ -32,9 +49,11 @@ export class MonolithicNixTool implements Tool {
   }
 
   build(): Measure {
+    const tools = storeTools(path.join(path.dirname(this.dir), '.store-tools'));
+    const makeArgs = this.makeArgs.map((a) => (a.startsWith('CC=') ? [a, ...tools.flags].join(' ') : a));
     const inst = timed(
       'nix-instantiate',
-      [NIX_FILE, '--argstr', 'src', this.dir, '--argstr', 'makeArgs', JSON.stringify(this.makeArgs), '--argstr', 'binary', this.executable, '--argstr', 'jobs', String(this.jobs)],
+      [NIX_FILE, '--argstr', 'src', this.dir, '--argstr', 'makeArgs', JSON.stringify(makeArgs), '--argstr', 'binary', this.executable, '--argstr', 'jobs', String(this.jobs), '--argstr', 'tools', tools.json],
       { env: NIX_ENV },
     );
     if (inst.code !== 0) return { seconds: inst.seconds, compiles: 0, links: 0, ok: false, detail: tail(inst.stderr) };
