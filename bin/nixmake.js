@@ -15,6 +15,15 @@ const fail = (err) => {
   process.exitCode = 1;
 };
 
+// A reader that goes away (`nixmake build --json | head -1`) ends the output, quietly, as for any
+// command-line tool; it is not an error of nixmake's.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 const notBuilt = (err) => {
   if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('/dist/')) {
     console.error('nixmake: error: nixmake is not built (no dist/); run npm run build in its folder');
