@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../config/parseConfig.js';
+import { matchGlob } from '../../config/matchGlob.js';
+import { buildGraph, nodesInOrder } from '../../engine/BuildGraph.js';
+import type { TuClosure } from '../../analyzers/includeClosure.js';
+import { generatorDerivation } from '../../engine/derivations.js';
+import type { Toolchain } from '../../toolchain/Toolchain.js';
+import { hashPlaceholder } from '../../store/storePath.js';
+
+const parse = (v: unknown) => parseConfig(JSON.stringify(v), '/p');
+const errors = (v: unknown): string[] => {
+  const r = parse(v);
+  return r.ok ? [] : r.errors.map((e) => `${e.jsonPath}: ${e.message}`);
+};
+const targets = { app: { type: 'executable', sources: ['src/*.c'] }, lib: { type: 'static-library', sources: ['lib/*.c'] } };
+
+describe('generators in nixmake.json', () => {
+  it('reads command, inputs, outputs (normalised), stdout, tools and env', () => {
+    const r = parse({
+      targets,
+      generators: { table: { command: ['mk', '5'], inputs: ['data/*.txt'], outputs: ['./gen/t.h', 'gen/t.c'], stdout: 'gen/t.h', tools: ['app'], env: { LC_ALL: 'C' } } },
+    });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.value.generators.get('table')).toEqual({ name: 'table', command: ['mk', '5'], inputs: ['data/*.txt'], outputs: ['gen/t.h', 'gen/t.c'], stdout: 'gen/t.h', tools: ['app'], env: { LC_ALL: 'C' } });
+    expect(parse({ targets }).ok && parse({ targets }).ok).toBe(true);
+  });
+
+  it('names every mistake at its JSON path', () => {
+    expect(
+      errors({
+        targets,
+        generators: {
+          a: { command: [], outputs: ['../x.h', 'gen/*.h', 'gen/y.h'], stdout: 'gen/z.h', tools: ['lib', 'ghost'], env: { PATH: '/usr/bin', 'A-B': 'x' }, extra: 1 },
+          b: { command: ['x'], outputs: ['gen/y.h'], inputs: ['/etc/passwd'] },
+          c: { command: ['x'] },
+        },
+      }),
+    ).toEqual([
+      'generators.a.extra: unknown field "extra" (expected one of: command, inputs, outputs, stdout, tools, env)',
+      'generators.a.command: missing: the program to run and its arguments, e.g. ["bison", "-d", "-o", "src/parse.c", "src/parse.y"]',
+      'generators.a.outputs[0]: "../x.h" must be a file inside the project, relative to its root (no globs)',
+      'generators.a.outputs[1]: "gen/*.h" must be a file inside the project, relative to its root (no globs)',
+      'generators.a.stdout: "gen/z.h" must be one of this generator\'s outputs',
+      'generators.a.tools[0]: "lib" is a static-library; a tool is an executable target whose program the command runs',
+      'generators.a.tools[1]: unknown target "ghost"',
+      'generators.a.env.PATH: "PATH" is set by nixmake (PATH holds the toolchain, the host packages and the tools)',
+      'generators.a.env["A-B"]: "A-B" is not a variable name',
+      'generators.b.inputs[0]: "/etc/passwd" must be a glob inside the project, relative to its root',
+      'generators.b.outputs[0]: "gen/y.h" is also an output of generator "a"',
+      'generators.c.outputs: missing: the files the command writes, relative to the project root',
+    ]);
+  });
+});
+
+describe('matchGlob', () => {
+  it('matches generated names as fast-glob matches files', () => {
+    expect(matchGlob('src/parse.tab.c', 'src/*.c')).toBe(true);
+    expect(matchGlob('src/sub/parse.c', 'src/*.c')).toBe(false);
+    expect(matchGlob('src/sub/parse.c', 'src/**/*.c')).toBe(true);
+    expect(matchGlob('src/parse.c', 'src/**/*.c')).toBe(true);
+    expect(matchGlob('src/parse.c', './src/{parse,lex}.c')).toBe(true);
+    expect(matchGlob('src/parse.h', 'src/*.[ch]')).toBe(true);
+    expect(matchGlob('src/parse.o', 'src/*.[!o]')).toBe(false);
+    expect(matchGlob('src/p.c', 'src/?.c')).toBe(true);
+    expect(matchGlob('srcXp.c', 'src.p.c')).toBe(false);
+  });
+});
+
+describe('generate nodes in the graph', () => {
+  const closure = (tu: string, headers: string[]): TuClosure => ({ tu, headers, system: [], notes: [], probedDirs: [], unresolvedComputed: false }) as unknown as TuClosure;
+
+  it('come after their tools and before the objects that read their outputs; objects name the generator of each generated input', () => {
+    const r = parse({
+      generators: { parser: { command: ['bison', 'src/p.y'], outputs: ['src/p.c', 'src/p.h'], tools: ['mk'] } },
+      targets: { mk: { type: 'executable', sources: ['tools/mk.c'] }, app: { type: 'executable', sources: ['src/*.c'] } },
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const sources = new Map([['mk', ['tools/mk.c']], ['app', ['src/main.c', 'src/p.c']]]);
+    const closures = new Map([
+      ['obj:mk:tools/mk.c', closure('tools/mk.c', [])],
+      ['obj:app:src/main.c', closure('src/main.c', ['src/p.h'])],
+      ['obj:app:src/p.c', closure('src/p.c', ['src/p.h'])],
+    ]);
+    const graph = buildGraph(r.value, sources, closures, new Map([['parser', { files: ['src/p.y'], generated: [] }]]));
+    expect(graph.objects.get('obj:app:src/main.c')?.generated).toEqual(new Map([['src/p.h', 'gen:parser']]));
+    expect(graph.objects.get('obj:app:src/p.c')?.generated).toEqual(new Map([['src/p.c', 'gen:parser'], ['src/p.h', 'gen:parser']]));
+    expect(graph.generators.get('gen:parser')).toMatchObject({ inputs: ['src/p.y'], tools: ['link:mk'] });
+    expect(nodesInOrder(graph).map((n) => n.key)).toEqual(['obj:mk:tools/mk.c', 'link:mk', 'gen:parser', 'obj:app:src/main.c', 'obj:app:src/p.c', 'link:app']);
+  });
+
+  it('a generator whose tool reads its own output is a cycle', () => {
+    const r = parse({
+      generators: { g: { command: ['mk'], outputs: ['gen/x.h'], tools: ['mk'] } },
+      targets: { mk: { type: 'executable', sources: ['tools/mk.c'] } },
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    const graph = buildGraph(r.value, new Map([['mk', ['tools/mk.c']]]), new Map([['obj:mk:tools/mk.c', closure('tools/mk.c', ['gen/x.h'])]]));
+    expect(() => nodesInOrder(graph)).toThrow('cycle between build nodes: gen:g -> link:mk -> obj:mk:tools/mk.c -> gen:g');
+  });
+});
+
+describe('generatorDerivation', () => {
+  it('lays out inputs, runs the command with the tools first on PATH and the host packages\' tool environment, and collects the outputs', () => {
+    const tc = { system: 'x86_64-linux', id: 'tc', path: ['/nix/store/gcc/bin'], storePaths: ['/nix/store/gcc'], cflags: [], ldflags: [], toolEnv: { M4: '/nix/store/pkgs/usr/bin/m4' } } as unknown as Toolchain;
+    const ref = (n: string) => ({ drvPath: `/nix/store/${n}.drv`, hashModulo: n, out: `/nix/store/${n}` });
+    const spec = generatorDerivation(
+      { kind: 'generate', key: 'gen:t', generator: 't', command: ['mk', '5'], env: { LC_ALL: 'C' }, outputs: ['gen/t.h'], stdout: 'gen/t.h', inputs: ['data/a.txt'], generated: [], tools: ['link:mk'] },
+      new Map([['data/a.txt', '/nix/store/aaa-nixmake-input']]),
+      new Map([['gen/base.h', ref('base')]]),
+      [ref('mk')],
+      ref('builder'),
+      tc,
+    );
+    const OUT = hashPlaceholder('out');
+    expect(spec.name).toBe('t-generated');
+    expect(spec.args).toEqual(['--workdir', '/build/src', '--ln', '/nix/store/aaa-nixmake-input', 'data/a.txt', '--ln', '/nix/store/base/gen/base.h', 'gen/base.h', '--mkdir', 'gen', '--stdout', 'gen/t.h', '--collect', 'gen/t.h', `${OUT}/gen/t.h`, '--', 'mk', '5']);
+    expect(spec.env).toMatchObject({ PATH: '/nix/store/mk/bin:/nix/store/gcc/bin', M4: '/nix/store/pkgs/usr/bin/m4', LC_ALL: 'C' });
+    expect(Object.keys(spec.inputDrvs).sort()).toEqual(['/nix/store/base.drv', '/nix/store/builder.drv', '/nix/store/mk.drv']);
+    expect(spec.inputSrcs).toEqual(['/nix/store/gcc', '/nix/store/aaa-nixmake-input']);
+  });
+});
