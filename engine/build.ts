@@ -181,7 +181,10 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         const first = await round(tools.length === 0 ? { ...toolConfig, targets: new Map() } : toolConfig, new Map([...sources.value].filter(([t]) => toolConfig.targets.has(t) && tools.length > 0)), generated);
         add(first);
         const made = generatedFiles(first, memo);
-        if (totals.interrupted || opts.signal.aborted) return EXIT_INTERRUPTED;
+        if (totals.interrupted || opts.signal.aborted) {
+          finalSummary();
+          return EXIT_INTERRUPTED;
+        }
         if (made.missing.length > 0) {
           if (!opts.dryRun) diag({ severity: 'error', message: `not built, so the targets were not analysed: generator${made.missing.length === 1 ? '' : 's'} ${made.missing.join(', ')}` });
           finalSummary();

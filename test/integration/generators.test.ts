@@ -13,6 +13,7 @@ import { build, nixmake, run, useTempProjects } from '../helpers/project.js';
 const project = useTempProjects(afterEach);
 const installed = (pkg: string): boolean => spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', pkg], { encoding: 'utf8' }).stdout.startsWith('ii');
 const HAS_BISON = installed('bison') && installed('m4');
+const HAS_M4 = installed('m4');
 
 type Events = Record<string, unknown>[];
 const built = (events: Events, kind: string): string[] =>
@@ -179,5 +180,31 @@ int main(void) { int s = 0; for (int i = 0; i < NSQUARES; i++) s += squares[i]; 
     const failed = r.events.find((e) => e['event'] === 'node-failed');
     expect(failed?.['kind']).toBe('generate');
     expect(String(failed?.['log'])).toContain('the program did not write gen/x.h');
+  });
+});
+
+describe.skipIf(!HAS_M4)(`generators in a chain${HAS_M4 ? '' : ' (SKIPPED: m4 not installed)'}`, () => {
+  it('a generator whose input is another generator\'s output runs after it, on that output', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({
+        hostPackages: ['m4'],
+        generators: {
+          second: { command: ['m4', '-DSCALE=10', 'gen/v.h.in'], inputs: ['gen/*.in'], stdout: 'gen/v.h', outputs: ['gen/v.h'] },
+          first: { command: ['m4', 'src/v.m4'], inputs: ['src/v.m4'], stdout: 'gen/v.h.in', outputs: ['gen/v.h.in'] },
+        },
+        targets: { app: { type: 'executable', sources: ['src/*.c'], includeDirs: ['gen'] } },
+      }),
+      'src/v.m4': "changecom()dnl\ndefine(`VALUE', 4)dnl\n`changecom()dnl'\n#define V VALUE*SCALE\n",
+      'src/app.c': '#include <stdio.h>\n#include "v.h"\nint main(void) { printf("%d\\n", V); return 0; }\n',
+    });
+    const r = build(dir);
+    expect(r.code, r.stderr).toBe(0);
+    const order = r.events.filter((e) => e['event'] === 'node-built').map((e) => String(e['node']));
+    expect(order.slice(0, 2)).toEqual(['gen:first', 'gen:second']);
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('40\n');
+    fs.writeFileSync(path.join(dir, 'src/v.m4'), fs.readFileSync(path.join(dir, 'src/v.m4'), 'utf8').replace('4)', '5)'));
+    const edit = build(dir);
+    expect(built(edit.events, 'generate')).toEqual(['first', 'second']);
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('50\n');
   });
 });
