@@ -180,6 +180,10 @@ int main(void) { int s = 0; for (int i = 0; i < NSQUARES; i++) s += squares[i]; 
     const failed = r.events.find((e) => e['event'] === 'node-failed');
     expect(failed?.['kind']).toBe('generate');
     expect(String(failed?.['log'])).toContain('the program did not write gen/x.h');
+    // Its log is kept, under the generator's name.
+    const log = nixmake(['log', '-C', dir, 'broken']);
+    expect(log.code, log.stderr).toBe(0);
+    expect(log.stdout).toContain('the program did not write gen/x.h');
   });
 });
 
