@@ -1,4 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { expandSources } from '../../config/expandSources.js';
+import { expandGeneratorInputs } from '../../config/expandGeneratorInputs.js';
 import { parseConfig } from '../../config/parseConfig.js';
 import { matchGlob } from '../../config/matchGlob.js';
 import { buildGraph, nodesInOrder } from '../../engine/BuildGraph.js';
@@ -118,5 +123,59 @@ describe('generatorDerivation', () => {
     expect(spec.env).toMatchObject({ PATH: '/nix/store/mk/bin:/nix/store/gcc/bin', M4: '/nix/store/pkgs/usr/bin/m4', LC_ALL: 'C' });
     expect(Object.keys(spec.inputDrvs).sort()).toEqual(['/nix/store/base.drv', '/nix/store/builder.drv', '/nix/store/mk.drv']);
     expect(spec.inputSrcs).toEqual(['/nix/store/gcc', '/nix/store/aaa-nixmake-input']);
+  });
+});
+
+describe('generated files as sources and generator inputs', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+  });
+  const tree = (files: Record<string, string>): string => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-gen-'));
+    dirs.push(dir);
+    for (const [rel, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(dir, rel), text);
+    }
+    return dir;
+  };
+  const config = (dir: string, v: unknown) => {
+    const r = parseConfig(JSON.stringify(v), dir);
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    return r.value;
+  };
+
+  it('a target\'s globs match generated sources that are not on disk; a stale copy on disk is not a second TU', () => {
+    const dir = tree({ 'src/main.c': '', 'src/parse.c': '/* stale */', 'src/p.y': '' });
+    const c = config(dir, {
+      generators: { p: { command: ['bison', 'src/p.y'], inputs: ['src/*.y'], outputs: ['src/parse.c', 'src/parse.h', 'gen/t.c'] } },
+      targets: { app: { type: 'executable', sources: ['src/*.c', 'gen/*.c', '!src/x*.c'] }, only: { type: 'executable', sources: ['gen/t.c'] } },
+    });
+    const r = expandSources(c);
+    expect(r.ok && Object.fromEntries(r.value)).toEqual({ app: ['gen/t.c', 'src/main.c', 'src/parse.c'], only: ['gen/t.c'] });
+    const ins = expandGeneratorInputs(c);
+    expect(ins.ok && Object.fromEntries(ins.value)).toEqual({ p: { files: ['src/p.y'], generated: [] } });
+  });
+
+  it('generator inputs: other generators\' outputs, nothing matched, their own outputs, cycles', () => {
+    const dir = tree({ 'data/a.txt': '' });
+    const ok = expandGeneratorInputs(config(dir, {
+      generators: { a: { command: ['x'], inputs: ['data/*.txt'], outputs: ['gen/a.h'] }, b: { command: ['x'], inputs: ['gen/*.h'], outputs: ['gen/b.c'] } },
+      targets,
+    }));
+    expect(ok.ok && ok.value.get('b')).toEqual({ files: [], generated: [['gen/a.h', 'a']] });
+    const bad = expandGeneratorInputs(config(dir, {
+      generators: {
+        a: { command: ['x'], inputs: ['gen/b.h'], outputs: ['gen/a.h'] },
+        b: { command: ['x'], inputs: ['gen/a.h', 'gen/b.h', 'nothing/*.c'], outputs: ['gen/b.h'] },
+      },
+      targets,
+    }));
+    expect(bad.ok ? [] : bad.errors.map((e) => `${e.jsonPath}: ${e.message}`)).toEqual([
+      'generators.b.inputs[1]: "gen/b.h" matches "gen/b.h", an output of this very generator',
+      'generators.b.inputs[2]: "nothing/*.c" matches no file',
+      'generators.b.inputs: cycle between generators: a -> b -> a',
+    ]);
   });
 });
