@@ -188,7 +188,7 @@ export async function analyzeTargets(
   scans: ScanCache,
   cache: ClosureCache,
   onProgress?: AnalysisProgress,
-  /** Generators' outputs: absolute project path → the file in the store (exists, though not on disk). */
+  /** Generators' outputs: absolute project path → the file in the store, or '' when not built yet (exists, though not on disk). */
   generated: ReadonlyMap<string, string> = new Map(),
 ): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();

@@ -6,7 +6,8 @@
  * hasher, because `build` goes on hashing (fingerprints) and flushes it once.
  * Given a sink, it says how far a long analysis is (`analysis-progress`, at
  * most every 100 ms). Generators' outputs built so far are files of the
- * project for it (read and hashed where they are, in the store).
+ * project for it (read and hashed where they are, in the store); those not
+ * built yet resolve, empty.
  */
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import { ClosureCache } from '../analyzers/ClosureCache.js';
@@ -58,6 +59,8 @@ export async function analyzeProject(
   emit?: EventSink,
   /** Generators' outputs built so far: project-relative path → the file in the store. */
   generated: ReadonlyMap<string, string> = new Map(),
+  /** Generators' outputs not built yet: found where they will be, with no content (so a closure names them, and the caller sees it). */
+  unbuilt: readonly string[] = [],
 ): Promise<ProjectAnalysis> {
   const t0 = performance.now();
   // Progress at most every PROGRESS_MS: a big tree is walked in one synchronous loop.
@@ -69,7 +72,8 @@ export async function analyzeProject(
     emit({ event: 'analysis-progress', stage, done, total });
   };
   const hasher = new FileHasher(memo);
-  const redirects = new Map([...generated].map(([rel, file]) => [path.join(config.root, rel), file]));
+  // An unbuilt output is redirected to no file: it resolves, but has no hash and no directives.
+  const redirects = new Map([...unbuilt.map((rel) => [rel, ''] as const), ...generated].map(([rel, file]) => [path.join(config.root, rel), file]));
   for (const [from, to] of redirects) hasher.redirect(from, to);
   const scans = new ScanCache(memo, hasher, scanThreads(), redirects);
   const toolchain = await resolveToolchain(config.toolchain, memo, hasher, path.join(config.root, '.nixmake'), config.hostPackages, offline);

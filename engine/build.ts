@@ -169,8 +169,9 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         submitted: totals.submitted,
         phases: totals.phases,
       });
+    const allOutputs = [...scoped.generators.values()].flatMap((g) => g.outputs);
     const round = (cfg: Config, srcs: SourceLists, generated: ReadonlyMap<string, string>): Promise<RoundResult> =>
-      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore });
+      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore });
     let last: RoundResult;
     try {
       let generated = new Map<string, string>();
@@ -180,6 +181,10 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         const toolConfig = selectTargets(scoped, tools).config;
         const first = await round(tools.length === 0 ? { ...toolConfig, targets: new Map() } : toolConfig, new Map([...sources.value].filter(([t]) => toolConfig.targets.has(t) && tools.length > 0)), generated);
         add(first);
+        if (first.blocked) {
+          finalSummary();
+          return EXIT_FAILURE;
+        }
         const made = generatedFiles(first, memo);
         if (totals.interrupted || opts.signal.aborted) {
           finalSummary();

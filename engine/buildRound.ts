@@ -42,6 +42,8 @@ export interface RoundInputs {
   readonly generatorInputs: ReadonlyMap<string, GeneratorInputs>;
   /** Generators' outputs built so far: project-relative path → the file in the store. */
   readonly generated: ReadonlyMap<string, string>;
+  /** Generators' outputs not built yet (every one in the first round): an object that reads one stops the round. */
+  readonly unbuilt: readonly string[];
   readonly memo: SqliteMemo;
   readonly files: ProjectFiles;
   readonly dryRun: boolean;
@@ -61,6 +63,8 @@ export interface RoundResult {
   readonly plan: Plan;
   readonly executed: ExecuteResult;
   readonly seconds: number;
+  /** Objects read outputs of generators not built yet: errors were said, nothing was built. */
+  readonly blocked: boolean;
 }
 
 function templateHash(hasher: FileHasher): string {
@@ -80,11 +84,25 @@ function templateHash(hasher: FileHasher): string {
 export async function buildRound(r: RoundInputs): Promise<RoundResult> {
   const { config, memo, files, emit } = r;
   const diag = (d: Parameters<EventSink>[0] & { event: 'diagnostic' }): void => emit(d);
-  const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated);
+  const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt);
   emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
   // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
   for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });
   const graph = buildGraph(config, r.sources, analysis.closures, r.generatorInputs);
+  // The programs generators run are built before any generator: their own sources cannot read generated files (yet).
+  const early = [...graph.objects.values()].flatMap((o) =>
+    [...o.generated].filter(([rel]) => !r.generated.has(rel)).map(([rel, gen]) => ({
+      severity: 'error' as const,
+      message:
+        `${o.tu} (target ${o.target}) reads ${rel}, an output of generator ${graph.generators.get(gen)?.generator ?? gen}; ` +
+        `${o.target} is built before any generator runs, because a generator runs it (tools), so its sources cannot read generated files`,
+    })),
+  );
+  if (early.length > 0) {
+    hasher.flush();
+    for (const d of early) diag({ event: 'diagnostic', diagnostic: d });
+    return { hasher, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true };
+  }
   const fps = fingerprintGraph(graph, {
     toolchainId: toolchain.id,
     templateHash: templateHash(hasher),
@@ -106,7 +124,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     const expected = durations.get(p.node.key);
     emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(expected === undefined ? {} : { expected_seconds: expected }) });
   }
-  const done = (executed: ExecuteResult): RoundResult => ({ hasher, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds });
+  const done = (executed: ExecuteResult): RoundResult => ({ hasher, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false });
   if (r.dryRun) return done(nothingExecuted());
   // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
   const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);

@@ -167,6 +167,22 @@ int main(void) { int s = 0; for (int i = 0; i < NSQUARES; i++) s += squares[i]; 
     expect(build(dir).counts).toMatchObject({ submitted: 0, failed: 0 });
   });
 
+  it('a tool whose sources read a generated header is refused before anything is built, naming both', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({
+        generators: { table: { command: ['mk'], tools: ['mk'], stdout: 'gen/table.h', outputs: ['gen/table.h'] } },
+        targets: { mk: { type: 'executable', sources: ['tools/mk.c'], includeDirs: ['gen'] } },
+      }),
+      'tools/mk.c': '#include "table.h"\nint main(void) { return 0; }\n',
+    });
+    const r = build(dir);
+    expect(r.code).toBe(1);
+    expect(r.events.filter((e) => e['event'] === 'node-started')).toEqual([]);
+    expect(r.events.filter((e) => e['event'] === 'diagnostic').map((e) => e['message'])).toEqual([
+      'tools/mk.c (target mk) reads gen/table.h, an output of generator table; mk is built before any generator runs, because a generator runs it (tools), so its sources cannot read generated files',
+    ]);
+  });
+
   it('fails the generator, naming the output it did not write', () => {
     const dir = project({
       'nixmake.json': JSON.stringify({
