@@ -5,8 +5,9 @@
  * — each stage handing one object to the next (buildRound runs those from
  * the analysis on). Stages return diagnostics; this function emits them
  * and turns them into an exit code (0, 1, 130). A project with generators
- * takes two rounds: the generators (and the targets whose programs they
- * run), then everything, analysed with the generators' outputs.
+ * takes more rounds: the generators (and the targets whose programs they
+ * run), as many rounds as tools reading generated headers need, then
+ * everything, analysed with the generators' outputs.
  *
  * With nothing to build it never contacts Nix: it stats files, reads the
  * memo and checks that the memoised store paths still exist.
@@ -170,22 +171,24 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         phases: totals.phases,
       });
     const allOutputs = [...scoped.generators.values()].flatMap((g) => g.outputs);
-    const round = (cfg: Config, srcs: SourceLists, generated: ReadonlyMap<string, string>): Promise<RoundResult> =>
-      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore });
+    const round = (cfg: Config, srcs: SourceLists, generated: ReadonlyMap<string, string>, generatorsRound = false): Promise<RoundResult> =>
+      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), generatorsRound, memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore });
     let last: RoundResult;
     try {
       let generated = new Map<string, string>();
-      if (scoped.generators.size > 0) {
-        // Round one: the generators and the programs they run; their outputs are then files of the project.
-        const tools = [...new Set([...scoped.generators.values()].flatMap((g) => g.tools))];
-        const toolConfig = selectTargets(scoped, tools).config;
-        const first = await round(tools.length === 0 ? { ...toolConfig, targets: new Map() } : toolConfig, new Map([...sources.value].filter(([t]) => toolConfig.targets.has(t) && tools.length > 0)), generated);
-        add(first);
-        if (first.blocked) {
+      // Generators' rounds: each builds the generators whose programs (tools) can be built with the
+      // outputs made so far; a tool that reads a generated header waits for the round after its generator's.
+      const tools = [...new Set([...scoped.generators.values()].flatMap((g) => g.tools))];
+      const toolConfig = tools.length === 0 ? { ...scoped, targets: new Map() } : selectTargets(scoped, tools).config;
+      const toolSources = new Map([...sources.value].filter(([t]) => toolConfig.targets.has(t)));
+      while ([...scoped.generators.values()].some((g) => g.outputs.some((o) => !generated.has(o)))) {
+        const x = await round(toolConfig, toolSources, generated, true);
+        add(x);
+        if (x.blocked) {
           finalSummary();
           return EXIT_FAILURE;
         }
-        const made = generatedFiles(first, memo);
+        const made = generatedFiles(x, memo);
         if (totals.interrupted || opts.signal.aborted) {
           finalSummary();
           return EXIT_INTERRUPTED;
@@ -195,7 +198,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
           finalSummary();
           return opts.dryRun ? EXIT_OK : EXIT_FAILURE;
         }
-        generated = made.files;
+        generated = new Map([...generated, ...made.files]);
       }
       last = await round(scoped, sources.value, generated);
       add(last);

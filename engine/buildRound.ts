@@ -2,10 +2,12 @@
  * buildRound: one round of the pipeline — include analysis → graph →
  * fingerprints → plan → (bookkeeping of up-to-date nodes, execute) — over
  * a config's selected targets and its generators. `build` runs one round,
- * or two in a project with generators: first the generators and the
- * programs they run, then everything, with the generators' outputs as
- * files of the project for the analysis (they are not on disk; their
- * files in the store are read and hashed instead).
+ * or more in a project with generators: generators' rounds (the programs
+ * generators run, and the generators that can run; a tool reading a
+ * generated header waits for the round after its generator's), then
+ * everything, with the generators' outputs as files of the project for the
+ * analysis (they are not on disk; their files in the store are read and
+ * hashed instead).
  *
  * It emits the round's `analysis`, `plan` and node events; the summary,
  * the no-op stamp and the pruning of roots are `build`'s.
@@ -24,7 +26,8 @@ import type { Toolchain } from '../toolchain/Toolchain.js';
 import { TEMPLATES_DIR } from './builderHelper.js';
 import { DERIVATION_LAYOUT } from './derivations.js';
 import { buildGraph } from './BuildGraph.js';
-import type { BuildGraph } from './BuildGraph.js';
+import type { BuildGraph, GenerateNode } from './BuildGraph.js';
+import { linkKey } from '../core/nodeKeys.js';
 import { analyzeProject } from './analyzeProject.js';
 import type { EventSink } from './events.js';
 import { BuildLogs, keepingHistory } from './buildLogs.js';
@@ -42,8 +45,16 @@ export interface RoundInputs {
   readonly generatorInputs: ReadonlyMap<string, GeneratorInputs>;
   /** Generators' outputs built so far: project-relative path → the file in the store. */
   readonly generated: ReadonlyMap<string, string>;
-  /** Generators' outputs not built yet (every one in the first round): an object that reads one stops the round. */
+  /** Generators' outputs not built yet (every one in the first round): resolved, empty. */
   readonly unbuilt: readonly string[];
+  /**
+   * A generators' round: only the targets whose TUs read no unbuilt output
+   * (and the libraries they link) are built, with the generators all of
+   * whose tools and input generators are built here; an unbuilt output read
+   * in the final round, or a generators' round that can run no pending
+   * generator, stops the round with an error naming the TU.
+   */
+  readonly generatorsRound: boolean;
   readonly memo: SqliteMemo;
   readonly files: ProjectFiles;
   readonly dryRun: boolean;
@@ -88,16 +99,17 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
   emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
   // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
   for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });
-  const graph = buildGraph(config, r.sources, analysis.closures, r.generatorInputs);
-  // The programs generators run are built before any generator: their own sources cannot read generated files (yet).
-  const early = [...graph.objects.values()].flatMap((o) =>
-    [...o.generated].filter(([rel]) => !r.generated.has(rel)).map(([rel, gen]) => ({
-      severity: 'error' as const,
-      message:
-        `${o.tu} (target ${o.target}) reads ${rel}, an output of generator ${graph.generators.get(gen)?.generator ?? gen}; ` +
-        `${o.target} is built before any generator runs, because a generator runs it (tools), so its sources cannot read generated files`,
-    })),
-  );
+  const whole = buildGraph(config, r.sources, analysis.closures, r.generatorInputs);
+  const reads = [...whole.objects.values()].flatMap((o) => [...o.generated].filter(([rel]) => !r.generated.has(rel)).map(([rel, gen]) => ({ o, rel, gen })));
+  const graph = r.generatorsRound ? readyPart(whole, new Set(reads.map((x) => x.o.target))) : whole;
+  // No progress possible: the TUs that wait for a generator which waits for them.
+  const stuck = r.generatorsRound ? ([...graph.generators.values()].some((g) => g.outputs.some((o) => !r.generated.has(o))) ? [] : reads) : reads;
+  const early = stuck.map(({ o, rel, gen }) => ({
+    severity: 'error' as const,
+    message:
+      `${o.tu} (target ${o.target}) reads ${rel}, an output of generator ${whole.generators.get(gen)?.generator ?? gen}, ` +
+      `which cannot run before ${o.target} is built (it runs ${o.target}, or a program that needs it)`,
+  }));
   if (early.length > 0) {
     hasher.flush();
     for (const d of early) diag({ event: 'diagnostic', diagnostic: d });
@@ -152,6 +164,30 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
           { jobs: r.jobs, keepGoing: r.keepGoing, signal: r.signal },
         );
   return done(executed);
+}
+
+/**
+ * What a generators' round builds: the targets not `blocked` (reading no
+ * unbuilt output) whose libraries are not blocked either, and the
+ * generators all of whose tools and input generators are in it.
+ */
+export function readyPart(graph: BuildGraph, blocked: ReadonlySet<string>): BuildGraph {
+  const out = new Set(blocked);
+  // A target that links a blocked library is blocked (targetOrder: libraries first).
+  for (const t of graph.targetOrder) {
+    if (graph.links.get(linkKey(t))?.libraries.some((l) => out.has(graph.links.get(l)?.target ?? ''))) out.add(t);
+  }
+  const generators = new Map<string, GenerateNode>();
+  for (const g of graph.generators.values()) {
+    const toolsReady = g.tools.every((k) => graph.links.has(k) && !out.has(graph.links.get(k)?.target ?? ''));
+    if (toolsReady && g.generated.every(([, k]) => generators.has(k))) generators.set(g.key, g);
+  }
+  return {
+    generators,
+    objects: new Map([...graph.objects].filter(([, o]) => !out.has(o.target))),
+    links: new Map([...graph.links].filter(([, l]) => !out.has(l.target))),
+    targetOrder: graph.targetOrder.filter((t) => !out.has(t)),
+  };
 }
 
 /**
