@@ -14,6 +14,7 @@ const project = useTempProjects(afterEach);
 const installed = (pkg: string): boolean => spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', pkg], { encoding: 'utf8' }).stdout.startsWith('ii');
 const HAS_BISON = installed('bison') && installed('m4');
 const HAS_M4 = installed('m4');
+const HAS_BEAR = HAS_BISON && installed('bear') && installed('make');
 
 type Events = Record<string, unknown>[];
 const built = (events: Events, kind: string): string[] =>
@@ -259,5 +260,49 @@ describe.skipIf(!HAS_M4)(`a tool that reads a generated header${HAS_M4 ? '' : ' 
     expect(edit.code, edit.stderr).toBe(0);
     expect(edit.events.filter((e) => e['event'] === 'node-built').map((e) => String(e['node']))).toEqual(['gen:config', 'obj:mk:tools/mk.c', 'link:mk', 'gen:table', 'obj:app:src/app.c', 'link:app']);
     expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('30\n');
+  });
+});
+
+describe.skipIf(!HAS_BEAR)(`init records a bison run${HAS_BEAR ? '' : ' (SKIPPED: bear, make or bison not installed)'}`, () => {
+  it('from make -j2 (which may run it twice), as one generator with its outputs named; the generated files may then be deleted', () => {
+    const files = calc();
+    const dir = project({
+      'src/calc.y': files['src/calc.y'] as string,
+      'src/lex.c': files['src/lex.c'] as string,
+      'src/main.c': files['src/main.c'] as string,
+      // Two targets of one recipe: at -j2 make may run bison for each. bison runs in src/, its outputs implied.
+      Makefile: [
+        'calc: src/main.o src/calc.tab.o src/lex.o',
+        '\tgcc -o $@ $^',
+        'src/calc.tab.c src/calc.tab.h: src/calc.y',
+        '\tcd src && bison -d calc.y',
+        'src/lex.o: src/lex.c src/calc.tab.h',
+        '\tgcc -O1 -c -o $@ src/lex.c',
+        'src/calc.tab.o: src/calc.tab.c',
+        '\tgcc -O1 -c -o $@ src/calc.tab.c',
+        'src/main.o: src/main.c',
+        '\tgcc -O1 -c -o $@ src/main.c',
+        'clean:',
+        '\trm -f calc src/*.o src/calc.tab.c src/calc.tab.h',
+        '',
+      ].join('\n'),
+    });
+    const init = nixmake(['init', '-C', dir, '--', 'make', '-j2']);
+    expect(init.code, init.stderr + init.stdout).toBe(0);
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as { hostPackages: string[]; generators: Record<string, unknown> };
+    expect(config.generators).toEqual({
+      'parser-calc': {
+        command: ['bison', '-o', 'src/calc.tab.c', '--defines=src/calc.tab.h', 'src/calc.y'],
+        inputs: ['src/calc.y'],
+        outputs: ['src/calc.tab.c', 'src/calc.tab.h'],
+      },
+    });
+    expect(config.hostPackages).toEqual(expect.arrayContaining(['bison', 'm4']));
+    expect(spawnSync('make', ['clean'], { cwd: dir }).status).toBe(0);
+    expect(fs.existsSync(path.join(dir, 'src/calc.tab.c'))).toBe(false);
+    const r = build(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(built(r.events, 'generate')).toEqual(['parser-calc']);
+    expect(run(path.join(dir, 'result-calc/bin/calc'), ['2+3*4']).stdout).toBe('20\n');
   });
 });

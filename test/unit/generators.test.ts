@@ -11,6 +11,8 @@ import type { TuClosure } from '../../analyzers/includeClosure.js';
 import { generatorDerivation } from '../../engine/derivations.js';
 import type { Toolchain } from '../../toolchain/Toolchain.js';
 import { hashPlaceholder } from '../../store/storePath.js';
+import { parseBison, recordGenerators } from '../../init/recordGenerators.js';
+import type { Exec } from '../../init/readInterceptLog.js';
 
 const parse = (v: unknown) => parseConfig(JSON.stringify(v), '/p');
 const errors = (v: unknown): string[] => {
@@ -177,5 +179,33 @@ describe('generated files as sources and generator inputs', () => {
       'generators.b.inputs[2]: "nothing/*.c" matches no file',
       'generators.b.inputs: cycle between generators: a -> b -> a',
     ]);
+  });
+});
+
+describe('recordGenerators (init)', () => {
+  const exec = (pid: number, ppid: number, argv: string[], cwd: string, order: number): Exec => ({ rid: String(pid), pid, ppid, executable: `/usr/bin/${argv[0]}`, argv, cwd, status: 0, order });
+
+  it('names the outputs bison\'s arguments imply, relative to the root; yacc becomes bison -y, its own bison child and a second run are the same generator', () => {
+    expect(parseBison(['bison', '-d', 'x.y'], '/p/src')).toEqual({ input: '/p/src/x.y', parser: '/p/src/x.tab.c', header: '/p/src/x.tab.h', kept: [] });
+    expect(parseBison(['bison', '-v', '-p', 'zz', '--defines=inc/g.h', '-ogram.cc', 'g.yy'], '/p')).toEqual({ input: '/p/g.yy', parser: '/p/gram.cc', header: '/p/inc/g.h', kept: ['-v', '-p', 'zz'] });
+    expect(parseBison(['yacc', '-d', 'g.y'], '/p')).toMatchObject({ parser: '/p/y.tab.c', header: '/p/y.tab.h', kept: ['-y'] });
+    expect(parseBison(['bison', '-b', 'pre', '-d', 'g.yy'], '/p')).toMatchObject({ parser: '/p/pre.tab.cc', header: '/p/pre.tab.hh' });
+    const r = recordGenerators(
+      [
+        exec(10, 1, ['yacc', '-d', 'gram.y'], '/p/src', 0),
+        exec(11, 10, ['bison', '-y', '-d', 'gram.y'], '/p/src', 1),
+        exec(12, 1, ['bison', '-d', 'calc.y'], '/p', 2),
+        exec(13, 1, ['bison', '-d', 'calc.y'], '/p', 3),
+        exec(14, 1, ['bison', 'unused.y'], '/p', 4),
+      ],
+      '/p',
+      new Set(['/p/src/y.tab.c', '/p/calc.tab.c']),
+    );
+    expect(r.generators).toEqual({
+      'parser-gram': { command: ['bison', '-y', '-o', 'src/y.tab.c', '--defines=src/y.tab.h', 'src/gram.y'], inputs: ['src/gram.y'], outputs: ['src/y.tab.c', 'src/y.tab.h'] },
+      'parser-calc': { command: ['bison', '-o', 'calc.tab.c', '--defines=calc.tab.h', 'calc.y'], inputs: ['calc.y'], outputs: ['calc.tab.c', 'calc.tab.h'] },
+    });
+    expect(r.hostPackages).toEqual(['bison', 'm4']);
+    expect(r.notes).toEqual(['bison unused.y: no compile of the build read unused.tab.c; left out of generators']);
   });
 });
