@@ -115,6 +115,8 @@ export class ScanCache {
     private readonly memo: Pick<MemoStore, 'getScan' | 'putScans'>,
     private readonly hasher: FileHasher,
     private readonly threads: number = 1,
+    /** Project paths read elsewhere (generators' outputs: absolute path → the file in the store). */
+    private readonly redirects: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   /** Distinct files whose scan this run looked up. */
@@ -137,7 +139,7 @@ export class ScanCache {
     if (c?.result) {
       result = JSON.parse(c.result) as ScanResult;
     } else if (c) {
-      result = this.remember(c.key, c.hash, scanFile(abs, grammar));
+      result = this.remember(c.key, c.hash, scanFile(this.redirects.get(abs) ?? abs, grammar));
     }
     this.inMemory.set(memKey, result);
     return result;
@@ -154,7 +156,7 @@ export class ScanCache {
     if (todo.size < PARALLEL_MIN) return;
     let results: (ScannedFile | undefined)[];
     try {
-      results = await scanInWorkers([...todo.values()].map(({ abs, grammar }) => ({ abs, grammar })), this.threads, (done) => onProgress?.('scan', done, todo.size));
+      results = await scanInWorkers([...todo.values()].map(({ abs, grammar }) => ({ abs: this.redirects.get(abs) ?? abs, grammar })), this.threads, (done) => onProgress?.('scan', done, todo.size));
     } catch {
       return; // the walk scans these files in this thread instead
     }
@@ -186,12 +188,15 @@ export async function analyzeTargets(
   scans: ScanCache,
   cache: ClosureCache,
   onProgress?: AnalysisProgress,
+  /** Generators' outputs: absolute project path → the file in the store, or '' when not built yet (exists, though not on disk). */
+  generated: ReadonlyMap<string, string> = new Map(),
 ): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();
   const warnings: Diagnostic[] = [];
   const isFileCache = new Map<string, boolean>();
   const isFile = (p: string): boolean => {
     let r = isFileCache.get(p);
+    if (r === undefined && generated.has(p)) r = true;
     if (r === undefined) {
       try {
         r = fs.statSync(p).isFile();

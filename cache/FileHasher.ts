@@ -6,6 +6,10 @@
  * transaction. A file modified within the last two seconds is hashed but not
  * recorded, so an edit made within the file system's timestamp granularity
  * is never hidden by the cache ("racy" entries, as git calls them).
+ *
+ * A path may be redirected to another file (`redirect`): a generator's
+ * output, asked for at its project path, is hashed where it is (in the
+ * store), and that file is what `hashedPaths` lists.
  */
 import fs from 'node:fs';
 import { errnoFault } from '../core/EnvironmentError.js';
@@ -56,6 +60,7 @@ export class FileHasher {
   private readonly changed = new Map<string, FileRecord | null>();
   private readonly thisRun = new Map<string, ContentHash | undefined>();
   private readonly underRoot = new Map<string, Map<string, ContentHash | undefined>>();
+  private readonly redirects = new Map<string, string>();
 
   constructor(
     private readonly memo: Pick<MemoStore, 'loadFiles' | 'saveFiles'>,
@@ -64,8 +69,15 @@ export class FileHasher {
     this.known = memo.loadFiles();
   }
 
+  /** From now on, `from` (absolute) is hashed as the file `to` (absolute) is; before anything asked for `from`. */
+  redirect(from: string, to: string): void {
+    this.redirects.set(from, to);
+  }
+
   /** The content hash of an existing regular file, or undefined if there is none. */
   hash(path: string): ContentHash | undefined {
+    const to = this.redirects.get(path);
+    if (to !== undefined) return this.hash(to);
     if (this.thisRun.has(path)) return this.thisRun.get(path);
     const st = this.fsys.stat(path);
     let result: ContentHash | undefined;

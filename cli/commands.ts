@@ -75,10 +75,10 @@ export const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'log',
-    operands: 'FILE|TARGET',
-    summary: "print the last build log of a TU's object or a target's link",
+    operands: 'FILE|TARGET|GENERATOR',
+    summary: "print the last build log of a TU's object, a target's link or a generator's run",
     description:
-      "Prints the log of the last build of FILE's object (in every target that compiles it) or of TARGET's link, with project-relative paths, " +
+      "Prints the log of the last build of FILE's object (in every target that compiles it), of TARGET's link or of GENERATOR's run, with project-relative paths, " +
       'as nixmake kept it from the daemon (under .nixmake/logs, the last 256 KiB of each). FILE is relative to the current folder or to the project root.',
     options: [DIR, HELP],
   },

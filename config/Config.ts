@@ -86,6 +86,29 @@ export interface NixConfig {
   readonly options: Readonly<Record<string, string>>;
 }
 
+/**
+ * One `generators` entry: a command run as a derivation of its own, in a
+ * folder holding its `inputs` at their project-relative paths, whose
+ * `outputs` (project-relative paths it writes) become files of the project
+ * for every target: sources a target's `sources` may name, headers the
+ * include analysis finds.
+ */
+export interface GeneratorConfig {
+  readonly name: string;
+  /** argv: the program (found on PATH: the toolchain's, the host packages', the tools') and its arguments. */
+  readonly command: readonly string[];
+  /** Globs (a leading `!` excludes) of the project files it reads, relative to the root. */
+  readonly inputs: readonly string[];
+  /** Project-relative paths (normalised) of the files it writes. */
+  readonly outputs: readonly string[];
+  /** One of `outputs`, written with the command's standard output; undefined: the command writes every output itself. */
+  readonly stdout: string | undefined;
+  /** Executable targets whose programs it runs (their `bin/` goes first on PATH). */
+  readonly tools: readonly string[];
+  /** Extra environment variables of the command. */
+  readonly env: Readonly<Record<string, string>>;
+}
+
 export interface Config {
   /** Absolute path of the project root (the folder holding nixmake.json). */
   readonly root: string;
@@ -118,6 +141,8 @@ export interface Config {
    * files by their paths inside it). Builds do not use it.
    */
   readonly publicHeaders: readonly string[];
+  /** `generators`: name → generator, in the order written. */
+  readonly generators: ReadonlyMap<string, GeneratorConfig>;
 }
 
 export const CONFIG_FILE = 'nixmake.json';

@@ -14,6 +14,10 @@
  * path lies outside the project root is refused unless it lies in one of
  * `externalDirs`: the store is world-readable. Symlink loops end: a folder
  * that is its own ancestor (by real path) is not read again.
+ *
+ * Generators' outputs (`generators.*.outputs`) are files of the project
+ * that are not on disk: a pattern matching one names it (matchGlob), and a
+ * file of that name on disk is ignored (the generator's output wins).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,6 +27,7 @@ import { languageOf, isHeaderPath } from '../analyzers/language.js';
 import { CONFIG_FILE } from './Config.js';
 import type { Config } from './Config.js';
 import { isInside } from './isInside.js';
+import { matchGlob } from './matchGlob.js';
 
 /** Folders nixmake itself writes, never sources. */
 const ALWAYS_IGNORED = ['.nixmake/**', 'node_modules/**', '.git/**'];
@@ -47,6 +52,8 @@ export function expandSources(config: Config, listedDirs?: Set<string>): Result<
   // Real paths are absolute and normalised, so a prefix test is enough (and this runs once per source).
   const under = (dir: string, real: string): boolean => real.startsWith(dir.endsWith(path.sep) ? dir : dir + path.sep) || real === dir;
   const out = new Map<string, string[]>();
+  const generated = [...config.generators.values()].flatMap((g) => g.outputs);
+  const isGenerated = new Set(generated);
   for (const t of config.targets.values()) {
     const negatives = t.sources.filter((p) => p.startsWith('!')).map((p) => p.slice(1));
     /** real path → every name that reached it, and the pattern (its JSON path) that first did. */
@@ -64,8 +71,13 @@ export function expandSources(config: Config, listedDirs?: Set<string>): Result<
         error(at, `"${pattern}": symlinks lead into the folder ${walk.crowded} by more than ${MAX_PATHS_TO_A_FOLDER} paths; narrow the glob or remove links`);
         return;
       }
-      const sources = files.filter((f) => !isHeaderPath(f));
-      if (sources.length === 0) {
+      const made = generated.filter((f) => !isHeaderPath(f) && matchGlob(f, pattern) && !negatives.some((n) => matchGlob(f, n)));
+      const sources = files.filter((f) => !isHeaderPath(f) && !isGenerated.has(f));
+      for (const f of made) {
+        if (languageOf(f) === undefined) error(at, `"${f}" (a generator's output matched by "${pattern}") is not a C, C++ or assembly source`);
+        else if (!byReal.has(`generated:${f}`)) byReal.set(`generated:${f}`, { names: [f], at });
+      }
+      if (sources.length === 0 && made.length === 0) {
         const why = files.length > 0 ? 'matches only header files' : 'matches no file';
         error(at, `"${pattern}" ${why}`);
       }
@@ -87,6 +99,10 @@ export function expandSources(config: Config, listedDirs?: Set<string>): Result<
     const found: string[] = [];
     for (const [real, { names, at }] of byReal) {
       const name = names.length === 1 ? (names[0] as string) : ([...names].sort()[0] as string);
+      if (real.startsWith('generated:')) {
+        found.push(name);
+        continue;
+      }
       if (!under(realRoot, real) && !external.some((d) => under(d, real))) {
         error(at, `"${name}" is a link to ${real}, outside the project root; list its folder in "externalDirs" to build it`);
         continue;

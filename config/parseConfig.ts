@@ -9,10 +9,13 @@ import path from 'node:path';
 import type { Diagnostic, Result } from '../core/Diagnostic.js';
 import { CONFIG_FILE } from './Config.js';
 import { jsonSyntaxError } from './jsonSyntaxError.js';
-import type { BuildSettings, Config, NixConfig, SourceSettings, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
+import type { BuildSettings, GeneratorConfig, Config, NixConfig, SourceSettings, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
 
 const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
-const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', 'hostPackages', 'publicHeaders', '$schema']);
+const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', 'hostPackages', 'publicHeaders', 'generators', '$schema']);
+const GENERATOR_FIELDS = new Set<string>(['command', 'inputs', 'outputs', 'stdout', 'tools', 'env']);
+/** Attributes every generator derivation sets itself (the builder's environment). */
+const RESERVED_ENV = new Set<string>(['PATH', 'name', 'system', 'builder', 'args', 'out', 'outputs', 'preferLocalBuild', 'toolchainId', 'NIX_BUILD_TOP', 'TMPDIR', 'PWD', 'HOME']);
 const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname', 'perSource', 'fileName', 'aliases', 'linkInputs']);
 const PER_SOURCE_FIELDS = new Set<string>(['sources', 'includeDirs', 'defines', 'cflags', 'cxxflags', 'flags']);
 /** A file name nixmake writes into an output folder. */
@@ -287,6 +290,70 @@ function publicHeaders(c: Checker, value: Json | undefined): string[] {
   });
 }
 
+/** A project-relative file path, normalised; undefined (and an error) for anything else. */
+function projectFile(c: Checker, p: string, at: string, what: string): string | undefined {
+  const n = path.posix.normalize(p);
+  if (p === '' || p.startsWith('/') || n === '..' || n.startsWith('../') || n === '.' || n.endsWith('/') || /[*?[\]{}]/.test(p) || n.startsWith('.nixmake/')) {
+    c.error(at, `"${p}" must be ${what} inside the project, relative to its root (no globs)`);
+    return undefined;
+  }
+  return n;
+}
+
+/**
+ * `generators`: name → {command, inputs, outputs, stdout, tools, env}. An
+ * object keyed by name, as `targets` is: names are unique by construction
+ * and errors name `generators.<name>.<field>`.
+ */
+function generators(c: Checker, value: Json | undefined, targets: ReadonlyMap<string, TargetConfig>): Map<string, GeneratorConfig> {
+  const out = new Map<string, GeneratorConfig>();
+  const obj = c.object(value, 'generators');
+  /** Output path → the generator that writes it. */
+  const writer = new Map<string, string>();
+  for (const [name, v] of Object.entries(obj ?? {})) {
+    const at = join('generators', name);
+    if (!TARGET_NAME.test(name)) c.error(at, `generator name "${name}" may use only letters, digits and _ . + - (it becomes a store name)`);
+    const g = c.object(v, at);
+    if (!g) continue;
+    c.unknownFields(g, GENERATOR_FIELDS, at);
+    const command = c.stringList(g['command'], `${at}.command`);
+    if (g['command'] === undefined || (Array.isArray(g['command']) && g['command'].length === 0)) c.error(`${at}.command`, 'missing: the program to run and its arguments, e.g. ["bison", "-d", "-o", "src/parse.c", "src/parse.y"]');
+    const inputs = c.stringList(g['inputs'], `${at}.inputs`);
+    inputs.forEach((p, i) => {
+      if (p === '' || p === '!' || p.replace(/^!/, '').startsWith('/') || p.split('/').includes('..')) c.error(`${at}.inputs[${i}]`, `"${p}" must be a glob inside the project, relative to its root`);
+    });
+    const outputs = c.stringList(g['outputs'], `${at}.outputs`).flatMap((p, i) => {
+      const n = projectFile(c, p, `${at}.outputs[${i}]`, 'a file');
+      if (n === undefined) return [];
+      const other = writer.get(n);
+      if (other !== undefined) c.error(`${at}.outputs[${i}]`, other === name ? `"${p}" is listed twice` : `"${p}" is also an output of generator "${other}"`);
+      writer.set(n, name);
+      return [n];
+    });
+    if (g['outputs'] === undefined || outputs.length === 0) c.error(`${at}.outputs`, 'missing: the files the command writes, relative to the project root');
+    const stdoutRaw = c.string(g['stdout'], `${at}.stdout`);
+    const stdout = stdoutRaw === undefined ? undefined : path.posix.normalize(stdoutRaw);
+    if (stdout !== undefined && !outputs.includes(stdout)) c.error(`${at}.stdout`, `"${stdoutRaw}" must be one of this generator's outputs`);
+    const tools = c.stringList(g['tools'], `${at}.tools`);
+    tools.forEach((t, i) => {
+      const target = targets.get(t);
+      if (!target) c.error(`${at}.tools[${i}]`, `unknown target "${t}"`);
+      else if (target.type !== 'executable') c.error(`${at}.tools[${i}]`, `"${t}" is a ${target.type}; a tool is an executable target whose program the command runs`);
+    });
+    const env: Record<string, string> = {};
+    const envObj = c.object(g['env'], `${at}.env`);
+    for (const [k, ev] of Object.entries(envObj ?? {})) {
+      const here = join(`${at}.env`, k);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) c.error(here, `"${k}" is not a variable name`);
+      else if (RESERVED_ENV.has(k)) c.error(here, `"${k}" is set by nixmake (PATH holds the toolchain, the host packages and the tools)`);
+      const s = c.string(ev, here);
+      if (s !== undefined) env[k] = s;
+    }
+    out.set(name, { name, command, inputs, outputs, stdout, tools, env });
+  }
+  return out;
+}
+
 /** Reports one error per target on a cycle, naming the whole cycle. */
 function findCycles(c: Checker, targets: ReadonlyMap<string, TargetConfig>): void {
   const state = new Map<string, 'visiting' | 'done'>();
@@ -374,6 +441,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
     externalDirs: externalDirs(c, top['externalDirs']),
     hostPackages: hostPackages(c, top['hostPackages']),
     publicHeaders: publicHeaders(c, top['publicHeaders']),
+    generators: generators(c, top['generators'], targets),
   };
   if (c.errors.length > 0) return { ok: false, errors: c.errors, warnings: [] };
   return { ok: true, value: config, warnings: [] };

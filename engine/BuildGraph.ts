@@ -1,7 +1,7 @@
 /**
- * BuildGraph: the nodes of a build — one object per (target, translation
- * unit) and one link per target — with everything that decides their
- * outputs. `buildGraph` makes it from the config, the expanded sources and
+ * BuildGraph: the nodes of a build — one generate node per generator,
+ * one object per (target, translation unit) and one link per target — with
+ * everything that decides their outputs. `buildGraph` makes it from the config, the expanded sources and
  * the include closures; it is pure and touches neither disk nor Nix.
  */
 import path from 'node:path';
@@ -10,7 +10,9 @@ import type { Language } from '../analyzers/language.js';
 import { languageOf } from '../analyzers/language.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
 import { compileFlags } from '../config/compileFlags.js';
-import { linkKey, objectKey } from '../core/nodeKeys.js';
+import { UserError } from '../core/Diagnostic.js';
+import { generatorKey, linkKey, objectKey } from '../core/nodeKeys.js';
+import type { GeneratorInputs } from '../config/expandGeneratorInputs.js';
 
 export interface ObjectNode {
   readonly kind: 'object';
@@ -24,6 +26,26 @@ export interface ObjectNode {
   readonly closure: TuClosure;
   /** Store name of the derivation. */
   readonly name: string;
+  /** The TU and headers of its closure that generators write: project-relative path → generate node key. */
+  readonly generated: ReadonlyMap<string, string>;
+}
+
+/** A command run as a derivation; its outputs are files of the project (see GeneratorConfig). */
+export interface GenerateNode {
+  readonly kind: 'generate';
+  readonly key: string;
+  readonly generator: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  /** Project-relative, in the config's order. */
+  readonly outputs: readonly string[];
+  readonly stdout: string | undefined;
+  /** Project files it reads, project-relative, sorted. */
+  readonly inputs: readonly string[];
+  /** Other generators' outputs it reads: [project-relative path, generate node key], sorted. */
+  readonly generated: readonly (readonly [string, string])[];
+  /** Link keys of the executable targets whose programs it runs. */
+  readonly tools: readonly string[];
 }
 
 export interface LinkNode {
@@ -48,16 +70,18 @@ export interface LinkNode {
   readonly inputs: readonly string[];
 }
 
-export type BuildNode = ObjectNode | LinkNode;
+export type BuildNode = GenerateNode | ObjectNode | LinkNode;
 
 export interface BuildGraph {
+  /** Generators in dependency order (one after those whose outputs it reads). */
+  readonly generators: ReadonlyMap<string, GenerateNode>;
   readonly objects: ReadonlyMap<string, ObjectNode>;
   readonly links: ReadonlyMap<string, LinkNode>;
   /** Targets in dependency order (a library before what links it). */
   readonly targetOrder: readonly string[];
 }
 
-export { linkKey, objectKey } from '../core/nodeKeys.js';
+export { generatorKey, linkKey, objectKey } from '../core/nodeKeys.js';
 export { compileFlags } from '../config/compileFlags.js';
 
 /** A Nix store name: [A-Za-z0-9+-._?=], not starting with a dot, at most 211 bytes. */
@@ -106,11 +130,46 @@ function dedupeKeepLast<T>(items: readonly T[]): T[] {
   return items.filter((it, i) => last.get(it) === i);
 }
 
+/** Generate nodes, each after the generators whose outputs it reads (the config parser ruled out cycles). */
+function generateNodes(config: Config, inputs: ReadonlyMap<string, GeneratorInputs>): Map<string, GenerateNode> {
+  const nodes = new Map<string, GenerateNode>();
+  const visit = (name: string): void => {
+    const key = generatorKey(name);
+    const g = config.generators.get(name);
+    if (nodes.has(key) || !g) return;
+    const ins = inputs.get(name) ?? { files: [], generated: [] };
+    for (const [, by] of ins.generated) visit(by);
+    nodes.set(key, {
+      kind: 'generate',
+      key,
+      generator: name,
+      command: g.command,
+      env: g.env,
+      outputs: g.outputs,
+      stdout: g.stdout,
+      inputs: ins.files,
+      generated: ins.generated.map(([rel, by]) => [rel, generatorKey(by)] as const),
+      tools: g.tools.map(linkKey),
+    });
+  };
+  for (const name of [...config.generators.keys()].sort()) visit(name);
+  return nodes;
+}
+
+/**
+ * `generatorInputs` (expandGeneratorInputs) for the generators of
+ * `config.generators` that this graph holds: empty for none.
+ */
 export function buildGraph(
   config: Config,
   sources: ReadonlyMap<string, readonly string[]>,
   closures: ReadonlyMap<string, TuClosure>,
+  generatorInputs: ReadonlyMap<string, GeneratorInputs> = new Map(),
 ): BuildGraph {
+  const generators = generateNodes(config, generatorInputs);
+  /** Output → generate node key. */
+  const writer = new Map<string, string>();
+  for (const g of config.generators.values()) for (const o of g.outputs) writer.set(o, generatorKey(g.name));
   const objects = new Map<string, ObjectNode>();
   const links = new Map<string, LinkNode>();
   const langOfTarget = new Map<string, Language>();
@@ -125,7 +184,12 @@ export function buildGraph(
       const key = objectKey(name, tu);
       const closure = closures.get(key);
       if (!closure) throw new Error(`internal: no include closure for ${key}`);
-      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`) });
+      const generated = new Map<string, string>();
+      for (const rel of [tu, ...closure.headers]) {
+        const by = writer.get(rel);
+        if (by !== undefined) generated.set(rel, by);
+      }
+      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`), generated });
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);
@@ -149,5 +213,48 @@ export function buildGraph(
       inputs: [...new Set(t.linkInputs.map((f) => path.posix.normalize(f)))].sort(),
     });
   }
-  return { objects, links, targetOrder: order };
+  return { generators, objects, links, targetOrder: order };
+}
+
+/** What a node needs built before it: a generator's tools and generators, an object's generators, a link's objects and libraries. */
+export function dependenciesOf(node: BuildNode): readonly string[] {
+  switch (node.kind) {
+    case 'generate':
+      return [...node.tools, ...node.generated.map(([, k]) => k)];
+    case 'object':
+      return [...new Set(node.generated.values())];
+    case 'link':
+      return [...node.objects, ...node.libraries];
+  }
+}
+
+/**
+ * Every node, each after what it needs (objects in their targets' order,
+ * then links in dependency order, with generators and their tools pulled
+ * ahead where needed). A cycle (a generator running a tool that reads the
+ * generator's own output) is a UserError naming it.
+ */
+export function nodesInOrder(graph: BuildGraph): BuildNode[] {
+  const byKey = (k: string): BuildNode | undefined => graph.objects.get(k) ?? graph.links.get(k) ?? graph.generators.get(k);
+  const order: BuildNode[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (node: BuildNode, trail: readonly string[]): void => {
+    const s = state.get(node.key);
+    if (s === 'done') return;
+    if (s === 'visiting') throw new UserError(`cycle between build nodes: ${[...trail.slice(trail.indexOf(node.key)), node.key].join(' -> ')} (a generator's tool may not read that generator's outputs)`);
+    state.set(node.key, 'visiting');
+    for (const d of dependenciesOf(node)) {
+      const dn = byKey(d);
+      if (dn) visit(dn, [...trail, node.key]);
+    }
+    state.set(node.key, 'done');
+    order.push(node);
+  };
+  for (const g of graph.generators.values()) visit(g, []);
+  for (const o of graph.objects.values()) visit(o, []);
+  for (const t of graph.targetOrder) {
+    const l = graph.links.get(linkKey(t));
+    if (l) visit(l, []);
+  }
+  return order;
 }

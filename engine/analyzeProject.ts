@@ -5,7 +5,9 @@
  * It writes the scan cache back; the stat cache stays open in the returned
  * hasher, because `build` goes on hashing (fingerprints) and flushes it once.
  * Given a sink, it says how far a long analysis is (`analysis-progress`, at
- * most every 100 ms).
+ * most every 100 ms). Generators' outputs built so far are files of the
+ * project for it (read and hashed where they are, in the store); those not
+ * built yet resolve, empty.
  */
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import { ClosureCache } from '../analyzers/ClosureCache.js';
@@ -49,7 +51,17 @@ export function scanThreads(): number {
  * `offline`: never contact the daemon (`--dry-run`, `deps`): a toolchain not imported yet is then
  * analysed in place, and its nodes are planned as new.
  */
-export async function analyzeProject(config: Config, sources: SourceLists, memo: MemoStore, offline = false, emit?: EventSink): Promise<ProjectAnalysis> {
+export async function analyzeProject(
+  config: Config,
+  sources: SourceLists,
+  memo: MemoStore,
+  offline = false,
+  emit?: EventSink,
+  /** Generators' outputs built so far: project-relative path → the file in the store. */
+  generated: ReadonlyMap<string, string> = new Map(),
+  /** Generators' outputs not built yet: found where they will be, with no content (so a closure names them, and the caller sees it). */
+  unbuilt: readonly string[] = [],
+): Promise<ProjectAnalysis> {
   const t0 = performance.now();
   // Progress at most every PROGRESS_MS: a big tree is walked in one synchronous loop.
   let last = t0;
@@ -60,10 +72,13 @@ export async function analyzeProject(config: Config, sources: SourceLists, memo:
     emit({ event: 'analysis-progress', stage, done, total });
   };
   const hasher = new FileHasher(memo);
-  const scans = new ScanCache(memo, hasher, scanThreads());
+  // An unbuilt output is redirected to no file: it resolves, but has no hash and no directives.
+  const redirects = new Map([...unbuilt.map((rel) => [rel, ''] as const), ...generated].map(([rel, file]) => [path.join(config.root, rel), file]));
+  for (const [from, to] of redirects) hasher.redirect(from, to);
+  const scans = new ScanCache(memo, hasher, scanThreads(), redirects);
   const toolchain = await resolveToolchain(config.toolchain, memo, hasher, path.join(config.root, '.nixmake'), config.hostPackages, offline);
   const closures = new ClosureCache(memo, memo, hasher, config.root, Date.now, process.env['NIXMAKE_NO_CLOSURE_CACHE'] !== '1');
-  const analysis = await analyzeTargets(config, sources, toolchain, scans, closures, onProgress);
+  const analysis = await analyzeTargets(config, sources, toolchain, scans, closures, onProgress, redirects);
   scans.flush();
   closures.flush();
   return { hasher, toolchain, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, closureDigest: (c) => closures.digestOf(c), seconds: (performance.now() - t0) / 1000 };

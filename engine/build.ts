@@ -2,16 +2,17 @@
  * build: the pipeline, top to bottom —
  *   config → sources → toolchain → include analysis → graph → fingerprints
  *   → plan → execute → record
- * — each stage handing one object to the next. Stages return diagnostics;
- * this function emits them and turns them into an exit code (0, 1, 130).
+ * — each stage handing one object to the next (buildRound runs those from
+ * the analysis on). Stages return diagnostics; this function emits them
+ * and turns them into an exit code (0, 1, 130). A project with generators
+ * takes more rounds: the generators (and the targets whose programs they
+ * run), as many rounds as tools reading generated headers need, then
+ * everything, analysed with the generators' outputs.
  *
  * With nothing to build it never contacts Nix: it stats files, reads the
  * memo and checks that the memoised store paths still exist.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import type { FileHasher } from '../cache/FileHasher.js';
-import { sha256 } from '../cache/hashes.js';
 import { openMemo } from '../cache/openMemo.js';
 import { ProjectLock } from '../cache/ProjectLock.js';
 import { InterruptedError } from '../core/EnvironmentError.js';
@@ -19,20 +20,18 @@ import { environmentFault, faultDiagnostic } from './faults.js';
 import type { SqliteMemo } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
 import { expandSources } from '../config/expandSources.js';
+import type { SourceLists } from '../config/expandSources.js';
+import { expandGeneratorInputs } from '../config/expandGeneratorInputs.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { NixStore } from '../store/NixStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
-import { TEMPLATES_DIR } from './builderHelper.js';
-import { DERIVATION_LAYOUT } from './derivations.js';
-import { buildGraph } from './BuildGraph.js';
 import { UserError } from '../core/Diagnostic.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
-import { analyzeProject } from './analyzeProject.js';
 import type { EventSink, PhaseSeconds } from './events.js';
-import { BuildLogs, keepingHistory } from './buildLogs.js';
-import { execute, keepRoot, labelOf, nothingExecuted } from './execute.js';
-import { fingerprintGraph } from './fingerprint.js';
-import { plan as makePlan } from './plan.js';
+import { BuildLogs } from './buildLogs.js';
+import { nothingExecuted } from './execute.js';
+import { buildRound, generatedFiles } from './buildRound.js';
+import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
 import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
@@ -67,25 +66,13 @@ export function selectTargets(config: Config, names: readonly string[]): { confi
     want.add(n);
     for (const d of config.targets.get(n)?.deps ?? []) add(d);
   };
+  // Every generator is built; the programs they run with it.
+  for (const g of config.generators.values()) for (const t of g.tools) add(t);
   for (const n of names) {
     if (config.targets.has(n)) add(n);
     else errors.push({ severity: 'error', message: `unknown target "${n}" (targets: ${[...config.targets.keys()].join(', ')})` });
   }
   return { config: { ...config, targets: new Map([...config.targets].filter(([name]) => want.has(name))) }, errors };
-}
-
-function templateHash(hasher: FileHasher): string {
-  const files: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else files.push(`${path.relative(TEMPLATES_DIR, p)}:${hasher.hash(p) ?? ''}`);
-    }
-  };
-  walk(TEMPLATES_DIR);
-  files.push(`layout:${DERIVATION_LAYOUT}`);
-  return sha256(files.join('\n'));
 }
 
 async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
@@ -100,6 +87,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   const diag = (d: Diagnostic): void => emit({ event: 'diagnostic', diagnostic: d });
   let analysisSeconds = 0;
   const summary = (s: {
+    generators_built?: number;
     objects_built?: number;
     links_built?: number;
     cut_off?: number;
@@ -110,6 +98,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   }): void =>
     emit({
       event: 'summary',
+      ...(s.generators_built === undefined ? {} : { generators_built: s.generators_built }),
       objects_built: s.objects_built ?? 0,
       links_built: s.links_built ?? 0,
       cut_off: s.cut_off ?? 0,
@@ -126,8 +115,9 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   const scoped = selected.config;
   const listedDirs = new Set<string>();
   const sources = expandSources(scoped, listedDirs);
-  const early = [...selected.errors, ...(sources.ok ? [] : sources.errors)];
-  if (early.length > 0 || !sources.ok) {
+  const generatorInputs = expandGeneratorInputs(scoped, listedDirs);
+  const early = [...selected.errors, ...(sources.ok ? [] : sources.errors), ...(generatorInputs.ok ? [] : generatorInputs.errors)];
+  if (early.length > 0 || !sources.ok || !generatorInputs.ok) {
     early.forEach(diag);
     return EXIT_FAILURE;
   }
@@ -152,106 +142,107 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     throw err;
   }
   try {
-    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(scoped, sources.value, memo, opts.dryRun, emit);
-    analysisSeconds = seconds;
-    emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
-    // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
-    analysis.warnings.forEach(diag);
-    const graph = buildGraph(scoped, sources.value, analysis.closures);
-    const fps = fingerprintGraph(graph, {
-      toolchainId: toolchain.id,
-      templateHash: templateHash(hasher),
-      platform: toolchain.system,
-      hashOf: (p) => hasher.hash(p),
-      hashOfRel: (rel) => hasher.hashRel(config.root, rel),
-      closureDigest,
-    });
-    const thePlan = makePlan(graph, fps, {
-      getNode: (fp) => memo.getNode(fp),
-      getCurrent: (k) => memo.getCurrent(k),
-      storePathExists: (p) => fs.existsSync(p),
-    });
-    hasher.flush();
-
-    emit({ event: 'plan', to_build: thePlan.build.length, up_to_date: thePlan.upToDate.length, dry_run: opts.dryRun });
-    const durations = memo.loadDurations();
-    for (const p of thePlan.build) {
-      const expected = durations.get(p.node.key);
-      emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(expected === undefined ? {} : { expected_seconds: expected }) });
-    }
-    if (opts.dryRun) {
-      summary({ up_to_date: thePlan.upToDate.length });
-      return EXIT_OK;
-    }
-    // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
-    const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);
-    if (pause > 0) await new Promise((res) => setTimeout(res, pause));
-
-    // A memo another program holds, or this user cannot write, fails here rather than after the first node is built.
-    if (thePlan.build.length > 0) memo.checkWritable();
-    // The store is opened only when something must be done: a no-op never contacts the daemon.
     let store: NixStore | undefined;
     const theStore = (): NixStore => (store ??= deps.store(config, files));
-    let r: Awaited<ReturnType<typeof execute>>;
-    const logs = new BuildLogs(files.logsDir);
+    const rounds: RoundResult[] = [];
+    const totals = nothingExecuted();
+    const add = (x: RoundResult): void => {
+      rounds.push(x);
+      analysisSeconds += x.seconds;
+      const e = x.executed;
+      totals.generatorsBuilt += e.generatorsBuilt;
+      totals.objectsBuilt += e.objectsBuilt;
+      totals.linksBuilt += e.linksBuilt;
+      totals.cutOff += e.cutOff;
+      totals.failed += e.failed;
+      totals.submitted += e.submitted;
+      totals.interrupted ||= e.interrupted;
+      for (const k of Object.keys(totals.phases) as (keyof typeof totals.phases)[]) totals.phases[k] += e.phases[k];
+    };
+    const finalSummary = (): void =>
+      summary({
+        ...(config.generators.size > 0 ? { generators_built: totals.generatorsBuilt } : {}),
+        objects_built: totals.objectsBuilt,
+        links_built: totals.linksBuilt,
+        cut_off: totals.cutOff,
+        up_to_date: rounds.at(-1)?.plan.upToDate.length ?? 0,
+        failed: totals.failed,
+        submitted: totals.submitted,
+        phases: totals.phases,
+      });
+    const allOutputs = [...scoped.generators.values()].flatMap((g) => g.outputs);
+    const round = (cfg: Config, srcs: SourceLists, generated: ReadonlyMap<string, string>, generatorsRound = false): Promise<RoundResult> =>
+      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), generatorsRound, memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore });
+    let last: RoundResult;
     try {
-      // Up-to-date nodes: keep their bookkeeping true without building anything,
-      // in the order of writes execute keeps (GC roots, memo, result link).
-      for (const u of thePlan.upToDate) {
-        if (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out || files.readLink(files.drvRootFor(u.node.key)) !== u.record.drv) {
-          await keepRoot(theStore(), files, u.node.key, u.record);
+      let generated = new Map<string, string>();
+      // Generators' rounds: each builds the generators whose programs (tools) can be built with the
+      // outputs made so far; a tool that reads a generated header waits for the round after its generator's.
+      const tools = [...new Set([...scoped.generators.values()].flatMap((g) => g.tools))];
+      const toolConfig = tools.length === 0 ? { ...scoped, targets: new Map() } : selectTargets(scoped, tools).config;
+      const toolSources = new Map([...sources.value].filter(([t]) => toolConfig.targets.has(t)));
+      while ([...scoped.generators.values()].some((g) => g.outputs.some((o) => !generated.has(o)))) {
+        const x = await round(toolConfig, toolSources, generated, true);
+        add(x);
+        if (x.blocked) {
+          finalSummary();
+          return EXIT_FAILURE;
         }
-        if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
-        if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
+        const made = generatedFiles(x, memo);
+        if (totals.interrupted || opts.signal.aborted) {
+          finalSummary();
+          return EXIT_INTERRUPTED;
+        }
+        if (made.missing.length > 0) {
+          if (!opts.dryRun) diag({ severity: 'error', message: `not built, so the targets were not analysed: generator${made.missing.length === 1 ? '' : 's'} ${made.missing.join(', ')}` });
+          finalSummary();
+          return opts.dryRun ? EXIT_OK : EXIT_FAILURE;
+        }
+        generated = new Map([...generated, ...made.files]);
       }
-      r =
-        thePlan.build.length === 0
-          ? nothingExecuted()
-          : await execute(
-              thePlan,
-              graph,
-              { store: theStore(), memo, files, toolchain, emit: keepingHistory(emit, logs, memo), hashOfRel: (rel) => hasher.hashRel(config.root, rel), externalDirs: config.externalDirs },
-              { jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal },
-            );
+      last = await round(scoped, sources.value, generated);
+      add(last);
     } finally {
       store?.close();
     }
-    if (opts.targets.length === 0 && !r.interrupted) {
-      const keep = new Set<string>([...graph.objects.keys(), ...graph.links.keys()]);
-      files.pruneRoots(keep);
-      logs.prune(keep);
+    const r = totals;
+    const graph = last.graph;
+    if (opts.dryRun) {
+      summary({ up_to_date: last.plan.upToDate.length });
+      return EXIT_OK;
     }
-    summary({
-      objects_built: r.objectsBuilt,
-      links_built: r.linksBuilt,
-      cut_off: r.cutOff,
-      up_to_date: thePlan.upToDate.length,
-      failed: r.failed,
-      submitted: r.submitted,
-      phases: r.phases,
-    });
+    if (opts.targets.length === 0 && !r.interrupted) {
+      const keep = new Set<string>([...graph.generators.keys(), ...graph.objects.keys(), ...graph.links.keys()]);
+      files.pruneRoots(keep);
+      new BuildLogs(files.logsDir).prune(keep);
+    }
+    finalSummary();
     if (r.interrupted || opts.signal.aborted) return EXIT_INTERRUPTED;
     if (r.failed > 0) return EXIT_FAILURE;
+    const analysis = last.analysis;
     if (!said && ![...analysis.closures.values()].some((c) => c.unresolvedComputed)) {
       const closures = [...analysis.closures.values()];
+      // Generators' outputs are not project files: their store files were hashed (hashedPaths) instead.
+      const made = new Set([...config.generators.values()].flatMap((g) => g.outputs));
+      const projectFile = (rel: string): string[] => (made.has(rel) ? [] : [path.join(config.root, rel)]);
       const stamp = makeNoopStamp({
         root: config.root,
         targets: opts.targets,
         files: [
           path.join(config.root, CONFIG_FILE),
           ...(config.compileCommands === undefined ? [] : [path.resolve(config.root, config.compileCommands)]),
-          // Everything fingerprinted was hashed: sources, headers, link inputs, templates.
-          ...hasher.hashedPaths(),
-          ...[...sources.value.values()].flat().map((tu) => path.join(config.root, tu)),
-          ...[...new Set(closures.flatMap((c) => c.headers))].map((h) => path.join(config.root, h)),
+          // Everything fingerprinted was hashed, in every round: sources, headers, link inputs, generators' inputs, templates.
+          ...rounds.flatMap((x) => x.hasher.hashedPaths()),
+          ...[...sources.value.values()].flat().flatMap(projectFile),
+          ...[...new Set(closures.flatMap((c) => c.headers))].flatMap(projectFile),
           ...new Set(closures.flatMap((c) => c.system)),
           ...toolchainFiles(config.toolchain, config.hostPackages, files.stateDir),
           ...ownFiles(),
         ],
-        dirs: [...listedDirs, ...new Set(closures.flatMap((c) => c.probedDirs))],
+        dirs: [...listedDirs, ...new Set(rounds.flatMap((x) => [...x.analysis.closures.values()].flatMap((c) => c.probedDirs)))],
         ownDirs: [files.rootsDir],
         links: new Map([...graph.links.values()].map((l) => [files.resultLink(l.target), files.readLink(files.resultLink(l.target)) ?? ''])),
-        report: { tus: analysis.closures.size, files: 0, upToDate: graph.objects.size + graph.links.size },
+        report: { tus: analysis.closures.size, files: 0, upToDate: graph.generators.size + graph.objects.size + graph.links.size },
         startedMs,
       });
       if (stamp) writeNoopStamp(files.stateDir, stamp);

@@ -1,6 +1,7 @@
 /**
  * deps: the include closure of each translation unit, for `nixmake deps`.
  * Runs the pipeline up to include analysis and stops; builds nothing.
+ * Generators' outputs are read as the last build made them.
  */
 import path from 'node:path';
 import type { ClosureNote } from '../analyzers/includeClosure.js';
@@ -12,6 +13,7 @@ import { loadConfig } from '../config/loadConfig.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import type { EventSink } from './events.js';
 import { ProjectFiles } from './ProjectFiles.js';
+import { lastGeneratedFiles } from './lastGeneratedFiles.js';
 
 export interface TuDeps {
   readonly tu: string;
@@ -32,7 +34,7 @@ export async function deps(root: string, only: readonly string[], emit: EventSin
   const wanted = new Set(only.map((f) => path.relative(root, path.resolve(f))));
   const memo = openMemo(new ProjectFiles(root).memoFile, (d) => emit({ event: 'diagnostic', diagnostic: d }));
   try {
-    const { hasher, analysis } = await analyzeProject(config, sources.value, memo, true);
+    const { hasher, analysis } = await analyzeProject(config, sources.value, memo, true, undefined, lastGeneratedFiles(config, memo));
     hasher.flush();
     const tus: TuDeps[] = [];
     for (const t of config.targets.values()) {

@@ -1,7 +1,8 @@
 /**
  * derivations: the generator. Turns one node of the build graph, with the
  * store paths of its inputs, into the derivation that builds it: the
- * builder helper's own derivation, one per object, one per link.
+ * builder helper's own derivation, one per generator, one per object, one
+ * per link.
  *
  * Pure: it computes specs and never talks to the store. Every path a
  * derivation names is either a derivation's output or a file added the way
@@ -17,7 +18,7 @@
 import type { TargetType } from '../config/Config.js';
 import { hashPlaceholder } from '../store/storePath.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
-import type { LinkNode, ObjectNode } from './BuildGraph.js';
+import type { GenerateNode, LinkNode, ObjectNode } from './BuildGraph.js';
 import { storeName } from './BuildGraph.js';
 
 /** A derivation that exists (or will): what dependents need to name it. */
@@ -88,9 +89,50 @@ export function builderDerivation(tc: Toolchain, sourcePath: string): Derivation
   };
 }
 
+/** The fixed folder generators run in (as objects compile: their outputs name no sandbox path either way). */
+const GENERATE_DIR = BUILD_DIR;
+
+/**
+ * One generator: its input files (project-relative → store path) and the
+ * outputs of other generators it reads (project-relative → that
+ * generator's derivation) laid out in /build/src, the parent folders of its
+ * outputs made, then its command run there with PATH = its tools' `bin/`
+ * (executable targets' links), then the toolchain's and host packages'
+ * folders; the host packages' `toolEnv` and the generator's own `env` are
+ * its environment. Its outputs are copied to `$out/<path>` (nixmake-builder
+ * --collect), so a dependent names `<out>/src/parse.c`.
+ */
+export function generatorDerivation(
+  node: GenerateNode,
+  inputs: ReadonlyMap<string, string>,
+  generated: ReadonlyMap<string, DrvRef>,
+  tools: readonly DrvRef[],
+  builder: DrvRef,
+  tc: Toolchain,
+): DerivationSpec {
+  const ops: string[] = ['--workdir', GENERATE_DIR];
+  const layout = new Map<string, string>([...inputs, ...[...generated].map(([rel, ref]) => [rel, `${ref.out}/${rel}`] as const)]);
+  for (const rel of [...layout.keys()].sort()) ops.push('--ln', layout.get(rel) as string, rel);
+  for (const dir of [...new Set(node.outputs.map((o) => o.slice(0, Math.max(0, o.lastIndexOf('/')))))].filter((d) => d !== '').sort()) ops.push('--mkdir', dir);
+  if (node.stdout !== undefined) ops.push('--stdout', node.stdout);
+  for (const o of node.outputs) ops.push('--collect', o, `${OUT}/${o}`);
+  const env = toolchainEnv(tc);
+  return {
+    name: storeName(`${node.generator}-generated`),
+    system: tc.system,
+    builder: builder.out,
+    args: [...ops, '--', ...node.command],
+    env: { ...env, PATH: [...tools.map((t) => `${t.out}/bin`), ...tc.path].join(':'), ...(tc.toolEnv ?? {}), ...node.env },
+    inputSrcs: [...toolchainSrcs(tc), ...new Set([...inputs.keys()].sort().map((r) => inputs.get(r) as string))],
+    inputDrvs: drvInputs([builder, ...tools, ...new Map([...generated.values()].map((r) => [r.drvPath, r])).values()]),
+  };
+}
+
 /**
  * One object: `inputs` maps the TU and each project header of its closure
- * (project-relative) to its store path. The compile runs in /build/src with
+ * (project-relative) to its store path; `generated` those of them that
+ * generators write to the generator's derivation (laid out from its
+ * output). The compile runs in /build/src with
  * relative paths, so messages name `src/foo.c` and the object embeds
  * neither a store path nor the sandbox's.
  */
@@ -100,10 +142,12 @@ export function objectDerivation(
   builder: DrvRef,
   tc: Toolchain,
   systemHeadersHash: string,
+  generated: ReadonlyMap<string, DrvRef> = new Map(),
 ): DerivationSpec {
   const layout: string[] = ['--workdir', BUILD_DIR];
-  const rels = [...inputs.keys()].sort();
-  for (const rel of rels) layout.push('--ln', inputs.get(rel) as string, rel);
+  const all = new Map<string, string>([...inputs, ...[...generated].map(([rel, ref]) => [rel, `${ref.out}/${rel}`] as const)]);
+  const rels = [...all.keys()].sort();
+  for (const rel of rels) layout.push('--ln', all.get(rel) as string, rel);
   const source = node.tu.startsWith('-') ? `./${node.tu}` : node.tu;
   const compiler = node.lang === 'c++' ? tc.cxx : tc.cc;
   const args = [
@@ -131,8 +175,8 @@ export function objectDerivation(
     builder: builder.out,
     args,
     env: { ...toolchainEnv(tc), systemHeadersHash },
-    inputSrcs: [...toolchainSrcs(tc), ...new Set(rels.map((r) => inputs.get(r) as string))],
-    inputDrvs: drvInputs([builder]),
+    inputSrcs: [...toolchainSrcs(tc), ...new Set(rels.flatMap((r) => inputs.get(r) ?? []))],
+    inputDrvs: drvInputs([builder, ...new Map([...generated.values()].map((r) => [r.drvPath, r])).values()]),
   };
 }
 

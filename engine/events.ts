@@ -6,7 +6,12 @@ import type { Diagnostic } from '../core/Diagnostic.js';
 import type { Reason } from './plan.js';
 import type { WatchEvent } from './watchEvents.js';
 
+/** What a node is: a generator's run, a compile, a link. */
+export type NodeKind = 'generate' | 'object' | 'link';
+
 export interface Summary {
+  /** Generators run (only in projects that have generators). */
+  readonly generators_built?: number;
   readonly objects_built: number;
   readonly links_built: number;
   /** Links planned but not rebuilt: the outputs they link were unchanged (early cutoff). */
@@ -53,7 +58,7 @@ export type BuildEvent =
   | {
       readonly event: 'node-planned';
       readonly node: string;
-      readonly kind: 'object' | 'link';
+      readonly kind: NodeKind;
       readonly label: string;
       readonly reason: Reason;
       /** How long the node's last build took (the daemon's build, seconds), when the memo knows. */
@@ -62,8 +67,8 @@ export type BuildEvent =
   | {
       readonly event: 'node-started';
       readonly node: string;
-      readonly kind: 'object' | 'link';
-      /** `src/foo.c` for objects, the target name for links. */
+      readonly kind: NodeKind;
+      /** `src/foo.c` for objects, the target name for links, the generator's name for generators. */
       readonly label: string;
       readonly index: number;
       readonly total: number;
@@ -76,7 +81,7 @@ export type BuildEvent =
   | {
       readonly event: 'node-built';
       readonly node: string;
-      readonly kind: 'object' | 'link';
+      readonly kind: NodeKind;
       readonly label: string;
       readonly drv: string;
       readonly out: string;
@@ -88,7 +93,7 @@ export type BuildEvent =
   | {
       readonly event: 'node-failed';
       readonly node: string;
-      readonly kind: 'object' | 'link';
+      readonly kind: NodeKind;
       readonly label: string;
       readonly message: string;
       /** The build log, with sandbox paths made project-relative. */
@@ -97,7 +102,7 @@ export type BuildEvent =
       readonly kept_build_dir?: string;
     }
   /** A planned link whose inputs' outputs were unchanged: its previous output was reused. */
-  | { readonly event: 'node-cutoff'; readonly node: string; readonly label: string; readonly out: string }
+  | { readonly event: 'node-cutoff'; readonly node: string; readonly kind: 'link' | 'generate'; readonly label: string; readonly out: string }
   | { readonly event: 'node-skipped'; readonly node: string; readonly because: string }
   | { readonly event: 'result-link'; readonly target: string; readonly path: string; readonly out: string }
   | ({ readonly event: 'summary' } & Summary)

@@ -5,13 +5,17 @@
  * ahead of the job slots (two at a time); then it takes a slot (p-queue,
  * `jobs` at a time) to be built, and its output's NAR hash is read back. A
  * link takes a slot as soon as what it links is done, and writes its
- * derivation there.
+ * derivation there; so does a generator (its input files added first), once
+ * its tools are linked and the generators it reads are done. An object
+ * reading a generator's output waits for that generator.
  *
  * Early cutoff lives here, not in Nix: before a link is written, its result
  * key (its settings plus the NAR hashes of the objects and libraries it
  * links, see `linkResultKey`) is looked up in the memo; if an output for it
  * still exists, that output is reused and nothing is submitted. A comment
- * edit thus compiles one object and relinks nothing.
+ * edit thus compiles one object and relinks nothing. A generator is looked
+ * up the same way by its result key (`generateResultKey`: its tools' and
+ * input generators' NAR hashes).
  *
  * Order of writes, so that a crash at any moment leaves nothing wrong: Nix
  * builds the output; GC roots are registered for the output and its
@@ -27,12 +31,13 @@ import type { NixStore } from '../store/NixStore.js';
 import { NixCommandError } from '../store/NixStore.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import { sha256, canonicalJson } from '../cache/hashes.js';
-import type { BuildGraph, LinkNode, ObjectNode } from './BuildGraph.js';
+import type { BuildGraph, GenerateNode, LinkNode, ObjectNode } from './BuildGraph.js';
+import { dependenciesOf } from './BuildGraph.js';
 import { ensureBuilder } from './builderHelper.js';
 import type { DerivationSpec, DrvRef, LinkedLibrary } from './derivations.js';
-import { linkDerivation, objectDerivation } from './derivations.js';
+import { generatorDerivation, linkDerivation, objectDerivation } from './derivations.js';
 import type { EventSink, NodeTimings } from './events.js';
-import { linkResultKey } from './fingerprint.js';
+import { generateResultKey, linkResultKey } from './fingerprint.js';
 import type { Plan, PlannedNode } from './plan.js';
 import type { ProjectFiles } from './ProjectFiles.js';
 import { environmentFault, faultDiagnostic } from './faults.js';
@@ -57,6 +62,7 @@ export interface ExecuteDeps {
 }
 
 export interface ExecuteResult {
+  generatorsBuilt: number;
   objectsBuilt: number;
   linksBuilt: number;
   /** Links not rebuilt because the outputs they link did not change. */
@@ -83,7 +89,7 @@ interface Prepared {
 const TEST_PAUSE_MS = Number(process.env['NIXMAKE_TEST_PAUSE_BEFORE_BUILD_MS'] ?? 0);
 
 export function labelOf(p: PlannedNode['node']): string {
-  return p.kind === 'object' ? p.tu : p.target;
+  return p.kind === 'object' ? p.tu : p.kind === 'link' ? p.target : p.generator;
 }
 
 /**
@@ -125,6 +131,7 @@ function outputIdentity(type: string | undefined, rec: NodeRecord): string {
 
 export function nothingExecuted(): ExecuteResult {
   return {
+    generatorsBuilt: 0,
     objectsBuilt: 0,
     linksBuilt: 0,
     cutOff: 0,
@@ -189,11 +196,27 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   };
 
   const objectSpec = async (node: ObjectNode, item: PlannedNode): Promise<DerivationSpec> => {
-    const rels = [node.tu, ...node.closure.headers];
+    const rels = [node.tu, ...node.closure.headers].filter((r) => !node.generated.has(r));
     const paths = await Promise.all(rels.map((r) => uploader.pathOf(r)));
     const inputs = new Map(rels.map((r, i) => [r, paths[i] as string]));
     const system = item.fp.inputs.kind === 'object' ? item.fp.inputs.system : {};
-    return objectDerivation(node, inputs, builder, toolchain, sha256(canonicalJson(system)));
+    const generated = new Map([...node.generated].map(([r, k]) => [r, refOf(k)]));
+    return objectDerivation(node, inputs, builder, toolchain, sha256(canonicalJson(system)), generated);
+  };
+
+  /** A generator's result key (see generateResultKey) and its derivation, its input files added. */
+  const generatorKeyOf = (node: GenerateNode, inputs: PlannedNode['fp']['inputs']): Fingerprint | undefined =>
+    inputs.kind !== 'generate'
+      ? undefined
+      : generateResultKey(
+          inputs,
+          node.generated.map(([, k]) => recordOf(k).narHash),
+          node.tools.map((k) => recordOf(k).narHash),
+        );
+  const generatorSpec = async (node: GenerateNode): Promise<DerivationSpec> => {
+    const files = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
+    const generated = new Map(node.generated.map(([r, k]) => [r, refOf(k)]));
+    return generatorDerivation(node, files, generated, node.tools.map(refOf), builder, toolchain);
   };
 
   const linkInputs = (node: LinkNode): { objects: DrvRef[]; libraries: LinkedLibrary[]; key: (fpInputs: PlannedNode['fp']['inputs']) => Fingerprint | undefined } => {
@@ -257,14 +280,25 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     const timings: NodeTimings = { queued: 0, inputs: prepared?.inputs ?? 0, derivation: prepared?.derivation ?? 0, building: 0, running: 0 };
     let d: Prepared['d'];
     let resultKey: Fingerprint | undefined;
-    if (node.kind === 'link') {
+    if (node.kind === 'generate') {
+      resultKey = generatorKeyOf(node, item.fp.inputs);
+      const previous = resultKey === undefined ? undefined : memo.getNode(resultKey);
+      if (resultKey !== undefined && previous && fs.existsSync(previous.out)) {
+        await finish(item, previous, [resultKey]);
+        result.cutOff++;
+        emit({ event: 'node-cutoff', node: node.key, kind: node.kind, label: labelOf(node), out: previous.out });
+        return 'ok';
+      }
+      d = await writeDerivation(await generatorSpec(node));
+      timings.derivation = (performance.now() - t0) / 1000;
+    } else if (node.kind === 'link') {
       const li = linkInputs(node);
       resultKey = li.key(item.fp.inputs);
       const previous = resultKey === undefined ? undefined : memo.getNode(resultKey);
       if (resultKey !== undefined && previous && fs.existsSync(previous.out)) {
         await finish(item, previous, [resultKey]);
         result.cutOff++;
-        emit({ event: 'node-cutoff', node: node.key, label: labelOf(node), out: previous.out });
+        emit({ event: 'node-cutoff', node: node.key, kind: node.kind, label: labelOf(node), out: previous.out });
         return 'ok';
       }
       const scripts = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
@@ -314,7 +348,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     if (!info) throw new NixCommandError(`the daemon built ${d.drvPath} but its output ${d.out} is not valid`);
     await finish(item, { drv: d.drvPath, out: d.out, drvHash: d.hashModulo, narHash: info.narHashHex }, resultKey === undefined ? [] : [resultKey]);
     if (node.kind === 'object') result.objectsBuilt++;
-    else result.linksBuilt++;
+    else if (node.kind === 'link') result.linksBuilt++;
+    else result.generatorsBuilt++;
     result.phases.inputs += timings.inputs;
     result.phases.derivations += timings.derivation;
     result.phases.queued += timings.queued;
@@ -327,7 +362,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   };
 
   for (const item of plan.build) {
-    const needs = item.node.kind === 'link' ? [...item.node.objects, ...item.node.libraries] : [];
+    const needs = dependenciesOf(item.node);
     const waits = needs.flatMap((k) => {
       const o = outcomes.get(k);
       return o ? [{ key: k, outcome: o }] : [];
@@ -337,7 +372,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
       const bad = before.findIndex((o) => o !== 'ok');
       if (bad >= 0) {
         const dep = waits[bad]?.key ?? '';
-        const label = graph.objects.get(dep)?.tu ?? graph.links.get(dep)?.target ?? dep;
+        const label = graph.objects.get(dep)?.tu ?? graph.links.get(dep)?.target ?? graph.generators.get(dep)?.generator ?? dep;
         emit({ event: 'node-skipped', node: item.node.key, because: `${label} was not built` });
         return 'skipped';
       }

@@ -61,6 +61,10 @@ export async function exportProject(opts: ExportOptions, emit: EventSink): Promi
   const outDir = path.resolve(opts.root, opts.out);
   const config = loadConfig(opts.root, diag);
   if (!config) return failed(outDir);
+  if (config.generators.size > 0) {
+    diag({ severity: 'error', message: `nixmake export does not handle generators yet (${[...config.generators.keys()].join(', ')}): the lock has no generator nodes`, location: { file: CONFIG_FILE }, jsonPath: 'generators' });
+    return failed(outDir);
+  }
   const sources = expandSources(config);
   if (!sources.ok) {
     sources.errors.forEach(diag);

@@ -6,7 +6,11 @@
  * language, the toolchain identity, the templates' hash and the platform;
  * the per-header tables, which name the header that changed in a rebuild
  * reason, are built only for nodes that are built. A link's record holds its
- * objects' and libraries' fingerprints and its own flags. Equal records mean
+ * objects' and libraries' fingerprints and its own flags. A generate
+ * node's holds its command, environment, outputs, its input files' hashes,
+ * and the fingerprints of the generators and tools it takes. (An object
+ * reading a generator's output hashes that file's content, so output that
+ * regenerates identical recompiles nothing.) Equal records mean
  * equal derivations. Pure: hashes come from the `hashOf` it is given.
  */
 import type { ContentHash, Fingerprint } from '../cache/hashes.js';
@@ -49,7 +53,25 @@ export interface LinkInputs {
   readonly platform: string;
 }
 
-export type NodeInputs = ObjectInputs | LinkInputs;
+export interface GenerateInputs {
+  readonly kind: 'generate';
+  readonly generator: string;
+  readonly command: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly outputs: readonly string[];
+  readonly stdout: string | null;
+  /** Project files it reads (project-relative) → content hash. */
+  readonly files: Readonly<Record<string, string>>;
+  /** [output of another generator it reads, that generator's fingerprint]. */
+  readonly generated: readonly (readonly [string, string])[];
+  /** [tool's link key, its fingerprint]. */
+  readonly tools: readonly (readonly [string, string])[];
+  readonly toolchain: string;
+  readonly template: string;
+  readonly platform: string;
+}
+
+export type NodeInputs = ObjectInputs | LinkInputs | GenerateInputs;
 
 export interface Fingerprinted {
   readonly fingerprint: Fingerprint;
@@ -122,6 +144,26 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
       return { ...settings, source: rel(o.tu), headers, system };
     }));
   }
+  // Generators' fingerprints come after their tools' links (below).
+  const generateInputs = (key: string): GenerateInputs | undefined => {
+    const g = graph.generators.get(key);
+    if (!g) return undefined;
+    const fp = (k: string): string => out.get(k)?.fingerprint ?? MISSING;
+    return {
+      kind: 'generate',
+      generator: g.generator,
+      command: g.command,
+      env: g.env,
+      outputs: g.outputs,
+      stdout: g.stdout ?? null,
+      files: Object.fromEntries(g.inputs.map((f) => [f, rel(f)])),
+      generated: g.generated.map(([r, k]) => [r, fp(k)] as const),
+      tools: g.tools.map((k) => [k, fp(k)] as const),
+      toolchain: ctx.toolchainId,
+      template: ctx.templateHash,
+      platform: ctx.platform,
+    };
+  };
   for (const name of graph.targetOrder) {
     const l = graph.links.get(`link:${name}`);
     if (!l) continue;
@@ -144,7 +186,22 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
     };
     out.set(l.key, record(inputs, () => inputs));
   }
+  for (const key of graph.generators.keys()) {
+    const inputs = generateInputs(key) as GenerateInputs;
+    out.set(key, record(inputs, () => inputs));
+  }
   return out;
+}
+
+/**
+ * The key of a generator's result: its settings and files, plus the NAR
+ * hashes of what it runs and reads from other nodes (tools' outputs,
+ * other generators' outputs) instead of their fingerprints. A tool
+ * relinked to the same bytes leaves it unchanged (early cutoff).
+ */
+export function generateResultKey(inputs: GenerateInputs, generatedOuts: readonly string[], toolOuts: readonly string[]): Fingerprint {
+  const { generated: _generated, tools: _tools, ...settings } = inputs;
+  return fingerprintOf({ ...settings, kind: 'generate-result', generatedOuts, toolOuts });
 }
 
 /**

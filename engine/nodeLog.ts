@@ -1,21 +1,21 @@
 /**
- * nodeLog: `nixmake log FILE|TARGET` — which nodes FILE or TARGET names in
- * this project (FILE's object in every target that has one, TARGET's
- * link) and the last build log kept for each (see buildLogs). Reads the
+ * nodeLog: `nixmake log FILE|TARGET|GENERATOR` — which nodes FILE, TARGET
+ * or GENERATOR names in this project (FILE's object in every target that
+ * has one, TARGET's link, GENERATOR's run) and the last build log kept for each (see buildLogs). Reads the
  * config and `.nixmake/logs`; builds nothing and never contacts Nix.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../core/Diagnostic.js';
-import { linkKey, objectKey } from '../core/nodeKeys.js';
+import { generatorKey, linkKey, objectKey } from '../core/nodeKeys.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { BuildLogs } from './buildLogs.js';
 import { ProjectFiles } from './ProjectFiles.js';
 
 export interface NodeLog {
   readonly node: string;
-  readonly kind: 'object' | 'link';
-  /** The TU for an object, the target name for a link. */
+  readonly kind: 'object' | 'link' | 'generate';
+  /** The TU for an object, the target name for a link, the generator's name for a generator. */
   readonly label: string;
   readonly target: string;
   readonly log: string;
@@ -50,6 +50,10 @@ export function nodeLog(root: string, what: string, cwd: string = process.cwd())
     const log = logs.read(linkKey(what));
     if (log !== undefined) found.push({ node: linkKey(what), kind: 'link', label: what, target: what, log });
     else errors.push({ severity: 'error', message: `no build log for target ${what} yet: nixmake keeps the log of each build it runs; build it first (nixmake build ${what})` });
+  } else if (found.length === 0 && config.generators.has(what)) {
+    const log = logs.read(generatorKey(what));
+    if (log !== undefined) found.push({ node: generatorKey(what), kind: 'generate', label: what, target: what, log });
+    else errors.push({ severity: 'error', message: `no build log for generator ${what} yet: nixmake keeps the log of each build it runs; build first (nixmake build)` });
   } else if (found.length === 0) {
     errors.push({
       severity: 'error',

@@ -9,6 +9,7 @@
 import type { Fingerprint } from '../cache/hashes.js';
 import type { CurrentRecord, NodeRecord } from '../cache/Memo.js';
 import type { BuildGraph, BuildNode } from './BuildGraph.js';
+import { dependenciesOf, nodesInOrder } from './BuildGraph.js';
 import type { Fingerprinted, NodeInputs } from './fingerprint.js';
 
 export type Reason =
@@ -40,7 +41,7 @@ export interface UpToDateNode {
 }
 
 export interface Plan {
-  /** Objects first, then links in dependency order. */
+  /** Each node after what it needs (nodesInOrder): generators and their tools, objects, links. */
   readonly build: readonly PlannedNode[];
   readonly upToDate: readonly UpToDateNode[];
 }
@@ -67,6 +68,13 @@ export function reasonFor(now: NodeInputs, before: NodeInputs | undefined, depen
     }
     return { kind: 'flags-changed' };
   }
+  if (now.kind === 'generate' && before.kind === 'generate') {
+    // Its input files are to a generator what a source is to an object.
+    if (JSON.stringify(before.files) !== JSON.stringify(now.files)) return { kind: 'source-changed' };
+    const settings = (g: typeof now): unknown[] => [g.command, g.env, g.outputs, g.stdout];
+    if (JSON.stringify(settings(before)) !== JSON.stringify(settings(now))) return { kind: 'flags-changed' };
+    return { kind: 'dependency-changed' };
+  }
   if (now.kind === 'link' && before.kind === 'link') {
     // A link input (a version script) is a project file the link reads, as a source is an object's.
     if (JSON.stringify(before.files ?? {}) !== JSON.stringify(now.files ?? {})) return { kind: 'source-changed' };
@@ -84,11 +92,7 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
   const build: PlannedNode[] = [];
   const upToDate: UpToDateNode[] = [];
   const rebuilt = new Set<string>();
-  const nodes: BuildNode[] = [...graph.objects.values()];
-  for (const t of graph.targetOrder) {
-    const l = graph.links.get(`link:${t}`);
-    if (l) nodes.push(l);
-  }
+  const nodes: BuildNode[] = nodesInOrder(graph);
   for (const node of nodes) {
     const fp = fps.get(node.key);
     if (!fp) throw new Error(`internal: no fingerprint for ${node.key}`);
@@ -104,8 +108,7 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
       reason = { kind: 'output-missing' };
     } else {
       const before = current ? (JSON.parse(current.inputs) as NodeInputs) : undefined;
-      const deps = node.kind === 'link' ? [...node.objects, ...node.libraries] : [];
-      reason = reasonFor(fp.inputs, before, deps.some((d) => rebuilt.has(d)));
+      reason = reasonFor(fp.inputs, before, dependenciesOf(node).some((d) => rebuilt.has(d)));
     }
     rebuilt.add(node.key);
     build.push({ node, fp, reason });

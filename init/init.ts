@@ -19,6 +19,8 @@ import { classifyCommands } from './classifyCommands.js';
 import { CMAKE_QUERY, fromCmake } from './fromCmake.js';
 import { fromCompileCommands } from './fromCompileCommands.js';
 import { inferConfig } from './inferConfig.js';
+import { recordGenerators } from './recordGenerators.js';
+import type { RecordedGenerators } from './recordGenerators.js';
 import type { Inferred } from './inferConfig.js';
 import { readInterceptLog } from './readInterceptLog.js';
 
@@ -92,7 +94,8 @@ export function init(opts: InitOptions): InitResult {
     if (opts.command.length === 0) throw new UserError('nixmake init needs a build command after --, e.g. nixmake init -- make -j2');
     const { execs, errors } = readInterceptLog(record(opts.root, opts.command));
     if (errors.length > 0) throw new UserError(`bear's log could not be read: ${errors[0]}`);
-    inferred = inferConfig(classifyCommands(execs), opts.root, (p) => fs.existsSync(p), hostPackageLookup());
+    const steps = classifyCommands(execs);
+    inferred = withGenerators(inferConfig(steps, opts.root, (p) => fs.existsSync(p), hostPackageLookup()), recordGenerators(execs, opts.root, new Set(steps.compiles.map((c) => c.source))));
   }
   const targets = inferred.config['targets'] as Record<string, unknown>;
   if (Object.keys(targets).length === 0) throw new UserError('no compile, archive or link step of the project was found in the build');
@@ -101,4 +104,12 @@ export function init(opts: InitOptions): InitResult {
   if (!check.ok) throw new UserError(`internal: the inferred config does not validate: ${check.errors.map((e) => e.message).join('; ')}`);
   fs.writeFileSync(file, text);
   return { ...inferred, file };
+}
+
+/** The recorded parsers as `generators`, with the packages they need added to `hostPackages`. */
+function withGenerators(inferred: Inferred, g: RecordedGenerators): Inferred {
+  if (Object.keys(g.generators).length === 0) return { ...inferred, notes: [...inferred.notes, ...g.notes] };
+  const hostPackages = [...new Set([...((inferred.config['hostPackages'] as string[] | undefined) ?? []), ...g.hostPackages])].sort();
+  const { targets, ...rest } = inferred.config;
+  return { ...inferred, config: { ...rest, hostPackages, generators: g.generators, targets }, notes: [...inferred.notes, ...g.notes] };
 }

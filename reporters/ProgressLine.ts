@@ -10,7 +10,8 @@
  * or of the nodes finished in this run; with neither, no estimate is shown.
  * Remaining work is divided by the job slots it can fill.
  */
-import type { BuildEvent } from '../engine/events.js';
+import type { BuildEvent, NodeKind } from '../engine/events.js';
+import { verbOf } from './verbOf.js';
 import { escapeControl } from './escapeControl.js';
 
 /** `m:ss`, or `h:mm:ss` past an hour. */
@@ -26,7 +27,7 @@ export class ProgressLine {
   private total = 0;
   private finished = 0;
   private readonly expected = new Map<string, number>();
-  private readonly running = new Map<string, { label: string; kind: 'object' | 'link'; at: number }>();
+  private readonly running = new Map<string, { label: string; kind: NodeKind; at: number }>();
   private readonly done = new Set<string>();
   /** Seconds of the nodes built in this run (their build alone). */
   private readonly observed: number[] = [];
@@ -110,7 +111,7 @@ export class ProgressLine {
       text = a.stage === 'scan' ? `scanning includes: ${a.done}/${a.total} files (${elapsed})` : `walking includes: ${a.done}/${a.total} TUs (${elapsed})`;
     } else if (this.building) {
       const eta = this.eta(now);
-      const names = [...this.running.values()].map((r) => `${r.kind === 'object' ? 'CC' : 'LINK'} ${escapeControl(r.label)}`);
+      const names = [...this.running.values()].map((r) => `${verbOf(r.kind)} ${escapeControl(r.label)}`);
       text = `[${this.finished}/${this.total}] ${elapsed}${eta === undefined ? '' : ` ETA ${clock(eta)}`}${names.length > 0 ? ` · ${names.join(', ')}` : ''}`;
     } else {
       return undefined;

@@ -16,6 +16,7 @@
 import { formatDiagnostic } from '../core/Diagnostic.js';
 import type { BuildEvent } from '../engine/events.js';
 import { unreachable } from '../engine/events.js';
+import { verbOf } from './verbOf.js';
 import { formatReason } from '../engine/plan.js';
 import { escapeControl, escapeLog } from './escapeControl.js';
 import { ProgressLine } from './ProgressLine.js';
@@ -125,7 +126,7 @@ export class TerminalReporter implements Reporter {
       case 'analysis-progress':
         return;
       case 'node-started':
-        if (!quiet && !this.progress) o.out(`[${e.index}/${e.total}] ${e.kind === 'object' ? 'CC' : 'LINK'} ${escapeControl(e.label)}\n`);
+        if (!quiet && !this.progress) o.out(`[${e.index}/${e.total}] ${verbOf(e.kind)} ${escapeControl(e.label)}\n`);
         return;
       case 'node-log':
         if (logs) o.err(`${escapeControl(e.label)}> ${escapeLog(e.line)}\n`);
@@ -147,7 +148,10 @@ export class TerminalReporter implements Reporter {
         return;
       }
       case 'node-cutoff':
-        if (this.options.explain) o.out(`nixmake explain: ${escapeControl(e.label)}: not relinked, the outputs it links are unchanged (early cutoff)\n`);
+        if (this.options.explain) {
+          const why = e.kind === 'generate' ? 'not rerun, the programs it runs are unchanged' : 'not relinked, the outputs it links are unchanged';
+          o.out(`nixmake explain: ${escapeControl(e.label)}: ${why} (early cutoff)\n`);
+        }
         return;
       case 'node-skipped':
       case 'result-link':
@@ -163,11 +167,12 @@ export class TerminalReporter implements Reporter {
       }
       case 'summary': {
         if (this.dryRun) return;
-        if (e.objects_built + e.links_built + e.cut_off + e.failed === 0 && e.submitted === 0) {
+        if ((e.generators_built ?? 0) + e.objects_built + e.links_built + e.cut_off + e.failed === 0 && e.submitted === 0) {
           o.out(`nixmake: no work to do (${e.up_to_date} up to date, ${e.seconds.toFixed(3)}s)\n`);
           return;
         }
         const parts = [`built ${plural(e.objects_built, 'object')} and ${plural(e.links_built, 'link')}`, `${e.up_to_date} up to date`];
+        if ((e.generators_built ?? 0) > 0) parts[0] = `ran ${plural(e.generators_built ?? 0, 'generator')}, ${parts[0] as string}`;
         if (e.cut_off > 0) parts.splice(1, 0, `${e.cut_off} cut off`);
         if (e.failed > 0) parts.push(`${e.failed} failed`);
         o.out(`nixmake: ${parts.join(', ')} (${e.seconds.toFixed(2)}s)\n`);

@@ -15,7 +15,7 @@
  * Times are microseconds from when the reporter was made, on the clock it
  * is given. It returns the trace; writing the file is the caller's.
  */
-import type { BuildEvent } from '../engine/events.js';
+import type { BuildEvent, NodeKind } from '../engine/events.js';
 import type { Reporter } from './Reporter.js';
 
 export interface TraceEvent {
@@ -44,7 +44,7 @@ const WRITES_TID0 = 1000;
 
 interface Running {
   readonly label: string;
-  readonly kind: 'object' | 'link';
+  readonly kind: NodeKind;
   readonly slot: number;
   readonly at: number;
 }

@@ -22,6 +22,13 @@ export interface Toolchain extends ToolchainConfig {
   readonly cflags: readonly string[];
   /** Further flags for every executable and shared-library link (interpreter and rpath into the store). */
   readonly ldflags: readonly string[];
+  /**
+   * Environment that generators' commands get so that the host packages'
+   * tools find their own files in the store rather than at the /usr paths
+   * they were configured with: `BISON_PKGDATADIR` (bison's skeletons) and
+   * `M4` when the packages hold them. Empty without host packages.
+   */
+  readonly toolEnv?: Readonly<Record<string, string>>;
   /** The compiler's built-in include directories, in search order. */
   readonly systemIncludeDirs: { readonly c: readonly string[]; readonly 'c++': readonly string[] };
 }

@@ -217,8 +217,21 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
     // libraries GCC itself loads (zlib, gmp …), which must not shadow the packages' own.
     ldflags: [...imported.ldflags, ...tc.ldflags],
     path: [...tc.path, ...imported.binDirs],
+    toolEnv: toolEnvOf(imported.storePath),
     systemIncludeDirs: { c: [...imported.includeDirs, ...tc.systemIncludeDirs.c], 'c++': [...imported.includeDirs, ...tc.systemIncludeDirs['c++']] },
   };
+}
+
+/**
+ * Debian's bison looks for its skeletons and for m4 at /usr paths, which a
+ * sandbox lacks; both take an environment variable instead. Set only for
+ * what the imported packages hold.
+ */
+function toolEnvOf(storePath: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  if (fs.existsSync(`${storePath}/usr/share/bison`)) env['BISON_PKGDATADIR'] = `${storePath}/usr/share/bison`;
+  if (fs.existsSync(`${storePath}/usr/bin/m4`)) env['M4'] = `${storePath}/usr/bin/m4`;
+  return env;
 }
 
 function readJson(file: string): unknown {

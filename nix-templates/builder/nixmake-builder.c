@@ -33,8 +33,16 @@
  *                         (one argument each). Store paths are not listed
  *                         twice, so a link of 10,000 objects stays well
  *                         under the kernel's argument limit.
+ *   --stdout FILE         the program's standard output goes to FILE
+ *                         (created, parents too; for a generator such as
+ *                         `gen > table.h`)
+ *   --collect FROM TO     after the program succeeded, copy the regular
+ *                         file FROM (relative to the working folder) to TO
+ *                         (parents created); a FROM the program did not
+ *                         write fails the build, naming it. How a
+ *                         generator's outputs reach $out
  *
- * Operations run in the order given. PROGRAM is run with its arguments as
+ * Operations run in the order given (--collect after the program). PROGRAM is run with its arguments as
  * they are (no shell, no PATH search unless PROGRAM has no slash); its exit
  * status becomes ours. On the standard error it then prints one line
  *
@@ -176,9 +184,36 @@ static const char *store_name(const char *p) {
   return strlen(base) > 33 && base[32] == '-' ? base + 33 : base;
 }
 
+/* Copies the regular file FROM to TO (parents created), keeping its executable bits; fails the build otherwise. */
+static int collect(const char *from, const char *to) {
+  struct stat st;
+  if (lstat(from, &st) != 0 || !S_ISREG(st.st_mode)) {
+    fprintf(stderr, "nixmake-builder: the program did not write %s (an output it is declared to make)\n", from);
+    return 1;
+  }
+  make_parent(to);
+  int in = open(from, O_RDONLY);
+  if (in < 0) die("cannot read", from);
+  int out = open(to, O_WRONLY | O_CREAT | O_EXCL, (st.st_mode & 0111) ? 0755 : 0644);
+  if (out < 0) die("cannot create", to);
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(in, buf, sizeof buf)) > 0) {
+    if (write(out, buf, (size_t)n) != n) die("cannot write", to);
+  }
+  if (n < 0) die("cannot read", from);
+  close(in);
+  if (close(out) != 0) die("cannot write", to);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   char **objects = NULL;
   size_t n_objects = 0;
+  const char *stdout_file = NULL;
+  /* --collect pairs, done after the program. */
+  const char **collects = NULL;
+  size_t n_collects = 0;
   int i = 1;
   for (; i < argc; i++) {
     const char *op = argv[i];
@@ -213,6 +248,13 @@ int main(int argc, char **argv) {
       }
     } else if (strcmp(op, "--workdir") == 0 && i + 1 < argc) {
       enter_workdir(argv[++i]);
+    } else if (strcmp(op, "--stdout") == 0 && i + 1 < argc) {
+      stdout_file = argv[++i];
+    } else if (strcmp(op, "--collect") == 0 && i + 2 < argc) {
+      collects = realloc(collects, (n_collects + 2) * sizeof *collects);
+      if (!collects) die("out of memory for", argv[i + 1]);
+      collects[n_collects++] = argv[++i];
+      collects[n_collects++] = argv[++i];
     } else if (strcmp(op, "--cd") == 0 && i + 1 < argc) {
       if (chdir(argv[++i]) != 0) die("cannot enter folder", argv[i]);
     } else {
@@ -243,6 +285,15 @@ int main(int argc, char **argv) {
   pid_t pid = fork();
   if (pid < 0) die("cannot fork for", argv[i]);
   if (pid == 0) {
+    if (stdout_file) {
+      make_parent(stdout_file);
+      int fd = open(stdout_file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd < 0 || dup2(fd, 1) < 0) {
+        fprintf(stderr, "nixmake-builder: cannot write %s: %s\n", stdout_file, strerror(errno));
+        _exit(127);
+      }
+      close(fd);
+    }
     execvp(args[0], args);
     fprintf(stderr, "nixmake-builder: cannot run %s: %s\n", argv[i], strerror(errno));
     _exit(127);
@@ -253,6 +304,7 @@ int main(int argc, char **argv) {
   }
   double ms = now_ms() - t0;
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  for (size_t c = 0; code == 0 && c < n_collects; c += 2) code = collect(collects[c], collects[c + 1]);
   if (code != 0) keep_workdir();
   fprintf(stderr, "@nixmake run_ms=%.3f status=%d\n", ms, code);
   return code;

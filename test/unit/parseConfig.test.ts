@@ -31,7 +31,7 @@ describe('parseConfig', () => {
         targets: { 'bad name': { type: 'exe', sources: [1], deps: ['ghost'], libz: [] } },
       }),
     ).toEqual([
-      'extra: unknown field "extra" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, targets, toolchain, nix, compileCommands, externalDirs, hostPackages, publicHeaders)',
+      'extra: unknown field "extra" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, targets, toolchain, nix, compileCommands, externalDirs, hostPackages, publicHeaders, generators)',
       'cflags: expected an array of strings, got string "-O2"',
       'targets["bad name"]: target name "bad name" may use only letters, digits and _ . + - (it becomes a file name)',
       'targets["bad name"].libz: unknown field "libz" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname, perSource, fileName, aliases, linkInputs)',

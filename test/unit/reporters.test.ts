@@ -25,7 +25,7 @@ const events: BuildEvent[] = [
     message: 'builder failed',
     log: `${NAME.replace('\n', '')}:1:1: error: expected ';'\n    1 | \tint x\x1b]0;title\x07\n      |       ^\n`,
   },
-  { event: 'node-cutoff', node: 'link:app', label: NAME, out: '/nix/store/x' },
+  { event: 'node-cutoff', node: 'link:app', kind: 'link', label: NAME, out: '/nix/store/x' },
   { event: 'watch-rebuild', files: [NAME, 'src/a.c'] },
 ];
 

@@ -1,0 +1,211 @@
+/**
+ * buildRound: one round of the pipeline — include analysis → graph →
+ * fingerprints → plan → (bookkeeping of up-to-date nodes, execute) — over
+ * a config's selected targets and its generators. `build` runs one round,
+ * or more in a project with generators: generators' rounds (the programs
+ * generators run, and the generators that can run; a tool reading a
+ * generated header waits for the round after its generator's), then
+ * everything, with the generators' outputs as files of the project for the
+ * analysis (they are not on disk; their files in the store are read and
+ * hashed instead).
+ *
+ * It emits the round's `analysis`, `plan` and node events; the summary,
+ * the no-op stamp and the pruning of roots are `build`'s.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FileHasher } from '../cache/FileHasher.js';
+import { sha256 } from '../cache/hashes.js';
+import type { SqliteMemo } from '../cache/Memo.js';
+import type { Config } from '../config/Config.js';
+import type { SourceLists } from '../config/expandSources.js';
+import type { GeneratorInputs } from '../config/expandGeneratorInputs.js';
+import type { NixStore } from '../store/NixStore.js';
+import type { Analysis } from '../analyzers/analyzeTargets.js';
+import type { Toolchain } from '../toolchain/Toolchain.js';
+import { TEMPLATES_DIR } from './builderHelper.js';
+import { DERIVATION_LAYOUT } from './derivations.js';
+import { buildGraph } from './BuildGraph.js';
+import type { BuildGraph, GenerateNode } from './BuildGraph.js';
+import { linkKey } from '../core/nodeKeys.js';
+import { analyzeProject } from './analyzeProject.js';
+import type { EventSink } from './events.js';
+import { BuildLogs, keepingHistory } from './buildLogs.js';
+import { execute, keepRoot, labelOf, nothingExecuted } from './execute.js';
+import type { ExecuteResult } from './execute.js';
+import { fingerprintGraph } from './fingerprint.js';
+import type { Fingerprinted } from './fingerprint.js';
+import { plan as makePlan } from './plan.js';
+import type { Plan } from './plan.js';
+import type { ProjectFiles } from './ProjectFiles.js';
+
+export interface RoundInputs {
+  readonly config: Config;
+  readonly sources: SourceLists;
+  readonly generatorInputs: ReadonlyMap<string, GeneratorInputs>;
+  /** Generators' outputs built so far: project-relative path → the file in the store. */
+  readonly generated: ReadonlyMap<string, string>;
+  /** Generators' outputs not built yet (every one in the first round): resolved, empty. */
+  readonly unbuilt: readonly string[];
+  /**
+   * A generators' round: only the targets whose TUs read no unbuilt output
+   * (and the libraries they link) are built, with the generators all of
+   * whose tools and input generators are built here; an unbuilt output read
+   * in the final round, or a generators' round that can run no pending
+   * generator, stops the round with an error naming the TU.
+   */
+  readonly generatorsRound: boolean;
+  readonly memo: SqliteMemo;
+  readonly files: ProjectFiles;
+  readonly dryRun: boolean;
+  readonly jobs: number;
+  readonly keepGoing: boolean;
+  readonly signal: AbortSignal;
+  readonly emit: EventSink;
+  readonly store: () => NixStore;
+}
+
+export interface RoundResult {
+  readonly hasher: FileHasher;
+  readonly toolchain: Toolchain;
+  readonly analysis: Analysis;
+  readonly graph: BuildGraph;
+  readonly fps: ReadonlyMap<string, Fingerprinted>;
+  readonly plan: Plan;
+  readonly executed: ExecuteResult;
+  readonly seconds: number;
+  /** Objects read outputs of generators not built yet: errors were said, nothing was built. */
+  readonly blocked: boolean;
+}
+
+function templateHash(hasher: FileHasher): string {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else files.push(`${path.relative(TEMPLATES_DIR, p)}:${hasher.hash(p) ?? ''}`);
+    }
+  };
+  walk(TEMPLATES_DIR);
+  files.push(`layout:${DERIVATION_LAYOUT}`);
+  return sha256(files.join('\n'));
+}
+
+export async function buildRound(r: RoundInputs): Promise<RoundResult> {
+  const { config, memo, files, emit } = r;
+  const diag = (d: Parameters<EventSink>[0] & { event: 'diagnostic' }): void => emit(d);
+  const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt);
+  emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
+  // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
+  for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });
+  const whole = buildGraph(config, r.sources, analysis.closures, r.generatorInputs);
+  const reads = [...whole.objects.values()].flatMap((o) => [...o.generated].filter(([rel]) => !r.generated.has(rel)).map(([rel, gen]) => ({ o, rel, gen })));
+  const graph = r.generatorsRound ? readyPart(whole, new Set(reads.map((x) => x.o.target))) : whole;
+  // No progress possible: the TUs that wait for a generator which waits for them.
+  const stuck = r.generatorsRound ? ([...graph.generators.values()].some((g) => g.outputs.some((o) => !r.generated.has(o))) ? [] : reads) : reads;
+  const early = stuck.map(({ o, rel, gen }) => ({
+    severity: 'error' as const,
+    message:
+      `${o.tu} (target ${o.target}) reads ${rel}, an output of generator ${whole.generators.get(gen)?.generator ?? gen}, ` +
+      `which cannot run before ${o.target} is built (it runs ${o.target}, or a program that needs it)`,
+  }));
+  if (early.length > 0) {
+    hasher.flush();
+    for (const d of early) diag({ event: 'diagnostic', diagnostic: d });
+    return { hasher, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true };
+  }
+  const fps = fingerprintGraph(graph, {
+    toolchainId: toolchain.id,
+    templateHash: templateHash(hasher),
+    platform: toolchain.system,
+    hashOf: (p) => hasher.hash(p),
+    hashOfRel: (rel) => hasher.hashRel(config.root, rel),
+    closureDigest,
+  });
+  const thePlan = makePlan(graph, fps, {
+    getNode: (fp) => memo.getNode(fp),
+    getCurrent: (k) => memo.getCurrent(k),
+    storePathExists: (p) => fs.existsSync(p),
+  });
+  hasher.flush();
+
+  emit({ event: 'plan', to_build: thePlan.build.length, up_to_date: thePlan.upToDate.length, dry_run: r.dryRun });
+  const durations = memo.loadDurations();
+  for (const p of thePlan.build) {
+    const expected = durations.get(p.node.key);
+    emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(expected === undefined ? {} : { expected_seconds: expected }) });
+  }
+  const done = (executed: ExecuteResult): RoundResult => ({ hasher, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false });
+  if (r.dryRun) return done(nothingExecuted());
+  // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
+  const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);
+  if (pause > 0) await new Promise((res) => setTimeout(res, pause));
+
+  // A memo another program holds, or this user cannot write, fails here rather than after the first node is built.
+  if (thePlan.build.length > 0) memo.checkWritable();
+  const logs = new BuildLogs(files.logsDir);
+  // Up-to-date nodes: keep their bookkeeping true without building anything,
+  // in the order of writes execute keeps (GC roots, memo, result link).
+  for (const u of thePlan.upToDate) {
+    if (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out || files.readLink(files.drvRootFor(u.node.key)) !== u.record.drv) {
+      await keepRoot(r.store(), files, u.node.key, u.record);
+    }
+    if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
+    if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
+  }
+  const executed =
+    thePlan.build.length === 0
+      ? nothingExecuted()
+      : await execute(
+          thePlan,
+          graph,
+          { store: r.store(), memo, files, toolchain, emit: keepingHistory(emit, logs, memo), hashOfRel: (rel) => hasher.hashRel(config.root, rel), externalDirs: config.externalDirs },
+          { jobs: r.jobs, keepGoing: r.keepGoing, signal: r.signal },
+        );
+  return done(executed);
+}
+
+/**
+ * What a generators' round builds: the targets not `blocked` (reading no
+ * unbuilt output) whose libraries are not blocked either, and the
+ * generators all of whose tools and input generators are in it.
+ */
+export function readyPart(graph: BuildGraph, blocked: ReadonlySet<string>): BuildGraph {
+  const out = new Set(blocked);
+  // A target that links a blocked library is blocked (targetOrder: libraries first).
+  for (const t of graph.targetOrder) {
+    if (graph.links.get(linkKey(t))?.libraries.some((l) => out.has(graph.links.get(l)?.target ?? ''))) out.add(t);
+  }
+  const generators = new Map<string, GenerateNode>();
+  for (const g of graph.generators.values()) {
+    const toolsReady = g.tools.every((k) => graph.links.has(k) && !out.has(graph.links.get(k)?.target ?? ''));
+    if (toolsReady && g.generated.every(([, k]) => generators.has(k))) generators.set(g.key, g);
+  }
+  return {
+    generators,
+    objects: new Map([...graph.objects].filter(([, o]) => !out.has(o.target))),
+    links: new Map([...graph.links].filter(([, l]) => !out.has(l.target))),
+    targetOrder: graph.targetOrder.filter((t) => !out.has(t)),
+  };
+}
+
+/**
+ * The generators' outputs a round made or found up to date: project-relative
+ * path → its file in the store. A generator not built (failed, or planned in
+ * a dry run) is left out.
+ */
+export function generatedFiles(round: RoundResult, memo: Pick<SqliteMemo, 'getNode'>): { files: Map<string, string>; missing: string[] } {
+  const files = new Map<string, string>();
+  const missing: string[] = [];
+  for (const g of round.graph.generators.values()) {
+    const fp = round.fps.get(g.key);
+    const rec = fp === undefined ? undefined : memo.getNode(fp.fingerprint);
+    if (!rec || !fs.existsSync(rec.out)) {
+      missing.push(g.generator);
+      continue;
+    }
+    for (const o of g.outputs) files.set(o, `${rec.out}/${o}`);
+  }
+  return { files, missing };
+}
