@@ -100,6 +100,22 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [DIR, { flags: ['-o'], value: 'FILE', help: 'write the database to FILE instead of standard output' }, HELP],
   },
   {
+    name: 'install',
+    operands: '',
+    summary: 'build, then install bin/, lib/, include/ and pkg-config files under a prefix',
+    description:
+      'Builds every target (as build does), then lays out under PREFIX what make install would: bin/ (programs and their aliases), ' +
+      'lib/ (archives; shared libraries with their soname and development links), include/ (the publicHeaders of nixmake.json) and ' +
+      'lib/pkgconfig/<library>.pc. Installed programs and libraries still name store paths (their dynamic linker and library folders), ' +
+      "which the project's GC roots keep.",
+    options: [
+      DIR,
+      { flags: ['--prefix'], value: 'DIR', help: 'where to install; default: /usr/local' },
+      { flags: ['-j'], value: 'N', help: 'run N daemon builds at once; default: the number of cores' },
+      HELP,
+    ],
+  },
+  {
     name: 'export',
     operands: '',
     summary: 'write a default.nix that stock nix-build builds object by object',

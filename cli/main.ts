@@ -24,7 +24,7 @@ import { TerminalReporter } from '../reporters/TerminalReporter.js';
 import { TraceReporter } from '../reporters/TraceReporter.js';
 import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escapeControl.js';
 import { helpFor, USAGE } from './help.js';
-import type { BuildCommand, CompdbCommand, GraphCommand, LogCommand } from './parseArgs.js';
+import type { BuildCommand, CompdbCommand, GraphCommand, InstallCommand, LogCommand } from './parseArgs.js';
 import { nixSettings, parseArgs } from './parseArgs.js';
 // The commands other than build are loaded when they run: every build pays for what it imports.
 
@@ -144,6 +144,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
     }
     case 'watch':
       return (await import('./watch.js')).watch(cmd, output);
+    case 'install':
+      return installCommand(cmd, output);
     case 'build':
       return buildCommand(cmd, output);
   }
@@ -194,6 +196,42 @@ async function readOnlyCommand(cmd: LogCommand | CompdbCommand | GraphCommand, o
       fs.writeFileSync(file, json);
       output.err(`nixmake compdb: wrote ${escapeControl(file)} (${entries.length} entries)\n`);
     }
+    return EXIT_OK;
+  } catch (err) {
+    const d = expectedFailure(err, root);
+    if (!d) throw err;
+    diag(d);
+    return EXIT_FAILURE;
+  }
+}
+
+/** `install`: a build of every target, then the layout under the prefix (engine/installProject). */
+async function installCommand(cmd: InstallCommand, output: Output): Promise<number> {
+  const nix = { keepFailed: false, cores: undefined, maxSilentTime: undefined, timeout: undefined };
+  const built = await buildCommand(
+    { command: 'build', dir: cmd.dir, jobs: cmd.jobs, keepGoing: false, json: false, explain: false, dryRun: false, printBuildLogs: false, quiet: false, nix, trace: undefined, targets: [] },
+    output,
+  );
+  if (built !== EXIT_OK) return built;
+  const root = path.resolve(cmd.dir);
+  const diag = (d: Diagnostic): void => output.err(`${escapeControl(formatDiagnostic(d))}\n`);
+  try {
+    const { loadConfig } = await import('../config/loadConfig.js');
+    const { applyInstall, planInstall } = await import('../engine/installProject.js');
+    const config = loadConfig(root, diag);
+    if (!config) return EXIT_FAILURE;
+    const prefix = path.resolve(cmd.prefix);
+    const plan = planInstall(config, prefix, (t) => {
+      try {
+        return fs.readlinkSync(path.join(root, `result-${t}`));
+      } catch {
+        return undefined;
+      }
+    });
+    plan.errors.forEach(diag);
+    if (plan.errors.length > 0) return EXIT_FAILURE;
+    const n = applyInstall(plan.ops);
+    output.out(`nixmake install: installed ${n} files and links under ${escapeControl(prefix)}\n`);
     return EXIT_OK;
   } catch (err) {
     const d = expectedFailure(err, root);

@@ -80,6 +80,13 @@ export interface InitCommand {
   readonly buildCommand: readonly string[];
 }
 
+export interface InstallCommand {
+  readonly command: 'install';
+  readonly dir: string;
+  readonly prefix: string;
+  readonly jobs: number | undefined;
+}
+
 export interface ExportCommand {
   readonly command: 'export';
   readonly dir: string;
@@ -97,6 +104,7 @@ export type Command =
   | GraphCommand
   | InitCommand
   | ExportCommand
+  | InstallCommand
   | WatchCommand
   /** `topic`: the command to describe; undefined for the overview. */
   | { readonly command: 'help'; readonly topic: string | undefined }
@@ -164,7 +172,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
     const v = m.glued ?? rest[++i];
     if (v === undefined || v === '') {
-      const what: Record<string, string> = { '-C': 'a directory', '--from': 'a compile_commands.json file', '--from-cmake': 'a CMake build folder', '--trace': 'a file to write', '-o': 'a file to write' };
+      const what: Record<string, string> = { '-C': 'a directory', '--prefix': 'a directory', '--from': 'a compile_commands.json file', '--from-cmake': 'a CMake build folder', '--trace': 'a file to write', '-o': 'a file to write' };
       return { ok: false, message: `${a.startsWith('--') ? name : a.slice(0, 2)} needs ${what[name] ?? 'a value'}`, topic: cmd };
     }
     values.set(name, v);
@@ -195,6 +203,13 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       return { ok: true, command: { command: 'compdb', dir, output: values.get('-o'), targets: positional } };
     case 'graph':
       return { ok: true, command: { command: 'graph', dir, targets: positional } };
+    case 'install': {
+      if (positional.length > 0) return bad(`install takes no arguments (got "${positional[0]}")`);
+      const j = values.get('-j');
+      const jobs = j === undefined ? undefined : wholeNumber('-j', j, 1);
+      if (typeof jobs === 'string') return bad(jobs);
+      return { ok: true, command: { command: 'install', dir, prefix: values.get('--prefix') ?? '/usr/local', jobs } };
+    }
     case 'export':
       if (positional.length > 0) return bad(`export takes no arguments (got "${positional[0]}")`);
       return { ok: true, command: { command: 'export', dir, out: values.get('-o'), check: flags.has('--check') } };
