@@ -6,11 +6,12 @@
 # build runs no Nix command), and patchelf (the toolchain import points
 # the host tools at the store's dynamic linker), and the libraries and
 # tools the host-package import test brings into the store (libonig-dev,
-# which jq needs, zlib1g-dev, m4, and bison for the generator tests), and cmake (`nixmake init --from-cmake`
+# which jq needs, zlib1g-dev, m4, bison and python3 for the generator and
+# interpreter tests), and cmake (`nixmake init --from-cmake`
 # reads CMake's File API). Safe to run again.
 set -euo pipefail
 need=()
-for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev strace:strace patchelf:patchelf m4:m4 bison:bison busybox:busybox-static cmake:cmake; do
+for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev strace:strace patchelf:patchelf m4:m4 bison:bison /usr/bin/python3:python3 busybox:busybox-static cmake:cmake; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 for pkg in libonig-dev zlib1g-dev; do

@@ -222,15 +222,49 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
   };
 }
 
+/** The sub-folders of `dir` (sorted), or none. */
+function subdirs(dir: string): string[] {
+  try {
+    return fs
+      .readdirSync(dir, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => path.join(dir, e.name))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Debian's bison looks for its skeletons and for m4 at /usr paths, which a
- * sandbox lacks; both take an environment variable instead. Set only for
- * what the imported packages hold.
+ * Debian's tools look for their data at /usr paths, which a sandbox lacks;
+ * each takes an environment variable instead. Set only for what the
+ * imported packages hold:
+ * - bison: its skeletons (`BISON_PKGDATADIR`) and m4 (`M4`);
+ * - perl: `PERL5LIB`, the imported module folders in the order of Debian's
+ *   compiled-in @INC (`/usr/lib/<triplet>/perl5/<v>`, `/usr/share/perl5`,
+ *   `/usr/lib/<triplet>/perl-base`, `/usr/lib/<triplet>/perl/<v>`,
+ *   `/usr/share/perl/<v>`), since its @INC names /usr;
+ * - python: `PYTHONHOME` (its standard library under the import's /usr) and
+ *   `PYTHONPATH` for Debian's dist-packages.
  */
 function toolEnvOf(storePath: string): Record<string, string> {
   const env: Record<string, string> = {};
-  if (fs.existsSync(`${storePath}/usr/share/bison`)) env['BISON_PKGDATADIR'] = `${storePath}/usr/share/bison`;
-  if (fs.existsSync(`${storePath}/usr/bin/m4`)) env['M4'] = `${storePath}/usr/bin/m4`;
+  const usr = `${storePath}/usr`;
+  if (fs.existsSync(`${usr}/share/bison`)) env['BISON_PKGDATADIR'] = `${usr}/share/bison`;
+  if (fs.existsSync(`${usr}/bin/m4`)) env['M4'] = `${usr}/bin/m4`;
+  const triplets = subdirs(`${usr}/lib`);
+  const perl = [
+    ...triplets.flatMap((t) => subdirs(path.join(t, 'perl5'))),
+    ...[`${usr}/share/perl5`].filter((d) => fs.existsSync(d)),
+    ...triplets.map((t) => path.join(t, 'perl-base')).filter((d) => fs.existsSync(d)),
+    ...triplets.flatMap((t) => subdirs(path.join(t, 'perl'))),
+    ...subdirs(`${usr}/share/perl`),
+  ];
+  if (perl.length > 0) env['PERL5LIB'] = perl.join(':');
+  if (subdirs(`${usr}/lib`).some((d) => /\/python3\.\d+$/.test(d))) {
+    env['PYTHONHOME'] = usr;
+    if (fs.existsSync(`${usr}/lib/python3/dist-packages`)) env['PYTHONPATH'] = `${usr}/lib/python3/dist-packages`;
+  }
   return env;
 }
 
