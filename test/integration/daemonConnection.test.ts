@@ -33,12 +33,8 @@ function narOfFile(contents: Buffer, executable = false): Buffer {
 }
 
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-<<<<<<< HEAD
 // Large output: --print-roots lists every root on the machine.
 const nix = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).trim();
-=======
-const nix = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 }).trim();
->>>>>>> issue-13-watch
 
 /**
  * A derivation whose builder is a static busybox in the store (the test daemon's sandbox has
