@@ -15,6 +15,8 @@ import { compdb } from '../engine/compdb.js';
 import { deps } from '../engine/deps.js';
 import { graph } from '../engine/graph.js';
 import { nodeLog } from '../engine/nodeLog.js';
+import { push } from '../engine/push.js';
+import { checkBuild } from '../engine/checkBuild.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { DEFAULT_EXPORT_DIR, exportProject } from '../engine/exportProject.js';
 import { formatDiagnostic, UserError } from '../core/Diagnostic.js';
@@ -30,7 +32,7 @@ import { TraceReporter } from '../reporters/TraceReporter.js';
 import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escapeControl.js';
 import { init } from '../init/init.js';
 import { helpFor, USAGE } from './help.js';
-import type { BuildCommand, CompdbCommand, GraphCommand, LogCommand } from './parseArgs.js';
+import type { BuildCommand, CompdbCommand, GraphCommand, LogCommand, PushCommand } from './parseArgs.js';
 import { nixSettings, parseArgs } from './parseArgs.js';
 import { watch } from './watch.js';
 
@@ -147,6 +149,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
     }
     case 'watch':
       return watch(cmd, output);
+    case 'push':
+      return pushCommand(cmd, output);
     case 'build':
       return buildCommand(cmd, output);
   }
@@ -203,6 +207,63 @@ async function readOnlyCommand(cmd: LogCommand | CompdbCommand | GraphCommand, o
   }
 }
 
+/** Why `--option builders` changes nothing yet (README, "Remote builders"). */
+export const BUILDERS_UNUSED =
+  "nixmake does not use remote builders yet: every derivation it writes says preferLocalBuild, so the Nix daemon builds it on this machine " +
+  "without asking its builders (and with max-jobs 0 it cannot build at all: 'unable to start any build')";
+
+async function pushCommand(cmd: PushCommand, output: Output): Promise<number> {
+  const root = path.resolve(cmd.dir);
+  const store = new DaemonStore(daemonSocketPath(), readClientSettings(process.env), 2, (m) => output.err(`nixmake push: warning: ${escapeControl(m)}\n`));
+  try {
+    const r = await push({ root, url: cmd.url, signKey: cmd.signKey }, store);
+    const mib = (r.bytes / (1024 * 1024)).toFixed(1);
+    output.out(
+      `nixmake push: ${r.outputs} outputs of the last build, ${r.paths} store paths with their references: wrote ${r.written} (${mib} MiB), ` +
+        `${r.paths - r.written} were there already, to ${escapeControl(r.cacheDir)}\n`,
+    );
+    if (r.publicKey !== undefined) {
+      output.out(`nixmake push: signed; another machine fetches with: nixmake build --option substituters ${escapeControl(cmd.url)} --option trusted-public-keys ${escapeControl(r.publicKey)}\n`);
+    } else {
+      output.err('nixmake push: warning: unsigned (no --sign-key): a Nix store substitutes these input-addressed paths only with require-sigs = false\n');
+    }
+    return EXIT_OK;
+  } catch (err) {
+    const d = expectedFailure(err, root);
+    if (!d) throw err;
+    output.err(`${escapeControl(formatDiagnostic(d))}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    store.close();
+  }
+}
+
+/** `build --check`: the last build's nodes rebuilt in Nix's check mode; 1 when one differs or fails to rebuild. */
+async function checkCommand(cmd: BuildCommand, output: Output, reporter: Reporter, jobs: number, signal: AbortSignal): Promise<number> {
+  const root = path.resolve(cmd.dir);
+  try {
+    const r = await checkBuild(
+      { root, jobs, signal },
+      {
+        emit: (e) => reporter.event(e),
+        // keep-failed: a rebuild that differs is kept at <out>.check, so its NAR hash can be reported.
+        store: () =>
+          new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(nixSettings({ ...cmd.nix, keepFailed: true }))), jobs + 1, (message) =>
+            reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
+          ),
+      },
+    );
+    if (r.interrupted) return EXIT_INTERRUPTED;
+    return r.notReproducible + r.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+  } catch (err) {
+    if (signal.aborted) return EXIT_INTERRUPTED;
+    const d = expectedFailure(err, root);
+    if (!d) throw err;
+    reporter.event({ event: 'diagnostic', diagnostic: d });
+    return EXIT_FAILURE;
+  }
+}
+
 async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> {
   const jobs = cmd.jobs ?? os.availableParallelism();
   const terminal = cmd.json ? undefined : output.terminal;
@@ -234,6 +295,8 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
   let code: number;
   try {
     const root = path.resolve(cmd.dir);
+    if (cmd.check) return await checkCommand(cmd, output, reporter, jobs, controller.signal);
+    if (cmd.nix.options.some(([name, value]) => name === 'builders' && value.trim() !== '')) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: BUILDERS_UNUSED } });
     code = await build(
       {
         root,

@@ -103,6 +103,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     objects_built?: number;
     links_built?: number;
     cut_off?: number;
+    substituted?: number;
     up_to_date?: number;
     failed?: number;
     submitted?: number;
@@ -113,6 +114,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       objects_built: s.objects_built ?? 0,
       links_built: s.links_built ?? 0,
       cut_off: s.cut_off ?? 0,
+      substituted: s.substituted ?? 0,
       up_to_date: s.up_to_date ?? 0,
       failed: s.failed ?? 0,
       submitted: s.submitted ?? 0,
@@ -225,6 +227,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       objects_built: r.objectsBuilt,
       links_built: r.linksBuilt,
       cut_off: r.cutOff,
+      substituted: r.substituted,
       up_to_date: thePlan.upToDate.length,
       failed: r.failed,
       submitted: r.submitted,

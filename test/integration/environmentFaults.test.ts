@@ -285,7 +285,7 @@ describe('the daemon, as a non-root user', () => {
       const w = diagnostics(r, 'warning').map((d) => String(d['message']));
       expect(w).toEqual([
         "the Nix daemon ignored the option 'max-build-log-size' because user nobody is not one of its trusted-users: builds work, but without this option. " +
-          "Add nobody to trusted-users in the daemon's nix.conf (and restart it), or drop 'max-build-log-size' from nix.options in nixmake.json",
+          "Add nobody to trusted-users in the daemon's nix.conf (and restart it), or drop 'max-build-log-size' from nix.options in nixmake.json or from --option",
       ]);
       expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('42\n');
       expectEqualsClean(dir);
