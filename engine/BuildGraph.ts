@@ -24,6 +24,8 @@ export interface ObjectNode {
   readonly closure: TuClosure;
   /** Store name of the derivation. */
   readonly name: string;
+  /** The config's `sourceDateEpoch`, when set: SOURCE_DATE_EPOCH of the compile. */
+  readonly sourceDateEpoch?: number | undefined;
 }
 
 export interface LinkNode {
@@ -125,7 +127,7 @@ export function buildGraph(
       const key = objectKey(name, tu);
       const closure = closures.get(key);
       if (!closure) throw new Error(`internal: no include closure for ${key}`);
-      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`) });
+      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`), ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }) });
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);

@@ -130,7 +130,8 @@ export function objectDerivation(
     system: tc.system,
     builder: builder.out,
     args,
-    env: { ...toolchainEnv(tc), systemHeadersHash },
+    // SOURCE_DATE_EPOCH only when the config sets it: other objects keep their derivations.
+    env: { ...toolchainEnv(tc), systemHeadersHash, ...(node.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(node.sourceDateEpoch) }) },
     inputSrcs: [...toolchainSrcs(tc), ...new Set(rels.map((r) => inputs.get(r) as string))],
     inputDrvs: drvInputs([builder]),
   };

@@ -174,3 +174,19 @@ describe('nixmake build --check', () => {
     expect(build(dir).counts).toMatchObject({ submitted: 0, up_to_date: 4 });
   });
 });
+
+describe('sourceDateEpoch', () => {
+  it('makes a TU that embeds __TIME__ reproducible: --check passes, and the time is the one set', async () => {
+    const nonce = `${process.pid}-${Date.now()}-${Math.random()}`;
+    const dir = project({
+      'nixmake.json': JSON.stringify({ sourceDateEpoch: 0, targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'src/main.c': `#include <stdio.h>\nint main(void) { printf("%s %s\\n", __DATE__, __TIME__); return 0; }\n/* ${nonce} */\n`,
+    });
+    expect(build(dir).counts).toMatchObject({ objects_built: 1, links_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('Jan  1 1970 00:00:00\n');
+    await new Promise((res) => setTimeout(res, 1100));
+    const r = nixmake(['build', '-C', dir, '--check']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('nixmake: checked 2 nodes: all reproducible');
+  });
+});

@@ -295,6 +295,30 @@ describe('the daemon, as a non-root user', () => {
   });
 });
 
+describe('a binary cache, for a user the daemon does not trust', () => {
+  it('the substituter and the key are dropped by the daemon, and nixmake names trusted-substituters', () => {
+    const socketDir = path.dirname(process.env['NIX_DAEMON_SOCKET_PATH'] ?? '');
+    const mode = fs.statSync(socketDir).mode & 0o777;
+    fs.chmodSync(socketDir, 0o711);
+    try {
+      const dir = project(tree());
+      chownNobody(dir);
+      const r = asNobody(['build', '--json', '-C', dir, '--option', 'substituters', 'file:///nonexistent-nixmake-cache', '--option', 'trusted-public-keys', 'k:AAAA']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const w = diagnostics(r, 'warning').map((d) => String(d['message']));
+      expect(w.sort()).toEqual([
+        "the Nix daemon ignored the option 'trusted-public-keys' because user nobody is not one of its trusted-users: builds work, but a path signed only by these keys is built here instead of fetched " +
+          "(or add the key to trusted-public-keys in the daemon's nix.conf). Add nobody to trusted-users in the daemon's nix.conf (and restart it), or drop 'trusted-public-keys' from nix.options in nixmake.json or from --option",
+        "the Nix daemon ignored the substituter 'file:///nonexistent-nixmake-cache': user nobody is not one of its trusted-users and 'file:///nonexistent-nixmake-cache' is not in its trusted-substituters, " +
+          "so nothing is fetched from it and everything is built here. Add 'file:///nonexistent-nixmake-cache' to trusted-substituters (and its key to trusted-public-keys) in the daemon's nix.conf, " +
+          'or nobody to trusted-users, and restart the daemon',
+      ]);
+    } finally {
+      fs.chmodSync(socketDir, mode);
+    }
+  });
+});
+
 describe('Ctrl-C', () => {
   const start = (dir: string, env: NodeJS.ProcessEnv = {}) => {
     const child = spawn(process.execPath, [CLI, 'build', '--json', '-C', dir], { env: { ...process.env, ...env } });
