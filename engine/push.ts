@@ -1,6 +1,7 @@
 /**
  * push: the `push` command. Copies the outputs of the project's last build
- * (every object and link its GC roots under `.nixmake/gcroots` name) and
+ * (every object and link its GC roots under `.nixmake/gcroots` name, and
+ * the builder helper every derivation runs) and
  * their closures (references, e.g. the toolchain's C library a program's
  * rpath names) to a `file://` binary cache: NARs, uncompressed, serialised
  * from the store and checked against the NAR hash the daemon has, then a
@@ -44,8 +45,8 @@ export interface PushResult {
   readonly publicKey: string | undefined;
 }
 
-/** A node's output root (not its derivation's, not the builder helper's). */
-const OUTPUT_ROOT = /^(obj|link)-[0-9a-f]{24}$/;
+/** A node's output root (not its derivation's), and the builder helper's (a fresh store fetches it too). */
+const OUTPUT_ROOT = /^((obj|link)-[0-9a-f]{24}|builder)$/;
 
 /** The cache folder a `file://` URL names. */
 export function cacheDirOf(url: string): string {
@@ -71,7 +72,7 @@ export function lastBuildOutputs(files: ProjectFiles): string[] {
     names = [];
   }
   const outs = new Set(names.filter((n) => OUTPUT_ROOT.test(n)).flatMap((n) => readLink(path.join(files.rootsDir, n)) ?? []));
-  if (outs.size === 0) throw new UserError(`nothing to push: ${files.root} has no build yet (run nixmake build first)`);
+  if (!names.some((n) => OUTPUT_ROOT.test(n) && n !== 'builder')) throw new UserError(`nothing to push: ${files.root} has no build yet (run nixmake build first)`);
   return [...outs].sort();
 }
 

@@ -87,6 +87,7 @@ describe('nixmake push and substitution', () => {
     const p = nixmake(['push', '-C', dir, url, '--sign-key', sec]);
     expect(p.code, p.stderr).toBe(0);
     expect(p.stdout).toContain(`--option trusted-public-keys ${pub}`);
+    expect(p.stdout).toContain('nixmake push: 4 outputs of the last build');
     expect(fs.readFileSync(path.join(cache, 'nix-cache-info'), 'utf8')).toContain('StoreDir: /nix/store');
 
     // Each output's .narinfo names a NAR with its hash, and a signature by the key over Nix's fingerprint.
