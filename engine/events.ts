@@ -84,7 +84,7 @@ export type BuildEvent =
       readonly out: string;
       readonly seconds: number;
       readonly timings: NodeTimings;
-      /** The build log (project-relative paths; compiler warnings); absent when the daemon ran no build (the output was already valid). */
+      /** The build log (project-relative paths; compiler warnings); absent when the daemon ran no build (the output was already valid, or fetched). */
       readonly log?: string;
       /** The daemon fetched the output from a substituter (a binary cache) instead of building it. */
       readonly fetched?: true;

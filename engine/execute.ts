@@ -343,8 +343,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     result.phases.queued += timings.queued;
     result.phases.building += timings.building;
     result.phases.running += timings.running;
-    // An output already valid was not built: no log to show or keep.
-    const log = r.status === 'AlreadyValid' ? {} : { log: clean(r.log) };
+    // An output already valid, or fetched, was not built here: no log to show or keep, no duration to learn from.
+    const log = r.status === 'AlreadyValid' || fetched ? {} : { log: clean(r.log) };
     emit({
       event: 'node-built',
       node: node.key,

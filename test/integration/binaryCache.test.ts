@@ -116,6 +116,8 @@ describe('nixmake push and substitution', () => {
     expect(r.counts).toMatchObject({ objects_built: 0, links_built: 0, failed: 0 });
     expect(r.summary?.substituted).toBe(3);
     expect(r.events.filter((e) => e['event'] === 'node-built' && e['fetched'] === true).map((e) => e['label']).sort()).toEqual(['app', 'src/f.c', 'src/main.c']);
+    // Fetched, not built: no build log rides on the event.
+    expect(r.events.filter((e) => e['event'] === 'node-built' && 'log' in e)).toEqual([]);
     expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('42\n');
 
     // The terminal says "fetched".
