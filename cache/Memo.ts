@@ -93,6 +93,7 @@ function prepareAll(db: Database.Database) {
     getNode: db.prepare('SELECT drv, out, drv_hash AS drvHash, nar_hash AS narHash FROM nodes WHERE fingerprint = ?'),
     putNode: db.prepare('INSERT OR REPLACE INTO nodes (fingerprint, drv, out, drv_hash, nar_hash, built_at) VALUES (?, ?, ?, ?, ?, ?)'),
     getCurrent: db.prepare('SELECT fingerprint, inputs FROM current WHERE node = ?'),
+    currentNodes: db.prepare('SELECT current.node AS node, nodes.drv AS drv, nodes.out AS out, nodes.drv_hash AS drvHash, nodes.nar_hash AS narHash FROM current JOIN nodes ON nodes.fingerprint = current.fingerprint ORDER BY current.node'),
     putCurrent: db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
     loadClosures: db.prepare('SELECT node, value FROM closures'),
     putClosure: db.prepare('INSERT OR REPLACE INTO closures (node, value) VALUES (?, ?)'),
@@ -282,6 +283,11 @@ export class SqliteMemo implements MemoStore, DurationStore {
       const r = this.stmts.getCurrent.get(nodeKey) as { fingerprint: string; inputs: string } | undefined;
       return r ? { fingerprint: r.fingerprint as Fingerprint, inputs: r.inputs } : undefined;
     });
+  }
+
+  /** Every node's current record (what its last build gave), by node key. */
+  currentNodes(): Map<string, NodeRecord> {
+    return this.guard(() => new Map((this.stmts.currentNodes.all() as (NodeRecord & { node: string })[]).map(({ node, ...rec }) => [node, rec])));
   }
 
   loadDurations(): Map<string, number> {

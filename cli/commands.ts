@@ -23,6 +23,12 @@ export interface CommandSpec {
 }
 
 const DIR: OptionSpec = { flags: ['-C'], value: 'DIR', help: 'the project root (the folder holding nixmake.json); default: .' };
+/** Two values: parseArgs reads it itself. */
+const OPTION: OptionSpec = {
+  flags: ['--option'],
+  value: 'NAME VALUE',
+  help: "set the Nix daemon's option NAME (nix.conf's names: substituters, trusted-public-keys, builders, max-jobs, …) for this build; repeatable; wins over nixmake.json's nix.options",
+};
 const HELP: OptionSpec = { flags: ['--help', '-h'], help: 'describe this command and its options' };
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -47,6 +53,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       { flags: ['--max-silent-time'], value: 'SECONDS', help: 'fail a build that prints nothing for this long (0 = no limit); default: nix.conf' },
       { flags: ['--timeout'], value: 'SECONDS', help: 'fail a build that runs longer than this (0 = no limit); default: nix.conf' },
       { flags: ['--trace'], value: 'FILE', help: 'write a Chrome trace of the build to FILE (open it in Perfetto or chrome://tracing)' },
+      OPTION,
+      {
+        flags: ['--check'],
+        help: 'build nothing new: rebuild every object and link of the last build and compare the results bit for bit (exit 1 naming each one that differs)',
+      },
       HELP,
     ],
   },
@@ -70,8 +81,19 @@ export const COMMANDS: readonly CommandSpec[] = [
       { flags: ['--cores'], value: 'N', help: 'cores each compile or link may use (NIX_BUILD_CORES; 0 = all); default: nix.conf' },
       { flags: ['--max-silent-time'], value: 'SECONDS', help: 'fail a build that prints nothing for this long (0 = no limit); default: nix.conf' },
       { flags: ['--timeout'], value: 'SECONDS', help: 'fail a build that runs longer than this (0 = no limit); default: nix.conf' },
+      OPTION,
       HELP,
     ],
+  },
+  {
+    name: 'push',
+    operands: 'URL',
+    summary: "copy the last build's objects and links, with their closures, to a Nix binary cache",
+    description:
+      "Copies every object and link output of the project's last build, with every store path they reference, to the binary cache URL " +
+      '(file:///folder; for s3:// or https://, push to a folder and upload it), as NARs with a signed .narinfo each, so that another store ' +
+      'fetches them instead of compiling (nixmake build --option substituters URL --option trusted-public-keys KEY). Paths already in the cache are skipped.',
+    options: [DIR, { flags: ['--sign-key'], value: 'FILE', help: 'sign each path with this secret key (made by nix-store --generate-binary-cache-key); default: unsigned' }, HELP],
   },
   {
     name: 'log',

@@ -24,7 +24,7 @@ import { TerminalReporter } from '../reporters/TerminalReporter.js';
 import { TraceReporter } from '../reporters/TraceReporter.js';
 import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escapeControl.js';
 import { helpFor, USAGE } from './help.js';
-import type { BuildCommand, CompdbCommand, GraphCommand, InstallCommand, LogCommand } from './parseArgs.js';
+import type { BuildCommand, CompdbCommand, GraphCommand, InstallCommand, LogCommand, PushCommand } from './parseArgs.js';
 import { nixSettings, parseArgs } from './parseArgs.js';
 // The commands other than build are loaded when they run: every build pays for what it imports.
 
@@ -146,6 +146,8 @@ export async function main(argv: readonly string[], output: Output = processOutp
       return (await import('./watch.js')).watch(cmd, output);
     case 'install':
       return installCommand(cmd, output);
+    case 'push':
+      return pushCommand(cmd, output);
     case 'build':
       return buildCommand(cmd, output);
   }
@@ -207,9 +209,9 @@ async function readOnlyCommand(cmd: LogCommand | CompdbCommand | GraphCommand, o
 
 /** `install`: a build of every target, then the layout under the prefix (engine/installProject). */
 async function installCommand(cmd: InstallCommand, output: Output): Promise<number> {
-  const nix = { keepFailed: false, cores: undefined, maxSilentTime: undefined, timeout: undefined };
+  const nix = { keepFailed: false, cores: undefined, maxSilentTime: undefined, timeout: undefined, options: [] };
   const built = await buildCommand(
-    { command: 'build', dir: cmd.dir, jobs: cmd.jobs, keepGoing: false, json: false, explain: false, dryRun: false, printBuildLogs: false, quiet: false, nix, trace: undefined, targets: [] },
+    { command: 'build', dir: cmd.dir, jobs: cmd.jobs, keepGoing: false, json: false, explain: false, dryRun: false, printBuildLogs: false, quiet: false, nix, trace: undefined, check: false, targets: [] },
     output,
   );
   if (built !== EXIT_OK) return built;
@@ -237,6 +239,65 @@ async function installCommand(cmd: InstallCommand, output: Output): Promise<numb
     const d = expectedFailure(err, root);
     if (!d) throw err;
     diag(d);
+    return EXIT_FAILURE;
+  }
+}
+
+/** Why `--option builders` changes nothing yet (README, "Remote builders"). */
+export const BUILDERS_UNUSED =
+  "nixmake does not use remote builders yet: every derivation it writes says preferLocalBuild, so the Nix daemon builds it on this machine " +
+  "without asking its builders (and with max-jobs 0 it cannot build at all: 'unable to start any build')";
+
+async function pushCommand(cmd: PushCommand, output: Output): Promise<number> {
+  const root = path.resolve(cmd.dir);
+  const store = new DaemonStore(daemonSocketPath(), readClientSettings(process.env), 2, (m) => output.err(`nixmake push: warning: ${escapeControl(m)}\n`));
+  try {
+    const { push } = await import('../engine/push.js');
+    const r = await push({ root, url: cmd.url, signKey: cmd.signKey }, store);
+    const mib = (r.bytes / (1024 * 1024)).toFixed(1);
+    output.out(
+      `nixmake push: ${r.outputs} outputs of the last build, ${r.paths} store paths with their references: wrote ${r.written} (${mib} MiB), ` +
+        `${r.paths - r.written} were there already, to ${escapeControl(r.cacheDir)}\n`,
+    );
+    if (r.publicKey !== undefined) {
+      output.out(`nixmake push: signed; another machine fetches with: nixmake build --option substituters ${escapeControl(cmd.url)} --option trusted-public-keys ${escapeControl(r.publicKey)}\n`);
+    } else {
+      output.err('nixmake push: warning: unsigned (no --sign-key): a Nix store substitutes these input-addressed paths only with require-sigs = false\n');
+    }
+    return EXIT_OK;
+  } catch (err) {
+    const d = expectedFailure(err, root);
+    if (!d) throw err;
+    output.err(`${escapeControl(formatDiagnostic(d))}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    store.close();
+  }
+}
+
+/** `build --check`: the last build's nodes rebuilt in Nix's check mode; 1 when one differs or fails to rebuild. */
+async function checkCommand(cmd: BuildCommand, output: Output, reporter: Reporter, jobs: number, signal: AbortSignal): Promise<number> {
+  const root = path.resolve(cmd.dir);
+  try {
+    const { checkBuild } = await import('../engine/checkBuild.js');
+    const r = await checkBuild(
+      { root, jobs, signal },
+      {
+        emit: (e) => reporter.event(e),
+        // keep-failed: a rebuild that differs is kept at <out>.check, so its NAR hash can be reported.
+        store: () =>
+          new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(nixSettings({ ...cmd.nix, keepFailed: true }))), jobs + 1, (message) =>
+            reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
+          ),
+      },
+    );
+    if (r.interrupted) return EXIT_INTERRUPTED;
+    return r.notReproducible + r.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+  } catch (err) {
+    if (signal.aborted) return EXIT_INTERRUPTED;
+    const d = expectedFailure(err, root);
+    if (!d) throw err;
+    reporter.event({ event: 'diagnostic', diagnostic: d });
     return EXIT_FAILURE;
   }
 }
@@ -272,6 +333,8 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
   let code: number;
   try {
     const root = path.resolve(cmd.dir);
+    if (cmd.check) return await checkCommand(cmd, output, reporter, jobs, controller.signal);
+    if (cmd.nix.options.some(([name, value]) => name === 'builders' && value.trim() !== '')) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: BUILDERS_UNUSED } });
     code = await build(
       {
         root,

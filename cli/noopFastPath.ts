@@ -57,6 +57,7 @@ export function tryNoopBuild(argv: readonly string[], env: NodeJS.ProcessEnv = p
       objects_built: 0,
       links_built: 0,
       cut_off: 0,
+      substituted: 0,
       up_to_date: upToDate,
       failed: 0,
       submitted: 0,

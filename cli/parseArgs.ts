@@ -12,6 +12,8 @@ export interface NixBuildOptions {
   readonly cores: number | undefined;
   readonly maxSilentTime: number | undefined;
   readonly timeout: number | undefined;
+  /** `--option NAME VALUE` pairs, in order. */
+  readonly options: readonly (readonly [string, string])[];
 }
 
 export interface BuildCommand {
@@ -27,11 +29,13 @@ export interface BuildCommand {
   readonly nix: NixBuildOptions;
   /** Where to write a Chrome trace of the build. */
   readonly trace: string | undefined;
+  /** `--check`: rebuild the last build's nodes and compare, build nothing new. */
+  readonly check: boolean;
   readonly targets: readonly string[];
 }
 
 /** `watch`: build, then build again on every change; the options of `build` but `--dry-run`. */
-export interface WatchCommand extends Omit<BuildCommand, 'command' | 'dryRun' | 'trace'> {
+export interface WatchCommand extends Omit<BuildCommand, 'command' | 'dryRun' | 'trace' | 'check'> {
   readonly command: 'watch';
 }
 
@@ -95,8 +99,16 @@ export interface ExportCommand {
   readonly check: boolean;
 }
 
+export interface PushCommand {
+  readonly command: 'push';
+  readonly dir: string;
+  readonly url: string;
+  readonly signKey: string | undefined;
+}
+
 export type Command =
   | BuildCommand
+  | PushCommand
   | CleanCommand
   | DepsCommand
   | LogCommand
@@ -151,8 +163,17 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   let afterDashes: string[] | undefined;
   const builds = cmd === 'build' || cmd === 'watch';
   const positional: string[] = [];
+  const nixOptions: [string, string][] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
+    if (a === '--option' && spec.options.some((o) => o.flags[0] === '--option')) {
+      const name = rest[i + 1];
+      const value = rest[i + 2];
+      if (name === undefined || name === '' || value === undefined) return { ok: false, message: '--option needs a NAME and a VALUE, e.g. --option substituters file:///srv/nix-cache', topic: cmd };
+      nixOptions.push([name, value]);
+      i += 2;
+      continue;
+    }
     if (a === '--') {
       afterDashes = rest.slice(i + 1);
       positional.push(...afterDashes);
@@ -210,6 +231,10 @@ export function parseArgs(argv: readonly string[]): ParseResult {
       if (typeof jobs === 'string') return bad(jobs);
       return { ok: true, command: { command: 'install', dir, prefix: values.get('--prefix') ?? '/usr/local', jobs } };
     }
+    case 'push': {
+      if (positional.length !== 1) return bad('push needs one binary cache URL, e.g. nixmake push file:///srv/nix-cache --sign-key key.sec');
+      return { ok: true, command: { command: 'push', dir, url: positional[0] as string, signKey: values.get('--sign-key') } };
+    }
     case 'export':
       if (positional.length > 0) return bad(`export takes no arguments (got "${positional[0]}")`);
       return { ok: true, command: { command: 'export', dir, out: values.get('-o'), check: flags.has('--check') } };
@@ -231,20 +256,28 @@ export function parseArgs(argv: readonly string[]): ParseResult {
         explain: flags.has('--explain'),
         printBuildLogs: flags.has('--print-build-logs'),
         quiet: flags.has('--quiet'),
-        nix: { keepFailed: flags.has('--keep-failed'), cores: numbers.get('--cores'), maxSilentTime: numbers.get('--max-silent-time'), timeout: numbers.get('--timeout') },
+        nix: {
+          keepFailed: flags.has('--keep-failed'),
+          cores: numbers.get('--cores'),
+          maxSilentTime: numbers.get('--max-silent-time'),
+          timeout: numbers.get('--timeout'),
+          options: nixOptions,
+        },
         targets: positional,
       };
       if (cmd === 'watch') return { ok: true, command: { command: 'watch', ...common } };
-      return { ok: true, command: { command: 'build', ...common, dryRun: flags.has('--dry-run'), trace: values.get('--trace') } };
+      const check = flags.has('--check');
+      if (check && (flags.has('--dry-run') || positional.length > 0)) return bad('--check checks the whole last build: it takes no targets and no --dry-run');
+      return { ok: true, command: { command: 'build', ...common, dryRun: flags.has('--dry-run'), trace: values.get('--trace'), check } };
     }
     default:
       return bad(`unknown command "${cmd}"`);
   }
 }
 
-/** The daemon settings a build's options stand for, as nix.conf names them (after nixmake.json's, so they win). */
+/** The daemon settings a build's options stand for, as nix.conf names them (after nixmake.json's, so they win; `--cores` and the like after `--option`). */
 export function nixSettings(o: NixBuildOptions): [string, string][] {
-  const s: [string, string][] = [];
+  const s: [string, string][] = o.options.map(([n, v]) => [n, v]);
   if (o.keepFailed) s.push(['keep-failed', 'true']);
   if (o.cores !== undefined) s.push(['cores', String(o.cores)]);
   if (o.maxSilentTime !== undefined) s.push(['max-silent-time', String(o.maxSilentTime)]);

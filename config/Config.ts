@@ -136,6 +136,12 @@ export interface Config {
    */
   readonly hostPackages: readonly string[];
   /**
+   * `sourceDateEpoch`: SOURCE_DATE_EPOCH for every compile (GCC then takes
+   * `__DATE__`/`__TIME__` from it), for reproducible objects. Unset: the
+   * compile's real time, as under make (`build --check` finds such TUs).
+   */
+  readonly sourceDateEpoch?: number | undefined;
+  /**
    * `publicHeaders`: project-relative files and folders installed under
    * `include/` by `nixmake export`'s `package` (a file by its name, a folder's
    * files by their paths inside it). Builds do not use it.

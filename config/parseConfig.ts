@@ -12,7 +12,7 @@ import { jsonSyntaxError } from './jsonSyntaxError.js';
 import type { BuildSettings, GeneratorConfig, Config, NixConfig, SourceSettings, TargetConfig, TargetType, ToolchainConfig } from './Config.js';
 
 const SETTINGS_FIELDS = ['includeDirs', 'defines', 'cflags', 'cxxflags', 'ldflags', 'libs'] as const;
-const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', 'hostPackages', 'publicHeaders', 'generators', '$schema']);
+const TOP_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'targets', 'toolchain', 'nix', 'compileCommands', 'externalDirs', 'hostPackages', 'publicHeaders', 'generators', 'sourceDateEpoch', '$schema']);
 const GENERATOR_FIELDS = new Set<string>(['command', 'inputs', 'outputs', 'stdout', 'tools', 'env']);
 /** Attributes every generator derivation sets itself (the builder's environment). */
 const RESERVED_ENV = new Set<string>(['PATH', 'name', 'system', 'builder', 'args', 'out', 'outputs', 'preferLocalBuild', 'toolchainId', 'NIX_BUILD_TOP', 'TMPDIR', 'PWD', 'HOME']);
@@ -164,6 +164,15 @@ export const PROJECT_NIX_OPTIONS: ReadonlyMap<string, { readonly check: (v: stri
   ['log-lines', { check: isUint, shape: 'a number of lines' }],
 ]);
 
+function sourceDateEpoch(c: Checker, value: Json | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
+    c.error('sourceDateEpoch', 'must be a whole number of seconds since 1970 (0, or the last commit\'s time: git log -1 --format=%ct)');
+    return undefined;
+  }
+  return value;
+}
+
 function nix(c: Checker, value: Json | undefined): NixConfig {
   const obj = c.object(value, 'nix');
   if (!obj) return { options: {} };
@@ -177,7 +186,7 @@ function nix(c: Checker, value: Json | undefined): NixConfig {
       c.error(
         at,
         `the Nix option "${k}" is not allowed in ${CONFIG_FILE}: it could change what the Nix daemon trusts or runs as root. ` +
-          `Such options belong on your own command line (nixmake build --option ${k} VALUE, a later feature) or in nix.conf, never in a file that arrives with a cloned project. ` +
+          `Such options belong on your own command line (nixmake build --option ${k} VALUE) or in nix.conf, never in a file that arrives with a cloned project. ` +
           `${CONFIG_FILE} may set only: ${[...PROJECT_NIX_OPTIONS.keys()].join(', ')}`,
       );
     } else if (typeof v !== 'string') {
@@ -442,6 +451,7 @@ export function parseConfig(text: string, root: string): Result<Config> {
     hostPackages: hostPackages(c, top['hostPackages']),
     publicHeaders: publicHeaders(c, top['publicHeaders']),
     generators: generators(c, top['generators'], targets),
+    sourceDateEpoch: sourceDateEpoch(c, top['sourceDateEpoch']),
   };
   if (c.errors.length > 0) return { ok: false, errors: c.errors, warnings: [] };
   return { ok: true, value: config, warnings: [] };

@@ -28,6 +28,8 @@ export interface ObjectNode {
   readonly name: string;
   /** The TU and headers of its closure that generators write: project-relative path → generate node key. */
   readonly generated: ReadonlyMap<string, string>;
+  /** The config's `sourceDateEpoch`, when set: SOURCE_DATE_EPOCH of the compile. */
+  readonly sourceDateEpoch?: number | undefined;
 }
 
 /** A command run as a derivation; its outputs are files of the project (see GeneratorConfig). */
@@ -189,7 +191,7 @@ export function buildGraph(
         const by = writer.get(rel);
         if (by !== undefined) generated.set(rel, by);
       }
-      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`), generated });
+      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`), generated, ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }) });
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);

@@ -91,6 +91,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     objects_built?: number;
     links_built?: number;
     cut_off?: number;
+    substituted?: number;
     up_to_date?: number;
     failed?: number;
     submitted?: number;
@@ -102,6 +103,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       objects_built: s.objects_built ?? 0,
       links_built: s.links_built ?? 0,
       cut_off: s.cut_off ?? 0,
+      substituted: s.substituted ?? 0,
       up_to_date: s.up_to_date ?? 0,
       failed: s.failed ?? 0,
       submitted: s.submitted ?? 0,
@@ -154,6 +156,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       totals.objectsBuilt += e.objectsBuilt;
       totals.linksBuilt += e.linksBuilt;
       totals.cutOff += e.cutOff;
+      totals.substituted += e.substituted;
       totals.failed += e.failed;
       totals.submitted += e.submitted;
       totals.interrupted ||= e.interrupted;
@@ -165,6 +168,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         objects_built: totals.objectsBuilt,
         links_built: totals.linksBuilt,
         cut_off: totals.cutOff,
+        substituted: totals.substituted,
         up_to_date: rounds.at(-1)?.plan.upToDate.length ?? 0,
         failed: totals.failed,
         submitted: totals.submitted,

@@ -174,7 +174,8 @@ export function objectDerivation(
     system: tc.system,
     builder: builder.out,
     args,
-    env: { ...toolchainEnv(tc), systemHeadersHash },
+    // SOURCE_DATE_EPOCH only when the config sets it: other objects keep their derivations.
+    env: { ...toolchainEnv(tc), systemHeadersHash, ...(node.sourceDateEpoch === undefined ? {} : { SOURCE_DATE_EPOCH: String(node.sourceDateEpoch) }) },
     inputSrcs: [...toolchainSrcs(tc), ...new Set(rels.flatMap((r) => inputs.get(r) ?? []))],
     inputDrvs: drvInputs([builder, ...new Map([...generated.values()].map((r) => [r.drvPath, r])).values()]),
   };

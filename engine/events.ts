@@ -16,6 +16,8 @@ export interface Summary {
   readonly links_built: number;
   /** Links planned but not rebuilt: the outputs they link were unchanged (early cutoff). */
   readonly cut_off: number;
+  /** Objects and links fetched from a binary cache (a substituter) instead of built; not in objects_built or links_built. */
+  readonly substituted: number;
   readonly up_to_date: number;
   readonly failed: number;
   readonly submitted: number;
@@ -87,8 +89,10 @@ export type BuildEvent =
       readonly out: string;
       readonly seconds: number;
       readonly timings: NodeTimings;
-      /** The build log (project-relative paths; compiler warnings); absent when the daemon ran no build (the output was already valid). */
+      /** The build log (project-relative paths; compiler warnings); absent when the daemon ran no build (the output was already valid, or fetched). */
       readonly log?: string;
+      /** The daemon fetched the output from a substituter (a binary cache) instead of building it. */
+      readonly fetched?: true;
     }
   | {
       readonly event: 'node-failed';
@@ -106,6 +110,21 @@ export type BuildEvent =
   | { readonly event: 'node-skipped'; readonly node: string; readonly because: string }
   | { readonly event: 'result-link'; readonly target: string; readonly path: string; readonly out: string }
   | ({ readonly event: 'summary' } & Summary)
+  /**
+   * `build --check`: a node of the last build rebuilt and compared. When it differs, the NAR hash
+   * rebuilt and where the daemon kept the rebuild (`<out>.check`), if it could be read.
+   */
+  | {
+      readonly event: 'node-checked';
+      readonly node: string;
+      readonly kind: 'object' | 'link';
+      readonly label: string;
+      readonly reproducible: boolean;
+      readonly nar_hash: string;
+      readonly rebuilt_nar_hash?: string;
+      readonly check_path?: string;
+    }
+  | { readonly event: 'check-summary'; readonly checked: number; readonly not_reproducible: number; readonly failed: number; readonly seconds: number }
   | WatchEvent;
 
 export type EventSink = (e: BuildEvent) => void;

@@ -67,6 +67,8 @@ export interface ExecuteResult {
   linksBuilt: number;
   /** Links not rebuilt because the outputs they link did not change. */
   cutOff: number;
+  /** Objects and links the daemon fetched from a substituter (a binary cache) instead of building. */
+  substituted: number;
   failed: number;
   submitted: number;
   interrupted: boolean;
@@ -129,12 +131,24 @@ function outputIdentity(type: string | undefined, rec: NodeRecord): string {
   return type === 'shared-library' ? `${rec.out}:${rec.narHash}` : rec.narHash;
 }
 
+/** What Nix 2.8 says (warn) when a substituter has the path but no signature by a trusted key (substitution-goal.cc). */
+const SUBSTITUTE_REFUSED = /does not have a valid signature|not signed by any of the keys/i;
+
+/** Why a node was compiled although a binary cache had it. */
+export function substituteRefused(label: string, daemonMessage: string): string {
+  return (
+    `${label} was built here, not fetched: the Nix daemon said "${daemonMessage.replace(/^warning:\s*/, '')}". ` +
+    'Pass the public key of the key that signed the cache with --option trusted-public-keys KEY (nixmake push prints it); said once per build'
+  );
+}
+
 export function nothingExecuted(): ExecuteResult {
   return {
     generatorsBuilt: 0,
     objectsBuilt: 0,
     linksBuilt: 0,
     cutOff: 0,
+    substituted: 0,
     failed: 0,
     submitted: 0,
     interrupted: false,
@@ -164,6 +178,8 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   const freeSlots = Array.from({ length: Math.max(1, opts.jobs) }, (_, i) => i).reverse();
   let stopping = false;
   let paused = false;
+  /** A substitute the daemon refused is said once per build, with the first node it concerned. */
+  let refusalSaid = false;
 
   const recordOf = (key: string): NodeRecord => {
     const r = records.get(key);
@@ -347,17 +363,35 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     const info = await store.pathInfo(d.out);
     if (!info) throw new NixCommandError(`the daemon built ${d.drvPath} but its output ${d.out} is not valid`);
     await finish(item, { drv: d.drvPath, out: d.out, drvHash: d.hashModulo, narHash: info.narHashHex }, resultKey === undefined ? [] : [resultKey]);
-    if (node.kind === 'object') result.objectsBuilt++;
+    const fetched = r.status === 'Substituted';
+    if (fetched) result.substituted++;
+    else if (node.kind === 'object') result.objectsBuilt++;
     else if (node.kind === 'link') result.linksBuilt++;
     else result.generatorsBuilt++;
+    const refusal = r.status === 'Built' ? r.messages?.find((m) => SUBSTITUTE_REFUSED.test(m)) : undefined;
+    if (refusal !== undefined && !refusalSaid) {
+      refusalSaid = true;
+      emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: substituteRefused(labelOf(node), refusal) } });
+    }
     result.phases.inputs += timings.inputs;
     result.phases.derivations += timings.derivation;
     result.phases.queued += timings.queued;
     result.phases.building += timings.building;
     result.phases.running += timings.running;
-    // An output already valid was not built: no log to show or keep.
-    const log = r.status === 'AlreadyValid' ? {} : { log: clean(r.log) };
-    emit({ event: 'node-built', node: node.key, kind: node.kind, label: labelOf(node), drv: d.drvPath, out: d.out, seconds: (performance.now() - t0) / 1000 + timings.inputs + timings.derivation, timings, ...log });
+    // An output already valid, or fetched, was not built here: no log to show or keep, no duration to learn from.
+    const log = r.status === 'AlreadyValid' || fetched ? {} : { log: clean(r.log) };
+    emit({
+      event: 'node-built',
+      node: node.key,
+      kind: node.kind,
+      label: labelOf(node),
+      drv: d.drvPath,
+      out: d.out,
+      seconds: (performance.now() - t0) / 1000 + timings.inputs + timings.derivation,
+      timings,
+      ...log,
+      ...(fetched ? { fetched: true as const } : {}),
+    });
     return 'ok';
   };
 

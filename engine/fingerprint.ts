@@ -30,6 +30,8 @@ export interface ObjectInputs {
   readonly toolchain: string;
   readonly template: string;
   readonly platform: string;
+  /** Only when set, so that other objects keep their fingerprints. */
+  readonly sourceDateEpoch?: number;
 }
 
 export interface LinkInputs {
@@ -134,6 +136,7 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
       toolchain: ctx.toolchainId,
       template: ctx.templateHash,
       platform: ctx.platform,
+      ...(o.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: o.sourceDateEpoch }),
     };
     // The closure digest covers the TU's, every header's and every system header's content.
     out.set(o.key, record({ ...settings, closure: digestOf(o.closure) }, () => {

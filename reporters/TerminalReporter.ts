@@ -138,6 +138,7 @@ export class TerminalReporter implements Reporter {
         if (e.kept_build_dir !== undefined) o.err(`nixmake: kept the failed build's tree of ${escapeControl(e.label)} at ${escapeControl(e.kept_build_dir)} (on this machine, by its Nix daemon; delete it when done)\n`);
         return;
       case 'node-built': {
+        if (e.fetched && !quiet) o.out(`fetched ${escapeControl(e.label)}\n`);
         // Compiler warnings, as make shows them: once per TU and text, unless they were shown with -L.
         const text = e.log?.trimEnd() ?? '';
         if (quiet || logs || text === '') return;
@@ -165,15 +166,31 @@ export class TerminalReporter implements Reporter {
         o.out(`nixmake watch: ${shown}${more} changed; building\n`);
         return;
       }
+      case 'node-checked':
+        if (e.reproducible) {
+          if (this.options.explain) o.out(`nixmake explain: ${escapeControl(e.label)}: rebuilt bit for bit\n`);
+          return;
+        }
+        o.err(
+          `NOT REPRODUCIBLE: ${escapeControl(e.label)}: NAR hash ${e.nar_hash} built, ` +
+            (e.rebuilt_nar_hash === undefined ? 'another on rebuilding\n' : `${e.rebuilt_nar_hash} rebuilt (kept at ${escapeControl(e.check_path ?? '')}; compare them with diffoscope)\n`),
+        );
+        return;
+      case 'check-summary': {
+        const bad = e.not_reproducible > 0 ? `${e.not_reproducible} not reproducible` : 'all reproducible';
+        o.out(`nixmake: checked ${plural(e.checked, 'node')}: ${bad}${e.failed > 0 ? `, ${e.failed} failed to rebuild` : ''} (${e.seconds.toFixed(2)}s)\n`);
+        return;
+      }
       case 'summary': {
         if (this.dryRun) return;
-        if ((e.generators_built ?? 0) + e.objects_built + e.links_built + e.cut_off + e.failed === 0 && e.submitted === 0) {
+        if ((e.generators_built ?? 0) + e.objects_built + e.links_built + e.cut_off + e.substituted + e.failed === 0 && e.submitted === 0) {
           o.out(`nixmake: no work to do (${e.up_to_date} up to date, ${e.seconds.toFixed(3)}s)\n`);
           return;
         }
         const parts = [`built ${plural(e.objects_built, 'object')} and ${plural(e.links_built, 'link')}`, `${e.up_to_date} up to date`];
         if ((e.generators_built ?? 0) > 0) parts[0] = `ran ${plural(e.generators_built ?? 0, 'generator')}, ${parts[0] as string}`;
         if (e.cut_off > 0) parts.splice(1, 0, `${e.cut_off} cut off`);
+        if (e.substituted > 0) parts.splice(1, 0, `fetched ${e.substituted} from a binary cache`);
         if (e.failed > 0) parts.push(`${e.failed} failed`);
         o.out(`nixmake: ${parts.join(', ')} (${e.seconds.toFixed(2)}s)\n`);
         return;

@@ -23,7 +23,7 @@ import { userName } from '../core/EnvironmentError.js';
 import { replaceSymlink } from '../core/links.js';
 import { DaemonConnection, DaemonError } from './DaemonConnection.js';
 import type { ClientSettings } from './nixConfig.js';
-import type { BuildOutcome, NixStore, PathInfo } from './NixStore.js';
+import type { BuildMode, BuildOutcome, NixStore, PathInfo } from './NixStore.js';
 import { NixCommandError } from './NixStore.js';
 
 /** The builder's own timing line (nix-templates/builder/nixmake-builder.c). */
@@ -35,14 +35,30 @@ const KEPT = /keeping build directory '([^']+)'/;
 /** Nix 2.8's daemon.cc, ClientSettings::apply, for a client that is not trusted. */
 const RESTRICTED = /ignoring the (?:client|user)-specified setting '([^']+)', because it is a restricted setting and you are not a trusted user/i;
 
+/** daemon.cc's setSubstituters, for a substituter neither trusted-substituters nor the daemon's substituters list. */
+const UNTRUSTED_SUBSTITUTER = /ignoring untrusted substituter '([^']+)'/i;
+
 /** What the daemon said about our settings, as a warning that says what to do. */
 export function settingWarning(text: string, user: string): string {
+  const sub = UNTRUSTED_SUBSTITUTER.exec(text);
+  if (sub) {
+    return (
+      `the Nix daemon ignored the substituter '${sub[1]}': user ${user} is not one of its trusted-users and '${sub[1]}' is not in its trusted-substituters, ` +
+      `so nothing is fetched from it and everything is built here. Add '${sub[1]}' to trusted-substituters (and its key to trusted-public-keys) ` +
+      `in the daemon's nix.conf, or ${user} to trusted-users, and restart the daemon`
+    );
+  }
   const m = RESTRICTED.exec(text);
   if (!m) return `the Nix daemon, on the settings nixmake sent it: ${text.replace(/^warning:\s*/, '')}`;
+  const consequence =
+    m[1] === 'trusted-public-keys' || m[1] === 'extra-trusted-public-keys'
+      ? "builds work, but a path signed only by these keys is built here instead of fetched (or add the key to trusted-public-keys in the daemon's nix.conf)"
+      : m[1] === 'builders'
+        ? "builds work, but only on this machine (or set builders in the daemon's nix.conf)"
+        : 'builds work, but without this option';
   return (
-    `the Nix daemon ignored the option '${m[1]}' because user ${user} is not one of its trusted-users: ` +
-    `builds work, but without this option. Add ${user} to trusted-users in the daemon's nix.conf (and restart it), ` +
-    `or drop '${m[1]}' from nix.options in nixmake.json`
+    `the Nix daemon ignored the option '${m[1]}' because user ${user} is not one of its trusted-users: ${consequence}. ` +
+    `Add ${user} to trusted-users in the daemon's nix.conf (and restart it), or drop '${m[1]}' from nix.options in nixmake.json or from --option`
   );
 }
 
@@ -153,9 +169,10 @@ export class DaemonStore implements NixStore {
     });
   }
 
-  async build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void): Promise<BuildOutcome> {
+  async build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode: BuildMode = 0): Promise<BuildOutcome> {
     return this.with(async (c) => {
       const lines: string[] = [];
+      const messages: string[] = [];
       let runMs: number | undefined;
       let keptBuildDir: string | undefined;
       const onLog = (line: string): void => {
@@ -175,13 +192,14 @@ export class DaemonStore implements NixStore {
       const onMessage = (text: string): void => {
         const k = KEPT.exec(text);
         if (k) keptBuildDir = k[1];
+        else if (text.trim() !== '') messages.push(text.trim());
       };
       let results;
       try {
-        results = await c.buildPathsWithResults([`${drvPath}!out`], 0, onLog, signal, onMessage);
+        results = await c.buildPathsWithResults([`${drvPath}!out`], mode, onLog, signal, onMessage);
       } catch (err) {
         if (err instanceof DaemonError) {
-          return { ok: false, status: 'Error', message: firstLine(err.message), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir };
+          return { ok: false, status: 'Error', message: firstLine(err.message), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir, messages };
         }
         throw err;
       }
@@ -196,6 +214,7 @@ export class DaemonStore implements NixStore {
         startTime: r.startTime,
         stopTime: r.stopTime,
         keptBuildDir,
+        messages,
       };
     });
   }
@@ -203,7 +222,7 @@ export class DaemonStore implements NixStore {
   async pathInfo(path: string): Promise<PathInfo | undefined> {
     const info = await this.with((c) => c.queryPathInfo(path));
     if (!info) return undefined;
-    return { path: info.path, narHashHex: info.narHashHex, narSize: info.narSize, references: info.references };
+    return { path: info.path, narHashHex: info.narHashHex, narSize: info.narSize, references: info.references, deriver: info.deriver, ca: info.ca };
   }
 
   async addRoot(target: string, gcRoot: string): Promise<void> {

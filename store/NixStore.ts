@@ -8,6 +8,9 @@
  * here spawns a Nix command.
  */
 
+/** Nix's BuildMode: 0 normal, 1 repair, 2 check (rebuild a valid output and compare). */
+export type BuildMode = 0 | 1 | 2;
+
 /** What one derivation's build came to. */
 export interface BuildOutcome {
   readonly ok: boolean;
@@ -24,6 +27,8 @@ export interface BuildOutcome {
   readonly stopTime: number;
   /** Where the daemon kept the failed build's tree (`keep-failed`), as it said; undefined when it kept none. */
   readonly keptBuildDir?: string | undefined;
+  /** Other messages the daemon said during the build (a substitute it refused, say), without colour. */
+  readonly messages?: readonly string[];
 }
 
 export interface PathInfo {
@@ -32,6 +37,10 @@ export interface PathInfo {
   readonly narHashHex: string;
   readonly narSize: number;
   readonly references: readonly string[];
+  /** The derivation that built it, when the store knows. */
+  readonly deriver?: string | undefined;
+  /** Its content address (`fixed:r:sha256:…`), when it has one. */
+  readonly ca?: string | undefined;
 }
 
 export interface NixStore {
@@ -53,7 +62,7 @@ export interface NixStore {
    * a failed build. `onLine` sees each log line as the daemon streams it
    * (nixmake's timing line excepted).
    */
-  build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void): Promise<BuildOutcome>;
+  build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode?: BuildMode): Promise<BuildOutcome>;
   pathInfo(path: string): Promise<PathInfo | undefined>;
   /** Points the symlink `gcRoot` at `target` and registers it with Nix as an indirect root. */
   addRoot(target: string, gcRoot: string): Promise<void>;

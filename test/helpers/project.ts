@@ -42,6 +42,7 @@ export interface Summary {
   objects_built: number;
   links_built: number;
   cut_off: number;
+  substituted?: number;
   up_to_date: number;
   failed: number;
   submitted: number;

@@ -285,10 +285,34 @@ describe('the daemon, as a non-root user', () => {
       const w = diagnostics(r, 'warning').map((d) => String(d['message']));
       expect(w).toEqual([
         "the Nix daemon ignored the option 'max-build-log-size' because user nobody is not one of its trusted-users: builds work, but without this option. " +
-          "Add nobody to trusted-users in the daemon's nix.conf (and restart it), or drop 'max-build-log-size' from nix.options in nixmake.json",
+          "Add nobody to trusted-users in the daemon's nix.conf (and restart it), or drop 'max-build-log-size' from nix.options in nixmake.json or from --option",
       ]);
       expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('42\n');
       expectEqualsClean(dir);
+    } finally {
+      fs.chmodSync(socketDir, mode);
+    }
+  });
+});
+
+describe('a binary cache, for a user the daemon does not trust', () => {
+  it('the substituter and the key are dropped by the daemon, and nixmake names trusted-substituters', () => {
+    const socketDir = path.dirname(process.env['NIX_DAEMON_SOCKET_PATH'] ?? '');
+    const mode = fs.statSync(socketDir).mode & 0o777;
+    fs.chmodSync(socketDir, 0o711);
+    try {
+      const dir = project(tree());
+      chownNobody(dir);
+      const r = asNobody(['build', '--json', '-C', dir, '--option', 'substituters', 'file:///nonexistent-nixmake-cache', '--option', 'trusted-public-keys', 'k:AAAA']);
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      const w = diagnostics(r, 'warning').map((d) => String(d['message']));
+      expect(w.sort()).toEqual([
+        "the Nix daemon ignored the option 'trusted-public-keys' because user nobody is not one of its trusted-users: builds work, but a path signed only by these keys is built here instead of fetched " +
+          "(or add the key to trusted-public-keys in the daemon's nix.conf). Add nobody to trusted-users in the daemon's nix.conf (and restart it), or drop 'trusted-public-keys' from nix.options in nixmake.json or from --option",
+        "the Nix daemon ignored the substituter 'file:///nonexistent-nixmake-cache': user nobody is not one of its trusted-users and 'file:///nonexistent-nixmake-cache' is not in its trusted-substituters, " +
+          "so nothing is fetched from it and everything is built here. Add 'file:///nonexistent-nixmake-cache' to trusted-substituters (and its key to trusted-public-keys) in the daemon's nix.conf, " +
+          'or nobody to trusted-users, and restart the daemon',
+      ]);
     } finally {
       fs.chmodSync(socketDir, mode);
     }

@@ -65,8 +65,9 @@ describe('parseArgs', () => {
         dryRun: false,
         printBuildLogs: true,
         quiet: true,
-        nix: { keepFailed: true, cores: 3, maxSilentTime: 5, timeout: 7 },
+        nix: { keepFailed: true, cores: 3, maxSilentTime: 5, timeout: 7, options: [] },
         trace: 't.json',
+        check: false,
         targets: ['app'],
       },
     });
@@ -90,9 +91,28 @@ describe('parseArgs', () => {
   it("the build's Nix options become the daemon's settings, over nixmake.json's", () => {
     const io = { readFile: () => undefined, cpuCount: () => 8, homeDir: () => '/nonexistent' };
     const fromFile = Object.entries({ cores: '2', timeout: '100' });
-    const none = readClientSettings({}, new Map([...fromFile, ...nixSettings({ keepFailed: false, cores: undefined, maxSilentTime: undefined, timeout: undefined })]), io);
+    const none = readClientSettings({}, new Map([...fromFile, ...nixSettings({ keepFailed: false, cores: undefined, maxSilentTime: undefined, timeout: undefined, options: [] })]), io);
     expect([none.keepFailed, none.buildCores, none.maxSilentTime, none.overrides.get('timeout')]).toEqual([false, 2, 0, '100']);
-    const s = readClientSettings({}, new Map([...fromFile, ...nixSettings({ keepFailed: true, cores: 3, maxSilentTime: 5, timeout: 7 })]), io);
+    const s = readClientSettings({}, new Map([...fromFile, ...nixSettings({ keepFailed: true, cores: 3, maxSilentTime: 5, timeout: 7, options: [] })]), io);
     expect([s.keepFailed, s.buildCores, s.maxSilentTime, s.overrides.get('timeout')]).toEqual([true, 3, 5, '7']);
+  });
+
+  it('--option NAME VALUE is repeatable, goes to the daemon after nixmake.json, and --cores wins over it', () => {
+    const r = parseArgs(['build', '--option', 'substituters', 'file:///c', '--option', 'max-jobs', '0', '--cores', '3', '--option', 'cores', '5']);
+    if (!r.ok || r.command.command !== 'build') throw new Error('not parsed');
+    expect(r.command.nix.options).toEqual([['substituters', 'file:///c'], ['max-jobs', '0'], ['cores', '5']]);
+    const io = { readFile: () => undefined, cpuCount: () => 8, homeDir: () => '/nonexistent' };
+    const s = readClientSettings({}, new Map([['substituters', 'file:///other'], ...nixSettings(r.command.nix)]), io);
+    expect([s.overrides.get('substituters'), s.maxBuildJobs, s.buildCores]).toEqual(['file:///c', 0, 3]);
+    expect(parseArgs(['build', '--option', 'substituters'])).toMatchObject({ ok: false, message: '--option needs a NAME and a VALUE, e.g. --option substituters file:///srv/nix-cache' });
+    expect(parseArgs(['watch', '--option', 'cores', '1'])).toMatchObject({ ok: true, command: { nix: { options: [['cores', '1']] } } });
+    expect(parseArgs(['graph', '--option', 'cores', '1'])).toMatchObject({ ok: false, message: 'unknown option "--option" for graph (see nixmake help graph)' });
+  });
+
+  it('parses push and build --check', () => {
+    expect(parseArgs(['push', '-C', 'p', 'file:///c', '--sign-key', 'k.sec'])).toEqual({ ok: true, command: { command: 'push', dir: 'p', url: 'file:///c', signKey: 'k.sec' } });
+    expect(parseArgs(['push'])).toMatchObject({ ok: false, message: 'push needs one binary cache URL, e.g. nixmake push file:///srv/nix-cache --sign-key key.sec' });
+    expect(parseArgs(['build', '--check'])).toMatchObject({ ok: true, command: { command: 'build', check: true } });
+    expect(parseArgs(['build', '--check', 'app'])).toMatchObject({ ok: false });
   });
 });

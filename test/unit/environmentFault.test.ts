@@ -114,9 +114,20 @@ describe('settingWarning', () => {
     for (const who of ['client', 'user']) {
       expect(settingWarning(`ignoring the ${who}-specified setting 'max-build-log-size', because it is a restricted setting and you are not a trusted user`, 'alice')).toBe(
         "the Nix daemon ignored the option 'max-build-log-size' because user alice is not one of its trusted-users: builds work, but without this option. " +
-          "Add alice to trusted-users in the daemon's nix.conf (and restart it), or drop 'max-build-log-size' from nix.options in nixmake.json",
+          "Add alice to trusted-users in the daemon's nix.conf (and restart it), or drop 'max-build-log-size' from nix.options in nixmake.json or from --option",
       );
     }
     expect(settingWarning("warning: unknown setting 'foo'", 'alice')).toBe("the Nix daemon, on the settings nixmake sent it: unknown setting 'foo'");
+  });
+
+  it('says that an untrusted substituter needs trusted-substituters, and what a dropped key or builders list costs', () => {
+    expect(settingWarning("warning: ignoring untrusted substituter 'file:///c'", 'alice')).toBe(
+      "the Nix daemon ignored the substituter 'file:///c': user alice is not one of its trusted-users and 'file:///c' is not in its trusted-substituters, " +
+        "so nothing is fetched from it and everything is built here. Add 'file:///c' to trusted-substituters (and its key to trusted-public-keys) " +
+        "in the daemon's nix.conf, or alice to trusted-users, and restart the daemon",
+    );
+    const restricted = (name: string) => `ignoring the client-specified setting '${name}', because it is a restricted setting and you are not a trusted user`;
+    expect(settingWarning(restricted('trusted-public-keys'), 'alice')).toContain('a path signed only by these keys is built here instead of fetched');
+    expect(settingWarning(restricted('builders'), 'alice')).toContain('builds work, but only on this machine');
   });
 });

@@ -31,7 +31,7 @@ describe('parseConfig', () => {
         targets: { 'bad name': { type: 'exe', sources: [1], deps: ['ghost'], libz: [] } },
       }),
     ).toEqual([
-      'extra: unknown field "extra" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, targets, toolchain, nix, compileCommands, externalDirs, hostPackages, publicHeaders, generators)',
+      'extra: unknown field "extra" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, targets, toolchain, nix, compileCommands, externalDirs, hostPackages, publicHeaders, generators, sourceDateEpoch)',
       'cflags: expected an array of strings, got string "-O2"',
       'targets["bad name"]: target name "bad name" may use only letters, digits and _ . + - (it becomes a file name)',
       'targets["bad name"].libz: unknown field "libz" (expected one of: includeDirs, defines, cflags, cxxflags, ldflags, libs, type, sources, deps, soname, perSource, fileName, aliases, linkInputs)',
@@ -69,6 +69,17 @@ describe('parseConfig', () => {
 const app = { app: { type: 'executable', sources: ['a.c'] } };
 
 describe('parseConfig: targets', () => {
+  it('takes sourceDateEpoch as whole seconds, and nothing else', () => {
+    const app = { app: { type: 'executable', sources: ['*.c'] } };
+    const r = parse({ sourceDateEpoch: 1700000000, targets: app });
+    expect(r.ok && r.value.sourceDateEpoch).toBe(1700000000);
+    const none = parse({ targets: app });
+    expect(none.ok && none.value.sourceDateEpoch).toBeUndefined();
+    for (const bad of [-1, 1.5, '0']) {
+      expect(errors({ sourceDateEpoch: bad, targets: app })).toEqual(["sourceDateEpoch: must be a whole number of seconds since 1970 (0, or the last commit's time: git log -1 --format=%ct)"]);
+    }
+  });
+
   it('refuses an empty targets object', () => {
     expect(errors({ targets: {} })).toEqual(['targets: no targets: add at least one']);
   });
@@ -98,7 +109,7 @@ describe('parseConfig: nix.options, an allow-list', () => {
       expect(e.jsonPath).toBe(/^[A-Za-z_$][A-Za-z0-9_$]*$/.test(name) ? `nix.options.${name}` : `nix.options[${JSON.stringify(name)}]`);
       expect(e.message).toBe(
         `the Nix option "${name}" is not allowed in nixmake.json: it could change what the Nix daemon trusts or runs as root. ` +
-          `Such options belong on your own command line (nixmake build --option ${name} VALUE, a later feature) or in nix.conf, never in a file that arrives with a cloned project. ` +
+          `Such options belong on your own command line (nixmake build --option ${name} VALUE) or in nix.conf, never in a file that arrives with a cloned project. ` +
           'nixmake.json may set only: cores, max-silent-time, timeout, max-build-log-size, keep-going, log-lines',
       );
     });

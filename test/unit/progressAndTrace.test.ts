@@ -78,7 +78,7 @@ describe('TerminalReporter', () => {
     r.event(started('a', 'a.c', 1, 0));
     now = 2000;
     r.event(built('a', 'a.c', 2, 'a.c:1:1: warning: w'));
-    r.event({ event: 'summary', objects_built: 1, links_built: 0, cut_off: 0, up_to_date: 0, failed: 0, submitted: 1, seconds: 2, phases: { analysis: 0, inputs: 0, derivations: 0, queued: 0, building: 2, running: 1 } });
+    r.event({ event: 'summary', objects_built: 1, links_built: 0, cut_off: 0, substituted: 0, up_to_date: 0, failed: 0, submitted: 1, seconds: 2, phases: { analysis: 0, inputs: 0, derivations: 0, queued: 0, building: 2, running: 1 } });
     expect(c.out).toEqual(['\r\x1b[K[0/1] 0:00 · CC a.c', '\r\x1b[K', '\r\x1b[K[1/1] 0:02 ETA 0:00', '\r\x1b[K', 'nixmake: built 1 object and 0 links, 0 up to date (2.00s)\n']);
     expect(c.err).toEqual(['a.c:1:1: warning: w\n']);
     r.close();

@@ -57,7 +57,7 @@ function start(opts: { buildMs?: number; codes?: number[]; throwOnWatch?: boolea
         });
         rig.builds++;
         for (const w of waiters.filter((x) => x.n <= rig.builds)) w.resolve();
-        rig.events.push({ event: 'summary', objects_built: 0, links_built: 0, cut_off: 0, up_to_date: 0, failed: code, submitted: 0, seconds: 0, phases: { analysis: 0, inputs: 0, derivations: 0, queued: 0, building: 0, running: 0 } });
+        rig.events.push({ event: 'summary', objects_built: 0, links_built: 0, cut_off: 0, substituted: 0, up_to_date: 0, failed: code, submitted: 0, seconds: 0, phases: { analysis: 0, inputs: 0, derivations: 0, queued: 0, building: 0, running: 0 } });
         return signal.aborted ? 130 : code;
       },
       watch: (cb) => {
