@@ -36,6 +36,9 @@ import { ProjectFiles } from './ProjectFiles.js';
 import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
 import { CONFIG_FILE } from '../config/Config.js';
+import { selectTargets } from './selectTargets.js';
+
+export { selectTargets };
 
 export interface BuildOptions {
   readonly root: string;
@@ -55,25 +58,6 @@ export interface BuildDeps {
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_INTERRUPTED = 130;
-
-/** The config narrowed to the requested targets and everything they link against. */
-export function selectTargets(config: Config, names: readonly string[]): { config: Config; errors: Diagnostic[] } {
-  if (names.length === 0) return { config, errors: [] };
-  const errors: Diagnostic[] = [];
-  const want = new Set<string>();
-  const add = (n: string): void => {
-    if (want.has(n)) return;
-    want.add(n);
-    for (const d of config.targets.get(n)?.deps ?? []) add(d);
-  };
-  // Every generator is built; the programs they run with it.
-  for (const g of config.generators.values()) for (const t of g.tools) add(t);
-  for (const n of names) {
-    if (config.targets.has(n)) add(n);
-    else errors.push({ severity: 'error', message: `unknown target "${n}" (targets: ${[...config.targets.keys()].join(', ')})` });
-  }
-  return { config: { ...config, targets: new Map([...config.targets].filter(([name]) => want.has(name))) }, errors };
-}
 
 async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   const t0 = performance.now();
@@ -225,21 +209,15 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     if (r.failed > 0) return EXIT_FAILURE;
     const analysis = last.analysis;
     if (!said && ![...analysis.closures.values()].some((c) => c.unresolvedComputed)) {
-      const closures = [...analysis.closures.values()];
-      // Generators' outputs are not project files: their store files were hashed (hashedPaths) instead.
-      const made = new Set([...config.generators.values()].flatMap((g) => g.outputs));
-      const projectFile = (rel: string): string[] => (made.has(rel) ? [] : [path.join(config.root, rel)]);
       const stamp = makeNoopStamp({
         root: config.root,
         targets: opts.targets,
         files: [
           path.join(config.root, CONFIG_FILE),
           ...(config.compileCommands === undefined ? [] : [path.resolve(config.root, config.compileCommands)]),
-          // Everything fingerprinted was hashed, in every round: sources, headers, link inputs, generators' inputs, templates.
+          // Everything fingerprinted was hashed, in every round: every TU and header of every closure (project
+          // and system, through the closure digests), link inputs, generators' inputs and outputs, templates.
           ...rounds.flatMap((x) => x.hasher.hashedPaths()),
-          ...[...sources.value.values()].flat().flatMap(projectFile),
-          ...[...new Set(closures.flatMap((c) => c.headers))].flatMap(projectFile),
-          ...new Set(closures.flatMap((c) => c.system)),
           ...toolchainFiles(config.toolchain, config.hostPackages, files.stateDir),
           ...ownFiles(),
         ],

@@ -22,12 +22,10 @@ import { openMemo } from '../cache/openMemo.js';
 import type { Config } from '../config/Config.js';
 import { compileFlags } from '../config/compileFlags.js';
 import type { SourceLists } from '../config/expandSources.js';
-import { expandSources } from '../config/expandSources.js';
-import { loadConfig } from '../config/loadConfig.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { resolveToolchain } from '../toolchain/resolveToolchain.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
-import { selectTargets } from './build.js';
+import { loadSelection } from './selectTargets.js';
 import { ProjectFiles } from './ProjectFiles.js';
 
 export interface CompdbEntry {
@@ -61,14 +59,9 @@ export function compileCommands(config: Config, sources: SourceLists, tc: Toolch
 }
 
 export async function compdb(root: string, targets: readonly string[], diag: (d: Diagnostic) => void): Promise<CompdbEntry[] | undefined> {
-  const config = loadConfig(root, diag);
-  if (!config) return undefined;
-  const selected = selectTargets(config, targets);
-  const sources = expandSources(selected.config);
-  if (selected.errors.length > 0 || !sources.ok) {
-    [...selected.errors, ...(sources.ok ? [] : sources.errors)].forEach(diag);
-    return undefined;
-  }
+  const sel = loadSelection(root, targets, diag);
+  if (!sel) return undefined;
+  const { config, sources } = sel;
   const files = new ProjectFiles(config.root);
   files.ensureStateDir();
   const memo = openMemo(files.memoFile, diag);
@@ -80,7 +73,7 @@ export async function compdb(root: string, targets: readonly string[], diag: (d:
   } finally {
     memo.close();
   }
-  const entries = compileCommands(selected.config, sources.value, tc);
+  const entries = compileCommands(config, sources, tc);
   for (const e of entries) fs.mkdirSync(path.dirname(path.join(config.root, e.output)), { recursive: true });
   return entries;
 }

@@ -296,27 +296,24 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     const timings: NodeTimings = { queued: 0, inputs: prepared?.inputs ?? 0, derivation: prepared?.derivation ?? 0, building: 0, running: 0 };
     let d: Prepared['d'];
     let resultKey: Fingerprint | undefined;
+    /** Early cutoff: an output recorded under the node's result key (still in the store) is reused, nothing is built. */
+    const cutOff = async (key: Fingerprint | undefined, kind: 'link' | 'generate'): Promise<boolean> => {
+      const previous = key === undefined ? undefined : memo.getNode(key);
+      if (key === undefined || !previous || !fs.existsSync(previous.out)) return false;
+      await finish(item, previous, [key]);
+      result.cutOff++;
+      emit({ event: 'node-cutoff', node: node.key, kind, label: labelOf(node), out: previous.out });
+      return true;
+    };
     if (node.kind === 'generate') {
       resultKey = generatorKeyOf(node, item.fp.inputs);
-      const previous = resultKey === undefined ? undefined : memo.getNode(resultKey);
-      if (resultKey !== undefined && previous && fs.existsSync(previous.out)) {
-        await finish(item, previous, [resultKey]);
-        result.cutOff++;
-        emit({ event: 'node-cutoff', node: node.key, kind: node.kind, label: labelOf(node), out: previous.out });
-        return 'ok';
-      }
+      if (await cutOff(resultKey, 'generate')) return 'ok';
       d = await writeDerivation(await generatorSpec(node));
       timings.derivation = (performance.now() - t0) / 1000;
     } else if (node.kind === 'link') {
       const li = linkInputs(node);
       resultKey = li.key(item.fp.inputs);
-      const previous = resultKey === undefined ? undefined : memo.getNode(resultKey);
-      if (resultKey !== undefined && previous && fs.existsSync(previous.out)) {
-        await finish(item, previous, [resultKey]);
-        result.cutOff++;
-        emit({ event: 'node-cutoff', node: node.key, kind: node.kind, label: labelOf(node), out: previous.out });
-        return 'ok';
-      }
+      if (await cutOff(resultKey, 'link')) return 'ok';
       const scripts = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
       d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, builder, toolchain, scripts));
       timings.derivation = (performance.now() - t0) / 1000;

@@ -7,12 +7,10 @@
  */
 import type { Config } from '../config/Config.js';
 import type { SourceLists } from '../config/expandSources.js';
-import { expandSources } from '../config/expandSources.js';
-import { loadConfig } from '../config/loadConfig.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { linkKey, objectKey } from '../core/nodeKeys.js';
 import { targetOrder } from './BuildGraph.js';
-import { selectTargets } from './build.js';
+import { loadSelection } from './selectTargets.js';
 
 /** A dot string literal: quotes and backslashes escaped, control characters as `\n` or dropped. */
 export function dotString(s: string): string {
@@ -38,13 +36,7 @@ export function graphDot(config: Config, sources: SourceLists): string {
 }
 
 export function graph(root: string, targets: readonly string[], diag: (d: Diagnostic) => void): string | undefined {
-  const config = loadConfig(root, diag);
-  if (!config) return undefined;
-  const selected = selectTargets(config, targets);
-  const sources = expandSources(selected.config);
-  if (selected.errors.length > 0 || !sources.ok) {
-    [...selected.errors, ...(sources.ok ? [] : sources.errors)].forEach(diag);
-    return undefined;
-  }
-  return graphDot(selected.config, sources.value);
+  const sel = loadSelection(root, targets, diag);
+  if (!sel) return undefined;
+  return graphDot(sel.config, sel.sources);
 }
