@@ -14,19 +14,10 @@
 import { createPrivateKey, createPublicKey, sign } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { toNixBase32 } from './nixbase32.js';
+import type { PathInfo } from './NixStore.js';
 
-/** What a binary cache must say of a path so that a store can substitute it. */
-export interface CachePathInfo {
-  readonly path: string;
-  /** sha256 of the NAR, lowercase hex. */
-  readonly narHashHex: string;
-  readonly narSize: number;
-  /** Full store paths. */
-  readonly references: readonly string[];
-  readonly deriver?: string | undefined;
-  /** The content address (`fixed:r:sha256:…`), when the path has one. */
-  readonly ca?: string | undefined;
-}
+/** What a binary cache must say of a path so that a store can substitute it: what the store knows of it. */
+export type CachePathInfo = PathInfo;
 
 export interface SigningKey {
   readonly name: string;
