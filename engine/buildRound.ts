@@ -38,6 +38,16 @@ import type { Fingerprinted } from './fingerprint.js';
 import { plan as makePlan } from './plan.js';
 import type { Plan } from './plan.js';
 import type { ProjectFiles } from './ProjectFiles.js';
+import { longestFirst, SOURCE_BYTES_PER_SECOND } from './slotOrder.js';
+
+/** A source's size in bytes; 0 when it cannot be read (its node fails later, saying why). */
+function sourceSize(root: string, rel: string): number {
+  try {
+    return fs.statSync(path.join(root, rel)).size;
+  } catch {
+    return 0;
+  }
+}
 
 export interface RoundInputs {
   readonly config: Config;
@@ -123,15 +133,17 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     hashOfRel: (rel) => hasher.hashRel(config.root, rel),
     closureDigest,
   });
-  const thePlan = makePlan(graph, fps, {
+  const planned = makePlan(graph, fps, {
     getNode: (fp) => memo.getNode(fp),
     getCurrent: (k) => memo.getCurrent(k),
     storePathExists: (p) => fs.existsSync(p),
   });
   hasher.flush();
+  const durations = memo.loadDurations();
+  // Longest compile first: what it took last time, or a guess from the source's size.
+  const thePlan: Plan = { ...planned, build: longestFirst(planned.build, (o) => durations.get(o.key) ?? sourceSize(config.root, o.tu) / SOURCE_BYTES_PER_SECOND) };
 
   emit({ event: 'plan', to_build: thePlan.build.length, up_to_date: thePlan.upToDate.length, dry_run: r.dryRun });
-  const durations = memo.loadDurations();
   for (const p of thePlan.build) {
     const expected = durations.get(p.node.key);
     emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(expected === undefined ? {} : { expected_seconds: expected }) });
