@@ -97,6 +97,9 @@ export function deniedProbe(file: string): EnvironmentError {
 
 const NOT_PREPROCESSED: ScanResult = { includes: [], headerMacros: [], definedMacros: [] };
 
+/** A test hook: with a listener, the walk waits this long after each TU (so that what it started gets going). */
+const WALK_TEST_PAUSE_MS = Number(process.env['NIXMAKE_TEST_PAUSE_IN_WALK_MS'] ?? 0);
+
 /** Below this many unscanned files, starting threads costs more than it saves. */
 const PARALLEL_MIN = 48;
 
@@ -180,6 +183,28 @@ export class ScanCache {
 /** How far analysis is: files scanned in parallel (`scan`), then TUs walked (`walk`). */
 export type AnalysisProgress = (stage: 'scan' | 'walk', done: number, total: number) => void;
 
+/** One TU's closure, as soon as it is known. */
+export interface ClosureReady {
+  readonly key: string;
+  readonly target: string;
+  readonly tu: string;
+  readonly closure: TuClosure;
+}
+
+/**
+ * Hears closures as they become known (those reused from the last run
+ * first, then each walked one). With a listener, the walk gives the event
+ * loop a turn after each TU, so what the listener started (store writes,
+ * builds: each step of theirs waits for such a turn) goes on while the walk
+ * does; and
+ * it walks the TUs most costly to compile (`cost`) first, so that those
+ * start first.
+ */
+export interface ClosureListener {
+  onClosures(batch: readonly ClosureReady[]): void;
+  cost(target: string, tu: string): number;
+}
+
 /** Analyzes every TU of every target in `config` (already narrowed to the selected ones). */
 export async function analyzeTargets(
   config: Config,
@@ -190,6 +215,7 @@ export async function analyzeTargets(
   onProgress?: AnalysisProgress,
   /** Generators' outputs: absolute project path → the file in the store, or '' when not built yet (exists, though not on disk). */
   generated: ReadonlyMap<string, string> = new Map(),
+  listener?: ClosureListener,
 ): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();
   const warnings: Diagnostic[] = [];
@@ -212,6 +238,7 @@ export async function analyzeTargets(
   };
   interface Job {
     readonly key: string;
+    readonly target: string;
     readonly tu: string;
     readonly lang: Language;
     readonly grammar: Grammar;
@@ -227,7 +254,7 @@ export async function analyzeTargets(
   const jobs: Job[] = [];
   for (const t of config.targets.values()) {
     // One search path and one io per distinct set of flags, so resolutions are shared.
-    const perFlags = new Map<string, Omit<Job, 'key' | 'tu'>>();
+    const perFlags = new Map<string, Omit<Job, 'key' | 'target' | 'tu'>>();
     for (const tu of sources.get(t.name) ?? []) {
       const lang = languageOf(tu) ?? 'c';
       const flags = compileFlags(config, t, lang, tu);
@@ -242,14 +269,28 @@ export async function analyzeTargets(
         const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, config.root, grammar, flags, sp]));
         perFlags.set(flagsKey, (shared = { lang, grammar, flags, io, sp, cacheKey }));
       }
-      jobs.push({ key: objectKey(t.name, tu), tu, ...shared });
+      jobs.push({ key: objectKey(t.name, tu), target: t.name, tu, ...shared });
     }
   }
   const walk: Job[] = [];
+  let batch: ClosureReady[] = [];
   for (const job of jobs) {
     const stored = cache.get(job.key, job.cacheKey);
-    if (stored) closures.set(job.key, stored);
-    else walk.push(job);
+    if (stored) {
+      closures.set(job.key, stored);
+      batch.push({ key: job.key, target: job.target, tu: job.tu, closure: stored });
+    } else {
+      walk.push(job);
+    }
+  }
+  const handOver = (): void => {
+    if (batch.length > 0) listener?.onClosures(batch);
+    batch = [];
+  };
+  handOver();
+  if (listener) {
+    const cost = new Map(walk.map((j) => [j, listener.cost(j.target, j.tu)]));
+    walk.sort((a, b) => (cost.get(b) ?? 0) - (cost.get(a) ?? 0));
   }
   await scans.prefetch(walk.filter((j) => isPreprocessed(j.lang)).map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })), onProgress);
   for (const [i, job] of walk.entries()) {
@@ -257,7 +298,12 @@ export async function analyzeTargets(
     const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
     closures.set(job.key, closure);
     cache.put(job.key, job.cacheKey, closure);
+    if (!listener) continue;
+    batch.push({ key: job.key, target: job.target, tu: job.tu, closure });
+    handOver();
+    await new Promise((resolve) => (WALK_TEST_PAUSE_MS > 0 ? setTimeout(resolve, WALK_TEST_PAUSE_MS) : setImmediate(resolve)));
   }
+  handOver();
   // Reported in target and TU order; a header shared by many TUs reports its warning once.
   const seen = new Set<string>();
   for (const job of jobs) {

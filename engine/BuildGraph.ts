@@ -158,6 +158,35 @@ function generateNodes(config: Config, inputs: ReadonlyMap<string, GeneratorInpu
   return nodes;
 }
 
+/** Generators' outputs: project-relative path → the key of the generate node that writes it. */
+export function outputWriters(config: Config): Map<string, string> {
+  const writer = new Map<string, string>();
+  for (const g of config.generators.values()) for (const o of g.outputs) writer.set(o, generatorKey(g.name));
+  return writer;
+}
+
+/** The object node of one TU of target `t`, given its closure and the generators' outputs (outputWriters). */
+export function objectNode(config: Config, t: TargetConfig, tu: string, closure: TuClosure, writer: ReadonlyMap<string, string>): ObjectNode {
+  const lang = languageOf(tu) as Language;
+  const generated = new Map<string, string>();
+  for (const rel of [tu, ...closure.headers]) {
+    const by = writer.get(rel);
+    if (by !== undefined) generated.set(rel, by);
+  }
+  return {
+    kind: 'object',
+    key: objectKey(t.name, tu),
+    target: t.name,
+    tu,
+    lang,
+    flags: compileFlags(config, t, lang, tu),
+    closure,
+    name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`),
+    generated,
+    ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }),
+  };
+}
+
 /**
  * `generatorInputs` (expandGeneratorInputs) for the generators of
  * `config.generators` that this graph holds: empty for none.
@@ -169,9 +198,7 @@ export function buildGraph(
   generatorInputs: ReadonlyMap<string, GeneratorInputs> = new Map(),
 ): BuildGraph {
   const generators = generateNodes(config, generatorInputs);
-  /** Output → generate node key. */
-  const writer = new Map<string, string>();
-  for (const g of config.generators.values()) for (const o of g.outputs) writer.set(o, generatorKey(g.name));
+  const writer = outputWriters(config);
   const objects = new Map<string, ObjectNode>();
   const links = new Map<string, LinkNode>();
   const langOfTarget = new Map<string, Language>();
@@ -186,12 +213,7 @@ export function buildGraph(
       const key = objectKey(name, tu);
       const closure = closures.get(key);
       if (!closure) throw new Error(`internal: no include closure for ${key}`);
-      const generated = new Map<string, string>();
-      for (const rel of [tu, ...closure.headers]) {
-        const by = writer.get(rel);
-        if (by !== undefined) generated.set(rel, by);
-      }
-      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`), generated, ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }) });
+      objects.set(key, objectNode(config, t, tu, closure, writer));
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);

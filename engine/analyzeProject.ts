@@ -12,7 +12,7 @@
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import { ClosureCache } from '../analyzers/ClosureCache.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
-import type { Analysis } from '../analyzers/analyzeTargets.js';
+import type { Analysis, ClosureReady } from '../analyzers/analyzeTargets.js';
 import os from 'node:os';
 import path from 'node:path';
 import { FileHasher } from '../cache/FileHasher.js';
@@ -22,6 +22,9 @@ import type { SourceLists } from '../config/expandSources.js';
 import { resolveToolchain } from '../toolchain/resolveToolchain.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import type { EventSink } from './events.js';
+
+/** What the analysis knows before the first closure: enough to fingerprint an object. */
+export type KnownEarly = Pick<ProjectAnalysis, 'hasher' | 'toolchain' | 'closureDigest'>;
 
 /** The least time between two `analysis-progress` events. */
 const PROGRESS_MS = 100;
@@ -61,6 +64,8 @@ export async function analyzeProject(
   generated: ReadonlyMap<string, string> = new Map(),
   /** Generators' outputs not built yet: found where they will be, with no content (so a closure names them, and the caller sees it). */
   unbuilt: readonly string[] = [],
+  /** Hears closures as they become known, with what this analysis knows by then (see ClosureListener). */
+  listener?: { onClosures(batch: readonly ClosureReady[], known: KnownEarly): void; cost(target: string, tu: string): number },
 ): Promise<ProjectAnalysis> {
   const t0 = performance.now();
   // Progress at most every PROGRESS_MS: a big tree is walked in one synchronous loop.
@@ -78,8 +83,9 @@ export async function analyzeProject(
   const scans = new ScanCache(memo, hasher, scanThreads(), redirects);
   const toolchain = await resolveToolchain(config.toolchain, memo, hasher, path.join(config.root, '.nixmake'), config.hostPackages, offline);
   const closures = new ClosureCache(memo, memo, hasher, config.root, Date.now, process.env['NIXMAKE_NO_CLOSURE_CACHE'] !== '1');
-  const analysis = await analyzeTargets(config, sources, toolchain, scans, closures, onProgress, redirects);
+  const known: KnownEarly = { hasher, toolchain, closureDigest: (c: TuClosure): string => closures.digestOf(c) };
+  const analysis = await analyzeTargets(config, sources, toolchain, scans, closures, onProgress, redirects, listener && { onClosures: (batch) => listener.onClosures(batch, known), cost: listener.cost });
   scans.flush();
   closures.flush();
-  return { hasher, toolchain, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, closureDigest: (c) => closures.digestOf(c), seconds: (performance.now() - t0) / 1000 };
+  return { ...known, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, seconds: (performance.now() - t0) / 1000 };
 }

@@ -21,22 +21,25 @@ import type { Config } from '../config/Config.js';
 import type { SourceLists } from '../config/expandSources.js';
 import type { GeneratorInputs } from '../config/expandGeneratorInputs.js';
 import type { NixStore } from '../store/NixStore.js';
-import type { Analysis } from '../analyzers/analyzeTargets.js';
+import type { Analysis, ClosureReady } from '../analyzers/analyzeTargets.js';
+import type { TuClosure } from '../analyzers/includeClosure.js';
+import type { Fingerprint } from '../cache/hashes.js';
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import { TEMPLATES_DIR } from './builderHelper.js';
 import { DERIVATION_LAYOUT } from './derivations.js';
-import { buildGraph } from './BuildGraph.js';
-import type { BuildGraph, GenerateNode } from './BuildGraph.js';
-import { linkKey } from '../core/nodeKeys.js';
+import { buildGraph, objectNode, outputWriters } from './BuildGraph.js';
+import type { BuildGraph, GenerateNode, ObjectNode } from './BuildGraph.js';
+import { linkKey, objectKey } from '../core/nodeKeys.js';
 import { analyzeProject } from './analyzeProject.js';
+import type { KnownEarly } from './analyzeProject.js';
 import type { EventSink } from './events.js';
 import { BuildLogs, keepingHistory } from './buildLogs.js';
-import { execute, keepRoot, labelOf, nothingExecuted } from './execute.js';
-import type { ExecuteResult } from './execute.js';
+import { executor, keepRoot, labelOf, nothingExecuted } from './execute.js';
+import type { ExecuteResult, Executor } from './execute.js';
 import { fingerprintGraph } from './fingerprint.js';
-import type { Fingerprinted } from './fingerprint.js';
+import type { FingerprintContext, Fingerprinted } from './fingerprint.js';
 import { plan as makePlan } from './plan.js';
-import type { Plan } from './plan.js';
+import type { Plan, PlannedNode } from './plan.js';
 import type { ProjectFiles } from './ProjectFiles.js';
 import { longestFirst, SOURCE_BYTES_PER_SECOND } from './slotOrder.js';
 
@@ -102,80 +105,119 @@ function templateHash(hasher: FileHasher): string {
   return sha256(files.join('\n'));
 }
 
+/** Whether objects may start while the analysis goes on (see buildRound). */
+function overlaps(r: RoundInputs): boolean {
+  // The test hook below holds the window between hashing and storing open: nothing may be stored before it.
+  return !r.dryRun && !r.generatorsRound && Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0) <= 0;
+}
+
+/**
+ * Analysis and builds overlap: as the walk hands closures over, the objects
+ * among them that read no generator's output are fingerprinted and planned
+ * on their own (a graph of those objects alone: an object's fingerprint
+ * needs nothing but its closure), and those to build start at once; the
+ * round's plan keeps them as they were planned (plan's `decided`), and the
+ * executor holds their events until it is said.
+ */
 export async function buildRound(r: RoundInputs): Promise<RoundResult> {
   const { config, memo, files, emit } = r;
   const diag = (d: Parameters<EventSink>[0] & { event: 'diagnostic' }): void => emit(d);
-  const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt);
-  emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
-  // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
-  for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });
-  const whole = buildGraph(config, r.sources, analysis.closures, r.generatorInputs);
-  const reads = [...whole.objects.values()].flatMap((o) => [...o.generated].filter(([rel]) => !r.generated.has(rel)).map(([rel, gen]) => ({ o, rel, gen })));
-  const graph = r.generatorsRound ? readyPart(whole, new Set(reads.map((x) => x.o.target))) : whole;
-  // No progress possible: the TUs that wait for a generator which waits for them.
-  const stuck = r.generatorsRound ? ([...graph.generators.values()].some((g) => g.outputs.some((o) => !r.generated.has(o))) ? [] : reads) : reads;
-  const early = stuck.map(({ o, rel, gen }) => ({
-    severity: 'error' as const,
-    message:
-      `${o.tu} (target ${o.target}) reads ${rel}, an output of generator ${whole.generators.get(gen)?.generator ?? gen}, ` +
-      `which cannot run before ${o.target} is built (it runs ${o.target}, or a program that needs it)`,
-  }));
-  if (early.length > 0) {
-    hasher.flush();
-    for (const d of early) diag({ event: 'diagnostic', diagnostic: d });
-    return { hasher, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true };
-  }
-  const fps = fingerprintGraph(graph, {
-    toolchainId: toolchain.id,
-    templateHash: templateHash(hasher),
-    platform: toolchain.system,
-    hashOf: (p) => hasher.hash(p),
-    hashOfRel: (rel) => hasher.hashRel(config.root, rel),
-    closureDigest,
+  let exec: Executor | undefined;
+  let templateHashOnce: string | undefined;
+  const fingerprintContext = (k: { hasher: FileHasher; toolchain: Toolchain; closureDigest: (c: TuClosure) => string }): FingerprintContext => ({
+    toolchainId: k.toolchain.id,
+    templateHash: (templateHashOnce ??= templateHash(k.hasher)),
+    platform: k.toolchain.system,
+    hashOf: (p) => k.hasher.hash(p),
+    hashOfRel: (rel) => k.hasher.hashRel(config.root, rel),
+    closureDigest: k.closureDigest,
   });
-  const planned = makePlan(graph, fps, {
-    getNode: (fp) => memo.getNode(fp),
-    getCurrent: (k) => memo.getCurrent(k),
-    storePathExists: (p) => fs.existsSync(p),
-  });
-  hasher.flush();
+  const planIo = {
+    getNode: (fp: Fingerprint) => memo.getNode(fp),
+    getCurrent: (k: string) => memo.getCurrent(k),
+    storePathExists: (p: string) => fs.existsSync(p),
+  };
   const durations = memo.loadDurations();
   // Longest compile first: what it took last time, or a guess from the source's size.
-  const thePlan: Plan = { ...planned, build: longestFirst(planned.build, (o) => durations.get(o.key) ?? sourceSize(config.root, o.tu) / SOURCE_BYTES_PER_SECOND) };
-
-  emit({ event: 'plan', to_build: thePlan.build.length, up_to_date: thePlan.upToDate.length, dry_run: r.dryRun });
-  for (const p of thePlan.build) {
-    const expected = durations.get(p.node.key);
-    emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(expected === undefined ? {} : { expected_seconds: expected }) });
-  }
-  const done = (executed: ExecuteResult): RoundResult => ({ hasher, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false });
-  if (r.dryRun) return done(nothingExecuted());
-  // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
-  const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);
-  if (pause > 0) await new Promise((res) => setTimeout(res, pause));
-
-  // A memo another program holds, or this user cannot write, fails here rather than after the first node is built.
-  if (thePlan.build.length > 0) memo.checkWritable();
-  const logs = new BuildLogs(files.logsDir);
-  // Up-to-date nodes: keep their bookkeeping true without building anything,
-  // in the order of writes execute keeps (GC roots, memo, result link).
-  for (const u of thePlan.upToDate) {
-    if (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out || files.readLink(files.drvRootFor(u.node.key)) !== u.record.drv) {
-      await keepRoot(r.store(), files, u.node.key, u.record);
+  const expected = (o: Pick<ObjectNode, 'key' | 'tu'>): number => durations.get(o.key) ?? sourceSize(config.root, o.tu) / SOURCE_BYTES_PER_SECOND;
+  const executorFor = (k: { hasher: FileHasher; toolchain: Toolchain }): Executor => {
+    if (exec) return exec;
+    // A memo another program holds, or this user cannot write, fails here rather than after the first node is built.
+    memo.checkWritable();
+    const logs = new BuildLogs(files.logsDir);
+    return (exec = executor(
+      { store: r.store(), memo, files, toolchain: k.toolchain, emit: keepingHistory(emit, logs, memo), hashOfRel: (rel) => k.hasher.hashRel(config.root, rel), externalDirs: config.externalDirs },
+      { jobs: r.jobs, keepGoing: r.keepGoing, signal: r.signal },
+    ));
+  };
+  const writers = outputWriters(config);
+  const startEarly = (batch: readonly ClosureReady[], known: KnownEarly): void => {
+    if (r.signal.aborted) return;
+    const objects = new Map<string, ObjectNode>();
+    for (const c of batch) {
+      const t = config.targets.get(c.target);
+      const node = t && objectNode(config, t, c.tu, c.closure, writers);
+      if (node && node.generated.size === 0) objects.set(node.key, node);
     }
-    if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
-    if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
+    const part = makePlan({ generators: new Map(), objects, links: new Map(), targetOrder: [] }, fingerprintGraph({ generators: new Map(), objects, links: new Map(), targetOrder: [] }, fingerprintContext(known)), planIo);
+    if (part.build.length === 0) return;
+    const x = executorFor(known);
+    for (const item of longestFirst(part.build, expected)) x.startEarly(item as PlannedNode & { node: ObjectNode });
+  };
+  try {
+    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt, overlaps(r) ? { onClosures: startEarly, cost: (target, tu) => expected({ key: objectKey(target, tu), tu }) } : undefined);
+    emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
+    // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
+    for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });
+    const whole = buildGraph(config, r.sources, analysis.closures, r.generatorInputs);
+    const reads = [...whole.objects.values()].flatMap((o) => [...o.generated].filter(([rel]) => !r.generated.has(rel)).map(([rel, gen]) => ({ o, rel, gen })));
+    const graph = r.generatorsRound ? readyPart(whole, new Set(reads.map((x) => x.o.target))) : whole;
+    // No progress possible: the TUs that wait for a generator which waits for them.
+    const stuck = r.generatorsRound ? ([...graph.generators.values()].some((g) => g.outputs.some((o) => !r.generated.has(o))) ? [] : reads) : reads;
+    const blocking = stuck.map(({ o, rel, gen }) => ({
+      severity: 'error' as const,
+      message:
+        `${o.tu} (target ${o.target}) reads ${rel}, an output of generator ${whole.generators.get(gen)?.generator ?? gen}, ` +
+        `which cannot run before ${o.target} is built (it runs ${o.target}, or a program that needs it)`,
+    }));
+    if (blocking.length > 0) {
+      await exec?.drain();
+      hasher.flush();
+      for (const d of blocking) diag({ event: 'diagnostic', diagnostic: d });
+      return { hasher, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true };
+    }
+    const fps = fingerprintGraph(graph, fingerprintContext({ hasher, toolchain, closureDigest }));
+    const planned = makePlan(graph, fps, planIo, exec?.early);
+    hasher.flush();
+    const thePlan: Plan = { ...planned, build: longestFirst(planned.build, expected) };
+
+    emit({ event: 'plan', to_build: thePlan.build.length, up_to_date: thePlan.upToDate.length, dry_run: r.dryRun });
+    for (const p of thePlan.build) {
+      const seconds = durations.get(p.node.key);
+      emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(seconds === undefined ? {} : { expected_seconds: seconds }) });
+    }
+    const done = (executed: ExecuteResult): RoundResult => ({ hasher, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false });
+    if (r.dryRun) return done(nothingExecuted());
+    // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
+    const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);
+    if (pause > 0) await new Promise((res) => setTimeout(res, pause));
+
+    const x = thePlan.build.length > 0 ? executorFor({ hasher, toolchain }) : undefined;
+    // Up-to-date nodes: keep their bookkeeping true without building anything,
+    // in the order of writes execute keeps (GC roots, memo, result link).
+    for (const u of thePlan.upToDate) {
+      if (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out || files.readLink(files.drvRootFor(u.node.key)) !== u.record.drv) {
+        await keepRoot(r.store(), files, u.node.key, u.record);
+      }
+      if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
+      if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
+    }
+    return done(x ? await x.run(thePlan, graph) : nothingExecuted());
+  } catch (err) {
+    // Nothing started may outlive the round: the store and the memo close after it.
+    await exec?.drain();
+    throw err;
   }
-  const executed =
-    thePlan.build.length === 0
-      ? nothingExecuted()
-      : await execute(
-          thePlan,
-          graph,
-          { store: r.store(), memo, files, toolchain, emit: keepingHistory(emit, logs, memo), hashOfRel: (rel) => hasher.hashRel(config.root, rel), externalDirs: config.externalDirs },
-          { jobs: r.jobs, keepGoing: r.keepGoing, signal: r.signal },
-        );
-  return done(executed);
 }
 
 /**

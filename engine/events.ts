@@ -77,6 +77,8 @@ export type BuildEvent =
       readonly reason: Reason;
       /** The job slot (0 … jobs − 1) that builds it. */
       readonly slot: number;
+      /** Seconds between the start and this event: a node started while the analysis went on is said after the plan. */
+      readonly said_late_seconds?: number;
     }
   /** One line of a node's build log, as the daemon streams it (project-relative paths). */
   | { readonly event: 'node-log'; readonly node: string; readonly label: string; readonly line: string }

@@ -1,5 +1,6 @@
 /**
- * execute: carries out a plan through the daemon. An object first has its
+ * execute: carries out a plan through the daemon (an `Executor` may start
+ * objects before the plan exists: see `startEarly`). An object first has its
  * input files added to the store (SourceUploader: the bytes hashed are the
  * bytes stored) and its derivation written (derivations.ts, input-addressed),
  * ahead of the job slots (two at a time); then it takes a slot (p-queue,
@@ -36,7 +37,7 @@ import { dependenciesOf } from './BuildGraph.js';
 import { ensureBuilder } from './builderHelper.js';
 import type { DerivationSpec, DrvRef, LinkedLibrary } from './derivations.js';
 import { generatorDerivation, linkDerivation, objectDerivation } from './derivations.js';
-import type { EventSink, NodeTimings } from './events.js';
+import type { BuildEvent, EventSink, NodeTimings } from './events.js';
 import { generateResultKey, linkResultKey } from './fingerprint.js';
 import type { Plan, PlannedNode } from './plan.js';
 import type { ProjectFiles } from './ProjectFiles.js';
@@ -156,23 +157,61 @@ export function nothingExecuted(): ExecuteResult {
   };
 }
 
-export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, opts: ExecuteOptions): Promise<ExecuteResult> {
-  const result = nothingExecuted();
-  if (plan.build.length === 0) return result;
-  const { store, memo, files, emit, toolchain } = deps;
-  fs.mkdirSync(files.rootsDir, { recursive: true });
-  const builder = await ensureBuilder(store, toolchain, files.builderRoot, opts.signal);
-  const uploader = new SourceUploader(files.root, store, deps.hashOfRel, deps.externalDirs);
+/**
+ * What carries out a round's plan. Objects whose closures are known may be
+ * started before the plan is (`startEarly`: the overlap of analysis and
+ * builds); their events are held until `run` is given the plan, so the
+ * events still come analysis, plan, nodes. `run` takes each early object's
+ * outcome instead of starting it again.
+ */
+export interface Executor {
+  /** Starts an object now (its inputs added, its derivation written, then a job slot). */
+  startEarly(item: PlannedNode & { readonly node: ObjectNode }): void;
+  /** The objects started early, as they were planned. */
+  readonly early: ReadonlyMap<string, PlannedNode>;
+  /** Carries out the plan (the early objects in it included) and says everything that happened. */
+  run(plan: Plan, graph: BuildGraph): Promise<ExecuteResult>;
+  /** For a round that stops before its plan: starts nothing more, lets what was started finish, says nothing of it. */
+  drain(): Promise<void>;
+}
 
-  // Loaded here, not at start-up: a no-op build never schedules anything.
-  const { default: PQueue } = await import('p-queue');
-  const queue = new PQueue({ concurrency: Math.max(1, opts.jobs) });
-  /** Store writes ahead of the builds (a few ms per object): two at a time keep the job slots fed. */
-  const prepQueue = new PQueue({ concurrency: 2 });
+export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, opts: ExecuteOptions): Promise<ExecuteResult> {
+  if (plan.build.length === 0) return nothingExecuted();
+  return executor(deps, opts).run(plan, graph);
+}
+
+export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
+  const result = nothingExecuted();
+  const { store, memo, files, toolchain } = deps;
+  /** Events of the nodes started before the plan was said: said when `run` starts (node-started numbered then). */
+  let held: (() => void)[] | undefined = [];
+  const emit = (e: BuildEvent | (() => BuildEvent)): void => {
+    const say = (): void => deps.emit(typeof e === 'function' ? e() : e);
+    if (held) held.push(say);
+    else say();
+  };
+  /** What every node needs first: the roots folder, the builder helper, the job queues. */
+  const setup = (async () => {
+    fs.mkdirSync(files.rootsDir, { recursive: true });
+    const builder = await ensureBuilder(store, toolchain, files.builderRoot, opts.signal);
+    // Loaded here, not at start-up: a no-op build never schedules anything.
+    const { default: PQueue } = await import('p-queue');
+    return {
+      builder,
+      queue: new PQueue({ concurrency: Math.max(1, opts.jobs) }),
+      /** Store writes ahead of the builds (a few ms per object): two at a time keep the job slots fed. */
+      prepQueue: new PQueue({ concurrency: 2 }),
+    };
+  })();
+  // A failure here is the build's, thrown by `run`; nodes started early that wait for it fail unsaid.
+  setup.catch(() => undefined);
+  const uploader = new SourceUploader(files.root, store, deps.hashOfRel, deps.externalDirs);
   const outcomes = new Map<string, Promise<Outcome>>();
+  const early = new Map<string, PlannedNode>();
   /** The record of every node built, reused or up to date. */
-  const records = new Map<string, NodeRecord>(plan.upToDate.map((u) => [u.node.key, u.record]));
-  const total = plan.build.length;
+  const records = new Map<string, NodeRecord>();
+  let graph: BuildGraph = { generators: new Map(), objects: new Map(), links: new Map(), targetOrder: [] };
+  let total = 0;
   let started = 0;
   /** Job slots not building now: each build names the one it holds (for timelines). */
   const freeSlots = Array.from({ length: Math.max(1, opts.jobs) }, (_, i) => i).reverse();
@@ -180,7 +219,6 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   let paused = false;
   /** A substitute the daemon refused is said once per build, with the first node it concerned. */
   let refusalSaid = false;
-
   const recordOf = (key: string): NodeRecord => {
     const r = records.get(key);
     if (!r) throw new Error(`internal error: ${key} has no output`);
@@ -217,7 +255,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     const inputs = new Map(rels.map((r, i) => [r, paths[i] as string]));
     const system = item.fp.inputs.kind === 'object' ? item.fp.inputs.system : {};
     const generated = new Map([...node.generated].map(([r, k]) => [r, refOf(k)]));
-    return objectDerivation(node, inputs, builder, toolchain, sha256(canonicalJson(system)), generated);
+    return objectDerivation(node, inputs, (await setup).builder, toolchain, sha256(canonicalJson(system)), generated);
   };
 
   /** A generator's result key (see generateResultKey) and its derivation, its input files added. */
@@ -232,7 +270,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
   const generatorSpec = async (node: GenerateNode): Promise<DerivationSpec> => {
     const files = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
     const generated = new Map(node.generated.map(([r, k]) => [r, refOf(k)]));
-    return generatorDerivation(node, files, generated, node.tools.map(refOf), builder, toolchain);
+    return generatorDerivation(node, files, generated, node.tools.map(refOf), (await setup).builder, toolchain);
   };
 
   const linkInputs = (node: LinkNode): { objects: DrvRef[]; libraries: LinkedLibrary[]; key: (fpInputs: PlannedNode['fp']['inputs']) => Fingerprint | undefined } => {
@@ -257,7 +295,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
    * like a failed build and stops the build; it never abandons the nodes
    * still running, which must finish before the memo is closed.
    */
-  const run = async (item: PlannedNode, readyAt: number, prepare?: () => Promise<Prepared>): Promise<Outcome> => {
+  const runNode = async (item: PlannedNode, readyAt: number, prepare?: () => Promise<Prepared>): Promise<Outcome> => {
     try {
       return await attempt(item, readyAt, prepare ? await prepare() : undefined);
     } catch (err) {
@@ -315,7 +353,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
       resultKey = li.key(item.fp.inputs);
       if (await cutOff(resultKey, 'link')) return 'ok';
       const scripts = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
-      d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, builder, toolchain, scripts));
+      d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, (await setup).builder, toolchain, scripts));
       timings.derivation = (performance.now() - t0) / 1000;
     } else if (prepared) {
       d = prepared.d;
@@ -325,12 +363,15 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     const clean = node.kind === 'link' ? (t: string): string => toolNames(linkLogNames(cleanLog(t), node, graph, records)) : (t: string): string => toolNames(cleanLog(t));
     // Only the daemon's build holds a job slot: what comes before (inputs, derivation) and after
     // (NAR hash, GC roots, memo) runs outside it, so the slots only build.
-    const built = await queue.add(async () => {
+    const built = await (await setup).queue.add(async () => {
       if (skipIfStopping(item)) return undefined;
       const t2 = performance.now();
       timings.queued = (t2 - (prepared?.readyAt ?? readyAt)) / 1000;
       const slot = freeSlots.pop() ?? 0;
-      emit({ event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason, slot });
+      emit(() => {
+        const late = Math.round(performance.now() - t2) / 1000;
+        return { event: 'node-started', node: node.key, kind: node.kind, label: labelOf(node), index: ++started, total, reason: item.reason, slot, ...(late > 0 ? { said_late_seconds: late } : {}) };
+      });
       result.submitted++;
       if (TEST_PAUSE_MS > 0 && !paused) {
         paused = true;
@@ -392,39 +433,64 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     return 'ok';
   };
 
-  for (const item of plan.build) {
-    const needs = dependenciesOf(item.node);
-    const waits = needs.flatMap((k) => {
-      const o = outcomes.get(k);
-      return o ? [{ key: k, outcome: o }] : [];
-    });
-    outcomes.set(item.node.key, (async (): Promise<Outcome> => {
-      const before = await Promise.all(waits.map((w) => w.outcome));
-      const bad = before.findIndex((o) => o !== 'ok');
-      if (bad >= 0) {
-        const dep = waits[bad]?.key ?? '';
-        const label = graph.objects.get(dep)?.tu ?? graph.links.get(dep)?.target ?? graph.generators.get(dep)?.generator ?? dep;
-        emit({ event: 'node-skipped', node: item.node.key, because: `${label} was not built` });
-        return 'skipped';
+  /** An object adds its inputs and writes its derivation before it takes a job slot, so slots only build (store writes overlap with builds). */
+  const startObject = async (item: PlannedNode & { readonly node: ObjectNode }, readyAt: number): Promise<Outcome> => {
+    let prepared: Prepared;
+    try {
+      const { prepQueue } = await setup;
+      if (skipIfStopping(item)) return 'skipped';
+      prepared = (await prepQueue.add(() => prepareObject(item))) as Prepared;
+    } catch (err) {
+      return runNode(item, readyAt, () => Promise.reject(err));
+    }
+    return runNode(item, readyAt, () => Promise.resolve(prepared));
+  };
+
+  return {
+    early,
+    startEarly(item): void {
+      early.set(item.node.key, item);
+      outcomes.set(item.node.key, startObject(item, performance.now()));
+    },
+    async drain(): Promise<void> {
+      stopping = true;
+      await Promise.all(outcomes.values());
+      held = [];
+    },
+    async run(plan, g): Promise<ExecuteResult> {
+      // The daemon unreachable, the builder helper not made: the build's error, not each node's.
+      await setup;
+      graph = g;
+      total = plan.build.length;
+      for (const u of plan.upToDate) records.set(u.node.key, u.record);
+      const release = held ?? [];
+      held = undefined;
+      for (const say of release) say();
+      for (const item of plan.build) {
+        if (outcomes.has(item.node.key)) continue; // started early
+        const needs = dependenciesOf(item.node);
+        const waits = needs.flatMap((k) => {
+          const o = outcomes.get(k);
+          return o ? [{ key: k, outcome: o }] : [];
+        });
+        outcomes.set(item.node.key, (async (): Promise<Outcome> => {
+          const before = await Promise.all(waits.map((w) => w.outcome));
+          const bad = before.findIndex((o) => o !== 'ok');
+          if (bad >= 0) {
+            const dep = waits[bad]?.key ?? '';
+            const label = graph.objects.get(dep)?.tu ?? graph.links.get(dep)?.target ?? graph.generators.get(dep)?.generator ?? dep;
+            emit({ event: 'node-skipped', node: item.node.key, because: `${label} was not built` });
+            return 'skipped';
+          }
+          const readyAt = performance.now();
+          return item.node.kind === 'object' ? startObject(item as PlannedNode & { node: ObjectNode }, readyAt) : runNode(item, readyAt);
+        })());
       }
-      const readyAt = performance.now();
-      if (item.node.kind !== 'object') return run(item, readyAt);
-      // Objects add their inputs and write their derivation before they take a job slot,
-      // so slots only build (store writes overlap with builds).
-      const objectItem = item as PlannedNode & { node: ObjectNode };
-      let prepared: Prepared;
-      try {
-        if (skipIfStopping(item)) return 'skipped';
-        prepared = (await prepQueue.add(() => prepareObject(objectItem))) as Prepared;
-      } catch (err) {
-        return run(item, readyAt, () => Promise.reject(err));
-      }
-      return run(item, readyAt, () => Promise.resolve(prepared));
-    })());
-  }
-  await Promise.all(outcomes.values());
-  if (opts.signal.aborted) result.interrupted = true;
-  return result;
+      await Promise.all(outcomes.values());
+      if (opts.signal.aborted) result.interrupted = true;
+      return result;
+    },
+  };
 }
 
 /**

@@ -88,7 +88,12 @@ export function reasonFor(now: NodeInputs, before: NodeInputs | undefined, depen
   return { kind: 'new' };
 }
 
-export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>, io: PlanIo): Plan {
+/**
+ * `decided`: nodes already planned and started while the analysis went on
+ * (objects, see buildRound); they stay in the plan as they were planned,
+ * whatever the memo says of them by now.
+ */
+export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>, io: PlanIo, decided: ReadonlyMap<string, PlannedNode> = new Map()): Plan {
   const build: PlannedNode[] = [];
   const upToDate: UpToDateNode[] = [];
   const rebuilt = new Set<string>();
@@ -96,6 +101,13 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
   for (const node of nodes) {
     const fp = fps.get(node.key);
     if (!fp) throw new Error(`internal: no fingerprint for ${node.key}`);
+    const taken = decided.get(node.key);
+    if (taken) {
+      if (taken.fp.fingerprint !== fp.fingerprint) throw new Error(`internal error: ${node.key} was started for other inputs than the plan's`);
+      rebuilt.add(node.key);
+      build.push({ node, fp, reason: taken.reason });
+      continue;
+    }
     const current = io.getCurrent(node.key);
     const record = io.getNode(fp.fingerprint);
     // The derivation too: a link that relinks this node's output names it as an input.

@@ -102,7 +102,7 @@ export class TraceReporter implements Reporter {
         return;
       case 'node-started':
         this.slots.add(e.slot);
-        this.running.set(e.node, { label: e.label, kind: e.kind, slot: e.slot, at: now });
+        this.running.set(e.node, { label: e.label, kind: e.kind, slot: e.slot, at: now - Math.round((e.said_late_seconds ?? 0) * 1e6) });
         return;
       case 'node-built': {
         const t = e.timings;
