@@ -189,13 +189,15 @@ export function objectNode(config: Config, t: TargetConfig, tu: string, closure:
 
 /**
  * `generatorInputs` (expandGeneratorInputs) for the generators of
- * `config.generators` that this graph holds: empty for none.
+ * `config.generators` that this graph holds: empty for none. `known`:
+ * object nodes made already (objectNode, for these very closures), reused.
  */
 export function buildGraph(
   config: Config,
   sources: ReadonlyMap<string, readonly string[]>,
   closures: ReadonlyMap<string, TuClosure>,
   generatorInputs: ReadonlyMap<string, GeneratorInputs> = new Map(),
+  known: ReadonlyMap<string, ObjectNode> = new Map(),
 ): BuildGraph {
   const generators = generateNodes(config, generatorInputs);
   const writer = outputWriters(config);
@@ -213,7 +215,8 @@ export function buildGraph(
       const key = objectKey(name, tu);
       const closure = closures.get(key);
       if (!closure) throw new Error(`internal: no include closure for ${key}`);
-      objects.set(key, objectNode(config, t, tu, closure, writer));
+      const made = known.get(key);
+      objects.set(key, made?.closure === closure ? made : objectNode(config, t, tu, closure, writer));
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);

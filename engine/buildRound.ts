@@ -39,7 +39,7 @@ import type { ExecuteResult, Executor } from './execute.js';
 import { fingerprintGraph } from './fingerprint.js';
 import type { FingerprintContext, Fingerprinted } from './fingerprint.js';
 import { plan as makePlan } from './plan.js';
-import type { Plan, PlannedNode } from './plan.js';
+import type { Plan, PlannedNode, UpToDateNode } from './plan.js';
 import type { ProjectFiles } from './ProjectFiles.js';
 import { longestFirst, SOURCE_BYTES_PER_SECOND } from './slotOrder.js';
 
@@ -151,25 +151,35 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     ));
   };
   const writers = outputWriters(config);
+  // What the overlap made of each object, reused by the round's own graph, fingerprints and plan.
+  const earlyNodes = new Map<string, ObjectNode>();
+  const earlyFps = new Map<string, Fingerprinted>();
+  const earlyPlan = new Map<string, PlannedNode | UpToDateNode>();
   const startEarly = (batch: readonly ClosureReady[], known: KnownEarly): void => {
-    if (r.signal.aborted) return;
     const objects = new Map<string, ObjectNode>();
     for (const c of batch) {
       const t = config.targets.get(c.target);
-      const node = t && objectNode(config, t, c.tu, c.closure, writers);
-      if (node && node.generated.size === 0) objects.set(node.key, node);
+      if (t) objects.set(c.key, objectNode(config, t, c.tu, c.closure, writers));
     }
-    const part = makePlan({ generators: new Map(), objects, links: new Map(), targetOrder: [] }, fingerprintGraph({ generators: new Map(), objects, links: new Map(), targetOrder: [] }, fingerprintContext(known)), planIo);
-    if (part.build.length === 0) return;
+    const part = { generators: new Map(), objects, links: new Map(), targetOrder: [] };
+    const fps = fingerprintGraph(part, fingerprintContext(known));
+    const planned = makePlan(part, fps, planIo);
+    for (const [k, o] of objects) earlyNodes.set(k, o);
+    for (const [k, f] of fps) earlyFps.set(k, f);
+    for (const u of planned.upToDate) earlyPlan.set(u.node.key, u);
+    for (const p of planned.build) earlyPlan.set(p.node.key, p);
+    // Those that read a generator's output wait for the plan, like everything after them.
+    const now = planned.build.filter((p) => p.node.kind === 'object' && p.node.generated.size === 0);
+    if (now.length === 0 || r.signal.aborted) return;
     const x = executorFor(known);
-    for (const item of longestFirst(part.build, expected)) x.startEarly(item as PlannedNode & { node: ObjectNode });
+    for (const item of longestFirst(now, expected)) x.startEarly(item as PlannedNode & { node: ObjectNode });
   };
   try {
     const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt, overlaps(r) ? { onClosures: startEarly, cost: (target, tu) => expected({ key: objectKey(target, tu), tu }) } : undefined);
     emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
     // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
     for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });
-    const whole = buildGraph(config, r.sources, analysis.closures, r.generatorInputs);
+    const whole = buildGraph(config, r.sources, analysis.closures, r.generatorInputs, earlyNodes);
     const reads = [...whole.objects.values()].flatMap((o) => [...o.generated].filter(([rel]) => !r.generated.has(rel)).map(([rel, gen]) => ({ o, rel, gen })));
     const graph = r.generatorsRound ? readyPart(whole, new Set(reads.map((x) => x.o.target))) : whole;
     // No progress possible: the TUs that wait for a generator which waits for them.
@@ -186,8 +196,8 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
       for (const d of blocking) diag({ event: 'diagnostic', diagnostic: d });
       return { hasher, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true };
     }
-    const fps = fingerprintGraph(graph, fingerprintContext({ hasher, toolchain, closureDigest }));
-    const planned = makePlan(graph, fps, planIo, exec?.early);
+    const fps = fingerprintGraph(graph, fingerprintContext({ hasher, toolchain, closureDigest }), earlyFps);
+    const planned = makePlan(graph, fps, planIo, earlyPlan);
     hasher.flush();
     const thePlan: Plan = { ...planned, build: longestFirst(planned.build, expected) };
 

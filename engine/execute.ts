@@ -167,8 +167,6 @@ export function nothingExecuted(): ExecuteResult {
 export interface Executor {
   /** Starts an object now (its inputs added, its derivation written, then a job slot). */
   startEarly(item: PlannedNode & { readonly node: ObjectNode }): void;
-  /** The objects started early, as they were planned. */
-  readonly early: ReadonlyMap<string, PlannedNode>;
   /** Carries out the plan (the early objects in it included) and says everything that happened. */
   run(plan: Plan, graph: BuildGraph): Promise<ExecuteResult>;
   /** For a round that stops before its plan: starts nothing more, lets what was started finish, says nothing of it. */
@@ -207,7 +205,6 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
   setup.catch(() => undefined);
   const uploader = new SourceUploader(files.root, store, deps.hashOfRel, deps.externalDirs);
   const outcomes = new Map<string, Promise<Outcome>>();
-  const early = new Map<string, PlannedNode>();
   /** The record of every node built, reused or up to date. */
   const records = new Map<string, NodeRecord>();
   let graph: BuildGraph = { generators: new Map(), objects: new Map(), links: new Map(), targetOrder: [] };
@@ -447,9 +444,7 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
   };
 
   return {
-    early,
     startEarly(item): void {
-      early.set(item.node.key, item);
       outcomes.set(item.node.key, startObject(item, performance.now()));
     },
     async drain(): Promise<void> {

@@ -115,7 +115,8 @@ function record(compact: unknown, makeInputs: () => NodeInputs): Fingerprinted {
   };
 }
 
-export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Map<string, Fingerprinted> {
+/** `known`: fingerprints of objects of this graph made already with the same context, reused. */
+export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext, known: ReadonlyMap<string, Fingerprinted> = new Map()): Map<string, Fingerprinted> {
   const out = new Map<string, Fingerprinted>();
   const hash = (abs: string): string => ctx.hashOf(abs) ?? MISSING;
   const rel = (r: string): string => ctx.hashOfRel(r) ?? MISSING;
@@ -128,6 +129,11 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext): Ma
       return closureDigest(c, ctx.hashOfRel, sys);
     });
   for (const o of graph.objects.values()) {
+    const made = known.get(o.key);
+    if (made) {
+      out.set(o.key, made);
+      continue;
+    }
     const settings = {
       kind: 'object' as const,
       tu: o.tu,

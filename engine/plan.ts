@@ -89,11 +89,11 @@ export function reasonFor(now: NodeInputs, before: NodeInputs | undefined, depen
 }
 
 /**
- * `decided`: nodes already planned and started while the analysis went on
- * (objects, see buildRound); they stay in the plan as they were planned,
- * whatever the memo says of them by now.
+ * `decided`: nodes planned already while the analysis went on (objects, see
+ * buildRound; some of them started); they stay in the plan as they were
+ * planned, whatever the memo says of them by now.
  */
-export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>, io: PlanIo, decided: ReadonlyMap<string, PlannedNode> = new Map()): Plan {
+export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>, io: PlanIo, decided: ReadonlyMap<string, PlannedNode | UpToDateNode> = new Map()): Plan {
   const build: PlannedNode[] = [];
   const upToDate: UpToDateNode[] = [];
   const rebuilt = new Set<string>();
@@ -103,7 +103,11 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
     if (!fp) throw new Error(`internal: no fingerprint for ${node.key}`);
     const taken = decided.get(node.key);
     if (taken) {
-      if (taken.fp.fingerprint !== fp.fingerprint) throw new Error(`internal error: ${node.key} was started for other inputs than the plan's`);
+      if (taken.fp.fingerprint !== fp.fingerprint) throw new Error(`internal error: ${node.key} was planned early for other inputs than the plan's`);
+      if ('record' in taken) {
+        upToDate.push({ ...taken, node, fp });
+        continue;
+      }
       rebuilt.add(node.key);
       build.push({ node, fp, reason: taken.reason });
       continue;

@@ -22,7 +22,19 @@ command -v dpkg-source >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get inst
 
 rm -rf "$dest"
 mkdir -p "$dest"
-(cd "$dest" && apt-get source -qq "$pkg" >&2)
+# A mirror can list a version whose files it no longer has (a security update
+# replaced by a newer one): then try the other versions apt knows, newest first.
+fetched=0
+if (cd "$dest" && apt-get source -qq "$pkg" >&2); then
+  fetched=1
+else
+  for v in $(apt-cache showsrc "$name" 2>/dev/null | awk '/^Version:/ {print $2}' | sort -u | sort -r -V); do
+    rm -rf "${dest:?}"/*
+    echo "fetch-debian-source: trying $name=$v" >&2
+    if (cd "$dest" && apt-get source -qq "$name=$v" >&2); then fetched=1; break; fi
+  done
+fi
+[ "$fetched" -eq 1 ] || { echo "fetch-debian-source: could not fetch the source of $pkg" >&2; exit 1; }
 dir=$(find "$dest" -mindepth 1 -maxdepth 1 -type d | head -n 1)
 echo "$dir" > "$dest/.done"
 echo "$dir"

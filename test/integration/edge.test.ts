@@ -46,7 +46,8 @@ describe('failures', () => {
   it('-k keeps going past a failed compile; without it the build stops', () => {
     const tree = {
       'nixmake.json': JSON.stringify({ targets: { bad: { type: 'executable', sources: ['a.c'] }, good: { type: 'executable', sources: ['b.c'] } } }),
-      'a.c': 'int main(void) { return nope; }\n',
+      // The larger source goes first (longest expected compile first), so with -j1 the failure comes before b.c starts.
+      'a.c': `int main(void) { return nope; } /* ${'x'.repeat(200)} */\n`,
       'b.c': `int main(void) { return 0; } /* ${process.pid}-${Date.now()} */\n`,
     };
     let dir = project(tree);
