@@ -36,6 +36,7 @@ import type { ScannedFile } from './scanFile.js';
 import { SCANNER_VERSION } from './scanIncludes.js';
 import type { Grammar, ScanResult } from './scanIncludes.js';
 import { searchPathFromFlags } from './SearchPath.js';
+import type { SearchPath } from './SearchPath.js';
 
 export interface Analysis {
   /** Keyed by object node key. */
@@ -148,23 +149,38 @@ export class ScanCache {
     return result;
   }
 
-  /** Scans, in worker threads, those of `files` the memo does not know yet (if there are enough to be worth it). */
-  async prefetch(files: readonly { abs: string; grammar: Grammar }[], onProgress?: AnalysisProgress): Promise<void> {
-    if (this.threads < 2 || !workersAvailable()) return;
+  /** The scan of a file if it is known (this run, or the memo), without parsing it. */
+  peek(abs: string, grammar: Grammar): ScanResult | undefined {
+    const memKey = `${grammar}\0${abs}`;
+    if (this.inMemory.has(memKey)) return this.inMemory.get(memKey);
+    const c = this.cached(abs, grammar);
+    if (!c?.result) return undefined;
+    const result = JSON.parse(c.result) as ScanResult;
+    this.inMemory.set(memKey, result);
+    return result;
+  }
+
+  /**
+   * Scans, in worker threads, those of `files` the memo does not know yet
+   * (if there are enough to be worth it); answers how many it scanned.
+   */
+  async prefetch(files: readonly { abs: string; grammar: Grammar }[], onProgress?: AnalysisProgress): Promise<number> {
+    if (this.threads < 2 || !workersAvailable()) return 0;
     const todo = new Map<string, { abs: string; grammar: Grammar; hash: string }>();
     for (const f of files) {
       const c = this.cached(f.abs, f.grammar);
       if (c && !c.result) todo.set(c.key, { ...f, hash: c.hash });
     }
-    if (todo.size < PARALLEL_MIN) return;
+    if (todo.size < PARALLEL_MIN) return 0;
     let results: (ScannedFile | undefined)[];
     try {
       results = await scanInWorkers([...todo.values()].map(({ abs, grammar }) => ({ abs: this.redirects.get(abs) ?? abs, grammar })), this.threads, (done) => onProgress?.('scan', done, todo.size));
     } catch {
-      return; // the walk scans these files in this thread instead
+      return 0; // the walk scans these files in this thread instead
     }
     const jobs = [...todo];
     jobs.forEach(([key, job], i) => this.remember(key, job.hash, results[i]));
+    return todo.size;
   }
 
   /** Caches a scan under `key` only if it is of the content that key was made from. */
@@ -177,6 +193,53 @@ export class ScanCache {
   flush(): void {
     this.memo.putScans(this.pending);
     this.pending.clear();
+  }
+}
+
+/**
+ * Scans, on all cores, the project headers the walk is going to meet, a
+ * level of includes at a time, starting from files already scanned (the
+ * TUs of a cold start): each include is looked for, without macros or
+ * conditions, in the folders the TU's search path gives it (the includer's
+ * folder for "…", then -iquote and -I; system folders are left out, their
+ * headers get the cheap directive scan), and every project file found that
+ * is not scanned yet is scanned in the next batch. It may scan a header the
+ * walk will not need, and miss one it will (a computed include, a header
+ * reached with other flags first): the walk scans those in this thread, as
+ * before. Its point is that tree-sitter runs in workers, whose memory is
+ * given back (see scanInWorkers), not in this thread, whose memory is not.
+ */
+async function prefetchProjectHeaders(
+  root: string,
+  from: readonly { abs: string; grammar: Grammar; sp: SearchPath }[],
+  scans: ScanCache,
+  isFile: (p: string) => boolean,
+  onProgress?: AnalysisProgress,
+): Promise<void> {
+  const inside = (abs: string): boolean => {
+    const r = path.relative(root, abs);
+    return r !== '' && !r.startsWith('..') && !path.isAbsolute(r);
+  };
+  const seen = new Set(from.map((f) => `${f.grammar}\0${f.abs}`));
+  let level = from;
+  while (level.length > 0) {
+    const next: { abs: string; grammar: Grammar; sp: SearchPath }[] = [];
+    for (const f of level) {
+      for (const inc of scans.peek(f.abs, f.grammar)?.includes ?? []) {
+        if (inc.form === 'computed') continue;
+        const dirs = inc.form === 'quote' ? [path.dirname(f.abs), ...f.sp.quote, ...f.sp.bracket] : f.sp.bracket;
+        for (const dir of dirs) {
+          const abs = path.resolve(dir, inc.name);
+          const key = `${f.grammar}\0${abs}`;
+          if (seen.has(key) || !inside(abs) || !isFile(abs)) continue;
+          seen.add(key);
+          next.push({ abs, grammar: f.grammar, sp: f.sp });
+        }
+      }
+    }
+    // Fewer than are worth threads are left for the walk; the others' includes are followed all the same.
+    await scans.prefetch(next, onProgress);
+    level = next;
   }
 }
 
@@ -292,7 +355,9 @@ export async function analyzeTargets(
     const cost = new Map(walk.map((j) => [j, listener.cost(j.target, j.tu)]));
     walk.sort((a, b) => (cost.get(b) ?? 0) - (cost.get(a) ?? 0));
   }
-  await scans.prefetch(walk.filter((j) => isPreprocessed(j.lang)).map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar })), onProgress);
+  const tus = walk.filter((j) => isPreprocessed(j.lang)).map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar, sp: j.sp }));
+  // A cold start: the headers too, on all cores, before the walk meets them.
+  if ((await scans.prefetch(tus, onProgress)) > 0) await prefetchProjectHeaders(config.root, tus, scans, isFile, onProgress);
   for (const [i, job] of walk.entries()) {
     onProgress?.('walk', i, walk.length);
     const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));

@@ -13,12 +13,14 @@ import type { Grammar, ScanResult } from './scanIncludes.js';
 export interface ScannedFile {
   readonly result: ScanResult;
   readonly hash: ContentHash;
+  /** The file's size: what the parse cost (and what node-tree-sitter keeps of it, see scanInWorkers). */
+  readonly bytes: number;
 }
 
 export function scanFile(abs: string, grammar: Grammar): ScannedFile | undefined {
   try {
     const bytes = fs.readFileSync(abs);
-    return { result: scanIncludes(bytes.toString('utf8'), grammar), hash: contentHash(bytes) };
+    return { result: scanIncludes(bytes.toString('utf8'), grammar), hash: contentHash(bytes), bytes: bytes.length };
   } catch {
     return undefined;
   }

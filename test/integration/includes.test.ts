@@ -239,6 +239,32 @@ describe('parallel scanning', () => {
   });
 });
 
+describe('parallel scanning of headers', () => {
+  it('scans the project headers a cold walk meets on worker threads, replaced as they go, with the same closures as one thread', () => {
+    const files: Record<string, string> = {
+      'nixmake.json': JSON.stringify({ includeDirs: ['include', 'include/deep'], targets: { lib: { type: 'static-library', sources: ['src/*.c'] } } }),
+    };
+    // 60 headers in chains of three levels (quote and angle forms, a folder of the includer and an -I folder), 60 TUs.
+    for (let i = 0; i < 60; i++) {
+      files[`include/deep/d${i}.h`] = `#pragma once\n#include <stddef.h>\nenum { D${i} = ${i} };\n`;
+      files[`include/m${i}.h`] = `#pragma once\n#include "deep/d${i}.h"\n`;
+      files[`src/f${i}.c`] = `#include <m${i}.h>\n#include "local${i % 3}.h"\nint f${i}(void) { return D${i}; }\n`;
+    }
+    for (let i = 0; i < 3; i++) files[`src/local${i}.h`] = `#pragma once\n#include <d${i}.h>\n`;
+    const dir = project(files);
+    const deps = (env: NodeJS.ProcessEnv): string => {
+      fs.rmSync(path.join(dir, '.nixmake'), { recursive: true, force: true });
+      const r = nixmake(['deps', '-C', dir, '--json'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    // Every worker replaced after each batch: the closures are those of one thread.
+    const parallel = deps({ NIXMAKE_SCAN_THREADS: '2', NIXMAKE_SCAN_RECYCLE_BYTES: '1' });
+    expect(parallel).toBe(deps({ NIXMAKE_SCAN_THREADS: '1' }));
+    expect(JSON.parse(parallel.split('\n')[0] as string)).toMatchObject({ tu: 'src/f0.c', headers: ['include/deep/d0.h', 'include/m0.h', 'src/local0.h'] });
+  });
+});
+
 describe('closures reused from the last run', () => {
   it('are used when nothing changed, and a new shadowing header or an edit still rebuilds exactly the TUs that read it', () => {
     const dir = project({
