@@ -25,6 +25,8 @@ import type { TuClosure } from './includeClosure.js';
 /** Bump when includeClosure's output for the same inputs changes. */
 export const CLOSURE_VERSION = 4;
 const RACY_MS = 2000;
+/** Stored closures held before they are written to the memo. */
+const FLUSH_EVERY = 2000;
 
 interface Stored {
   readonly key: string;
@@ -34,7 +36,7 @@ interface Stored {
 }
 
 export class ClosureCache {
-  private readonly stored: Map<string, string>;
+  /** Closures to store, written out every FLUSH_EVERY so that a cold walk of a big tree does not hold them all. */
   private readonly fresh = new Map<string, string>();
   private readonly mtimes = new Map<string, number>();
   /** One shared array per distinct system-header list (most TUs read the same ones), and its digest part. */
@@ -47,7 +49,7 @@ export class ClosureCache {
   hits = 0;
 
   constructor(
-    memo: Pick<MemoStore, 'loadClosures'>,
+    private readonly memo: Pick<MemoStore, 'getClosure'>,
     private readonly memoOut: Pick<MemoStore, 'putClosures'>,
     private readonly hasher: FileHasher,
     private readonly root: string,
@@ -55,7 +57,6 @@ export class ClosureCache {
     /** false: never reuse a stored closure (NIXMAKE_NO_CLOSURE_CACHE=1, for measuring the walk itself). */
     private readonly enabled = true,
   ) {
-    this.stored = memo.loadClosures();
     this.start = now();
   }
 
@@ -98,7 +99,7 @@ export class ClosureCache {
   }
 
   get(node: string, key: string): TuClosure | undefined {
-    const raw = this.enabled ? this.stored.get(node) : undefined;
+    const raw = this.enabled ? this.memo.getClosure(node) : undefined;
     if (raw === undefined) return undefined;
     const s = JSON.parse(raw) as Stored;
     if (s.key !== key) return undefined;
@@ -115,7 +116,8 @@ export class ClosureCache {
     const dirs = closure.probedDirs.map((d) => [d, this.mtime(d)] as const);
     if (dirs.some(([, m]) => m > this.start - RACY_MS)) return;
     const value = JSON.stringify({ key, digest: this.digestOf(closure), dirs, closure } satisfies Stored);
-    if (this.stored.get(node) !== value) this.fresh.set(node, value);
+    this.fresh.set(node, value);
+    if (this.fresh.size >= FLUSH_EVERY) this.flush();
   }
 
   flush(): void {

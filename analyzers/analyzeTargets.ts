@@ -101,6 +101,9 @@ const NOT_PREPROCESSED: ScanResult = { includes: [], headerMacros: [], definedMa
 /** A test hook: with a listener, the walk waits this long after each TU (so that what it started gets going). */
 const WALK_TEST_PAUSE_MS = Number(process.env['NIXMAKE_TEST_PAUSE_IN_WALK_MS'] ?? 0);
 
+/** Scans held before they are written to the memo. */
+const SCAN_FLUSH_EVERY = 2000;
+
 /** Below this many unscanned files, starting threads costs more than it saves. */
 const PARALLEL_MIN = 48;
 
@@ -187,6 +190,8 @@ export class ScanCache {
   private remember(key: string, hash: string, scanned: ScannedFile | undefined): ScanResult | undefined {
     this.scanned++;
     if (scanned && scanned.hash === hash) this.pending.set(key, JSON.stringify(scanned.result));
+    // Written out as they come, so that a cold scan of a big tree does not hold every scan's JSON.
+    if (this.pending.size >= SCAN_FLUSH_EVERY) this.flush();
     return scanned?.result;
   }
 

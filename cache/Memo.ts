@@ -57,8 +57,8 @@ export interface MemoStore {
   getScan(key: string): string | undefined;
   putScans(entries: ReadonlyMap<string, string>): void;
   getNode(fp: Fingerprint): NodeRecord | undefined;
-  /** Every TU's stored closure: object node key → JSON (see ClosureCache). */
-  loadClosures(): Map<string, string>;
+  /** A TU's stored closure: JSON (see ClosureCache), by object node key. */
+  getClosure(node: string): string | undefined;
   putClosures(entries: ReadonlyMap<string, string>): void;
   /**
    * Records a built node and makes it the current one for `nodeKey`,
@@ -95,7 +95,7 @@ function prepareAll(db: Database.Database) {
     getCurrent: db.prepare('SELECT fingerprint, inputs FROM current WHERE node = ?'),
     currentNodes: db.prepare('SELECT current.node AS node, nodes.drv AS drv, nodes.out AS out, nodes.drv_hash AS drvHash, nodes.nar_hash AS narHash FROM current JOIN nodes ON nodes.fingerprint = current.fingerprint ORDER BY current.node'),
     putCurrent: db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
-    loadClosures: db.prepare('SELECT node, value FROM closures'),
+    getClosure: db.prepare('SELECT value FROM closures WHERE node = ?').pluck(),
     putClosure: db.prepare('INSERT OR REPLACE INTO closures (node, value) VALUES (?, ?)'),
     loadDurations: db.prepare('SELECT node, seconds FROM durations'),
     putDuration: db.prepare('INSERT OR REPLACE INTO durations (node, seconds) VALUES (?, ?)'),
@@ -252,12 +252,8 @@ export class SqliteMemo implements MemoStore, DurationStore {
     });
   }
 
-  loadClosures(): Map<string, string> {
-    return this.guard(() => {
-      const out = new Map<string, string>();
-      for (const r of this.stmts.loadClosures.all() as { node: string; value: string }[]) out.set(r.node, r.value);
-      return out;
-    });
+  getClosure(node: string): string | undefined {
+    return this.guard(() => this.stmts.getClosure.get(node) as string | undefined);
   }
 
   putClosures(entries: ReadonlyMap<string, string>): void {

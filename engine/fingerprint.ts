@@ -99,18 +99,18 @@ const MISSING = 'missing';
 /**
  * `compact` is what is hashed; `inputs` (an object's per-header tables) and
  * `inputsJson` are made only when asked for, i.e. for nodes that are built
- * (for their rebuild reasons), so a no-op builds no tables at all.
+ * (for their rebuild reasons and their memo entry), so a no-op builds no
+ * tables at all. They are made again each time rather than kept: a clean
+ * build of 10,000 objects would otherwise hold every table until it ends.
  */
 function record(compact: unknown, makeInputs: () => NodeInputs): Fingerprinted {
-  let inputs: NodeInputs | undefined;
-  let json: string | undefined;
   return {
     fingerprint: fingerprintOf(compact),
     get inputs(): NodeInputs {
-      return (inputs ??= makeInputs());
+      return makeInputs();
     },
     get inputsJson(): string {
-      return (json ??= canonicalJson(this.inputs));
+      return canonicalJson(makeInputs());
     },
   };
 }

@@ -123,8 +123,8 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
     if (record || current?.fingerprint === fp.fingerprint) {
       reason = { kind: 'output-missing' };
     } else {
-      const before = current ? (JSON.parse(current.inputs) as NodeInputs) : undefined;
-      reason = reasonFor(fp.inputs, before, dependenciesOf(node).some((d) => rebuilt.has(d)));
+      // A node never built before is new: its inputs' tables are not needed to say so.
+      reason = current ? reasonFor(fp.inputs, JSON.parse(current.inputs) as NodeInputs, dependenciesOf(node).some((d) => rebuilt.has(d))) : { kind: 'new' };
     }
     rebuilt.add(node.key);
     build.push({ node, fp, reason });
