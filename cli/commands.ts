@@ -143,7 +143,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'write a default.nix that stock nix-build builds object by object',
     description:
       'Writes OUT (default nixmake-export, relative to DIR): a default.nix and nixmake-lock.json that stock nix-build builds with the very ' +
-      'derivations nixmake builds, one per object and link (attributes per target, all, package), with copies of inputs git does not track.',
+      'derivations nixmake builds, one per generator, object and link (attributes per target, all, package), with copies of inputs git does not track. ' +
+      "A project with generators has them built first (and the programs they run), since a generated header's includes are read from it.",
     options: [
       DIR,
       { flags: ['-o'], value: 'OUT', help: 'the export folder (default nixmake-export, relative to DIR)' },

@@ -6,8 +6,12 @@
  * git does not track or that are symbolic links (`nixmake-copied/`). With
  * `check`, it writes nothing and says what is out of date.
  *
- * It builds nothing. It contacts the daemon only when the host toolchain
- * has not been imported yet (the lock names its store paths).
+ * It builds nothing but a project's generators (and the programs they
+ * run), as `build`'s first rounds do: the include closure of a TU that reads
+ * a generated header is found in what the generator wrote, so the export
+ * locks the closures of this run's generated files. Without generators it
+ * contacts the daemon only when the host toolchain has not been imported yet
+ * (the lock names its store paths).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,12 +19,16 @@ import { canonicalJson, sha256 } from '../cache/hashes.js';
 import { openMemo } from '../cache/openMemo.js';
 import { CONFIG_FILE } from '../config/Config.js';
 import type { Config } from '../config/Config.js';
+import { expandGeneratorInputs } from '../config/expandGeneratorInputs.js';
 import { expandSources } from '../config/expandSources.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { storeName } from './BuildGraph.js';
 import { buildGraph } from './BuildGraph.js';
 import { analyzeProject } from './analyzeProject.js';
+import { build, EXIT_OK } from './build.js';
+import type { BuildDeps } from './build.js';
+import { lastGeneratedFiles } from './lastGeneratedFiles.js';
 import { TEMPLATES_DIR } from './builderHelper.js';
 import type { EventSink } from './events.js';
 import { COPIED_DIR, exportLock } from './exportLock.js';
@@ -43,6 +51,14 @@ export interface ExportOptions {
   readonly check: boolean;
 }
 
+/** What the generators' build needs (see `build`'s `generatorsOnly`); unused by a project without generators. */
+export interface ExportDeps {
+  readonly emit: EventSink;
+  readonly store: BuildDeps['store'];
+  readonly jobs: number;
+  readonly signal: AbortSignal;
+}
+
 export interface ExportResult {
   readonly ok: boolean;
   readonly outDir: string;
@@ -50,25 +66,28 @@ export interface ExportResult {
   readonly copied: readonly string[];
   /** With `check`: what is out of date (empty: current). */
   readonly stale: readonly string[];
+  readonly generators: number;
   readonly targets: number;
   readonly objects: number;
 }
 
-const failed = (outDir: string): ExportResult => ({ ok: false, outDir, copied: [], stale: [], targets: 0, objects: 0 });
+const failed = (outDir: string): ExportResult => ({ ok: false, outDir, copied: [], stale: [], generators: 0, targets: 0, objects: 0 });
 
-export async function exportProject(opts: ExportOptions, emit: EventSink): Promise<ExportResult> {
+export async function exportProject(opts: ExportOptions, deps: ExportDeps): Promise<ExportResult> {
+  const { emit } = deps;
   const diag = (d: Diagnostic): void => emit({ event: 'diagnostic', diagnostic: d });
   const outDir = path.resolve(opts.root, opts.out);
   const config = loadConfig(opts.root, diag);
   if (!config) return failed(outDir);
-  if (config.generators.size > 0) {
-    diag({ severity: 'error', message: `nixmake export does not handle generators yet (${[...config.generators.keys()].join(', ')}): the lock has no generator nodes`, location: { file: CONFIG_FILE }, jsonPath: 'generators' });
+  const sources = expandSources(config);
+  const generatorInputs = expandGeneratorInputs(config);
+  if (!sources.ok || !generatorInputs.ok) {
+    [...(sources.ok ? [] : sources.errors), ...(generatorInputs.ok ? [] : generatorInputs.errors)].forEach(diag);
     return failed(outDir);
   }
-  const sources = expandSources(config);
-  if (!sources.ok) {
-    sources.errors.forEach(diag);
-    return failed(outDir);
+  if (config.generators.size > 0) {
+    const code = await build({ root: opts.root, jobs: deps.jobs, keepGoing: false, targets: [], dryRun: false, signal: deps.signal, generatorsOnly: true }, { emit, store: deps.store });
+    if (code !== EXIT_OK) return failed(outDir);
   }
   const headers = publicHeaders(config.root, config.publicHeaders);
   if (!headers.ok) {
@@ -80,12 +99,14 @@ export async function exportProject(opts: ExportOptions, emit: EventSink): Promi
   const memo = openMemo(files.memoFile, diag);
   let tree: ExportTree;
   let copied: string[];
-  let counts: { targets: number; objects: number };
+  let counts: { generators: number; targets: number; objects: number };
   try {
-    const { hasher, toolchain, analysis, closureDigest } = await analyzeProject(config, sources.value, memo, false);
+    // The generators' outputs as the rounds above just made them (current in the memo).
+    const generated = lastGeneratedFiles(config, memo);
+    const { hasher, toolchain, analysis, closureDigest } = await analyzeProject(config, sources.value, memo, false, undefined, generated);
     // A header not found is a warning (see analyzeTargets): the export's compile says the rest, as a build's does.
     analysis.warnings.forEach(diag);
-    const graph = buildGraph(config, sources.value, analysis.closures);
+    const graph = buildGraph(config, sources.value, analysis.closures, generatorInputs.value);
     // The derivation's systemHeadersHash, as execute computes it from the fingerprint's inputs.
     const fps = fingerprintGraph(graph, {
       toolchainId: toolchain.id,
@@ -126,7 +147,7 @@ export async function exportProject(opts: ExportOptions, emit: EventSink): Promi
     copied = Object.entries(lock.files).flatMap(([rel, from]) => (from === 'copied' ? [rel] : []));
     const copies = new Map(copied.map((rel) => [rel, readInput(config.root, rel)]));
     tree = exportTree(lock, fs.readFileSync(path.join(TEMPLATES_DIR, 'builder', 'nixmake-builder.c')), copies);
-    counts = { targets: graph.links.size, objects: graph.objects.size };
+    counts = { generators: graph.generators.size, targets: graph.links.size, objects: graph.objects.size };
     for (const t of graph.links.values()) {
       if (RESERVED_ATTRS.has(t.target)) diag({ severity: 'warning', message: `target "${t.target}" is named like an attribute of the export's own; build it as targets.${t.target}`, location: { file: CONFIG_FILE } });
     }
