@@ -149,6 +149,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       DIR,
       { flags: ['-o'], value: 'OUT', help: 'the export folder (default nixmake-export, relative to DIR)' },
       { flags: ['--check'], help: 'say whether OUT is current (exit 0) or stale (exit 1); write nothing' },
+      {
+        flags: ['--patch'],
+        value: 'FILE',
+        help: 'export the project as this unified diff (relative to DIR) would patch it, without patching it: each file it touches is patched on its own and read from the export, so only the objects reading one are rebuilt; repeatable, applied in order',
+      },
       HELP,
     ],
   },

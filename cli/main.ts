@@ -88,7 +88,7 @@ export async function main(argv: readonly string[], output: Output = processOutp
         const jobs = os.availableParallelism();
         const emit = (e: BuildEvent): void => reporter.event(e);
         const r = await exportProject(
-          { root, out: cmd.out ?? DEFAULT_EXPORT_DIR, check: cmd.check },
+          { root, out: cmd.out ?? DEFAULT_EXPORT_DIR, check: cmd.check, patches: cmd.patches },
           {
             emit,
             jobs,
@@ -111,7 +111,9 @@ export async function main(argv: readonly string[], output: Output = processOutp
           output.out(`nixmake export: ${where} is current\n`);
           return EXIT_OK;
         }
-        for (const c of r.copied) output.out(`nixmake export: copied ${escapeControl(c)} (not tracked by git, or a symbolic link)\n`);
+        for (const c of r.copied) {
+          output.out(`nixmake export: ${r.patched.includes(c) ? 'patched' : 'copied'} ${escapeControl(c)}${r.patched.includes(c) ? '' : ' (not tracked by git, or a symbolic link)'}\n`);
+        }
         output.out(`nixmake export: wrote ${where}/default.nix (${r.generators > 0 ? `${r.generators} generator${r.generators === 1 ? '' : 's'}, ` : ''}${r.targets} targets, ${r.objects} objects); next: nix-build ${where} -A all\n`);
         return EXIT_OK;
       } catch (err) {

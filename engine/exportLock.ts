@@ -99,6 +99,8 @@ export interface ExportLock {
     /** Public headers: project file → path under include/. */
     readonly headers: Readonly<Record<string, string>>;
   };
+  /** `nixmake export --patch`: each patch → the project files it touches (read, patched, from the copies). */
+  readonly patches: Readonly<Record<string, readonly string[]>>;
 }
 
 export interface ExportLockInput {
@@ -113,6 +115,8 @@ export interface ExportLockInput {
   /** The project root relative to the export folder. */
   readonly root: string;
   readonly packageName: string;
+  /** Patches applied to the copies: patch → the files it touches. */
+  readonly patches?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** The files a link's output holds, as linkDerivation lays them out (its file, soname and development links, aliases). */
@@ -203,6 +207,7 @@ export function exportLock(input: ExportLockInput): ExportLock {
     objects,
     targets,
     package: { name: input.packageName, headers },
+    patches: input.patches ?? {},
   };
 }
 

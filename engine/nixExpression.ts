@@ -33,7 +33,7 @@ export function defaultNix(): string {
 #   generators.<name>         one generator's outputs, e.g. generators.parser
 #
 # Sources are read from the project (or from ${COPIED_DIR}/ for files git
-# does not track), one store path per file: edit one .c and only its object
+# does not track and files nixmake export --patch patched), one store path per file: edit one .c and only its object
 # and the links above it are rebuilt. A changed #include needs a new export
 # (\`nixmake export --check\` tells). Objects read generated files from their
 # generator's output, with the includes those files had at export time.

@@ -276,3 +276,56 @@ describe.skipIf(!HAS_BISON)(`nixmake export of generators${HAS_BISON ? '' : ' (S
     expect(await toBuild(dir, 'app')).toEqual(['app.c.o.drv', 'app.drv', 'mktable.c.o.drv', 'mktable.drv', 'table-generated.drv']);
   });
 });
+
+describe('nixmake export --patch', () => {
+  it('patches each file on its own: a patch to one .c rebuilds that object and the link above it, as a build of the patched tree would', async () => {
+    const nonce = `n${Date.now()}${process.pid}`;
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'src/util.h': 'int twice(int);\nint thrice(int);\n',
+      'src/main.c': `#include <stdio.h>\n#include "util.h"\n/* ${nonce} */\nint main(void) { printf("%d %d\\n", twice(3), thrice(3)); return 0; }\n`,
+      'src/twice.c': `#include "util.h"\n/* ${nonce} */\nint twice(int x) {\n  return 2 * x;\n}\n`,
+      'src/thrice.c': `#include "util.h"\n/* ${nonce} */\nint thrice(int x) {\n  return 3 * x;\n}\n`,
+    });
+    git(dir, 'init', '-q');
+    git(dir, 'add', 'nixmake.json', 'src');
+    expect(nixmake(['export', '-C', dir]).code).toBe(0);
+    const plain = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'app', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(run(path.join(dir, 'result-export/bin/app'), []).stdout).toBe('6 9\n');
+
+    // A patch as git writes it, touching one .c; the project itself is left as it is.
+    fs.writeFileSync(
+      path.join(dir, 'fix.patch'),
+      ['diff --git a/src/twice.c b/src/twice.c', '--- a/src/twice.c', '+++ b/src/twice.c', '@@ -3,3 +3,3 @@', ' int twice(int x) {', '-  return 2 * x;', '+  return 2 * x + 100;', ' }', ''].join('\n'),
+    );
+    const ex = nixmake(['export', '-C', dir, '--patch', 'fix.patch']);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout).toContain('patched src/twice.c');
+    expect(fs.readFileSync(path.join(dir, 'src/twice.c'), 'utf8')).toContain('return 2 * x;');
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake-export/nixmake-lock.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(lock['patches']).toEqual({ 'fix.patch': ['src/twice.c'] });
+    expect(lock['files']).toMatchObject({ 'src/twice.c': 'copied', 'src/thrice.c': 'project' });
+    expect(await toBuild(dir, 'all')).toEqual(['app.drv', 'twice.c.o.drv']);
+    const patched = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'app', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
+    expect(patched.code, patched.stderr).toBe(0);
+    expect(run(path.join(dir, 'result-export/bin/app'), []).stdout).toBe('106 9\n');
+    expect(nixmake(['export', '-C', dir, '--patch', 'fix.patch', '--check']).code).toBe(0);
+    // Without the patch the export is stale.
+    expect(nixmake(['export', '-C', dir, '--check']).code).toBe(1);
+
+    // The derivations are those nixmake builds from the tree patched in place.
+    git(dir, 'apply', 'fix.patch');
+    const built = await buildAsync(dir);
+    expect(built.code, built.stderr).toBe(0);
+    expect(await exportDrvs(dir)).toEqual(builtDrvs(built.events));
+    git(dir, 'checkout', 'src/twice.c');
+
+    // A patch that does not apply names itself and its hunk's line; nothing is written.
+    fs.writeFileSync(path.join(dir, 'stale.patch'), ['--- src/thrice.c', '+++ src/thrice.c', '@@ -3,3 +3,3 @@', ' int thrice(int x) {', '-  return 4 * x;', '+  return 5 * x;', ' }', ''].join('\n'));
+    const bad = nixmake(['export', '-C', dir, '--patch', 'stale.patch']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('stale.patch:3: error: src/thrice.c: hunk at line 3 does not apply');
+  });
+});
+

@@ -248,8 +248,10 @@ describe('export lock of a project with generators', () => {
 
 describe('export command line and config', () => {
   it('parses export', () => {
-    expect(parseArgs(['export'])).toEqual({ ok: true, command: { command: 'export', dir: '.', out: undefined, check: false } });
-    expect(parseArgs(['export', '-C', 'p', '-o', 'nix', '--check'])).toEqual({ ok: true, command: { command: 'export', dir: 'p', out: 'nix', check: true } });
+    expect(parseArgs(['export'])).toEqual({ ok: true, command: { command: 'export', dir: '.', out: undefined, check: false, patches: [] } });
+    expect(parseArgs(['export', '-C', 'p', '-o', 'nix', '--check'])).toEqual({ ok: true, command: { command: 'export', dir: 'p', out: 'nix', check: true, patches: [] } });
+    expect(parseArgs(['export', '--patch', 'a.diff', '--patch=b.diff'])).toMatchObject({ ok: true, command: { patches: ['a.diff', 'b.diff'] } });
+    expect(parseArgs(['export', '--patch'])).toMatchObject({ ok: false, message: '--patch needs a patch file' });
     expect(parseArgs(['export', '-j', '2'])).toMatchObject({ ok: false, message: 'unknown option "-j" for export (see nixmake help export)' });
     expect(parseArgs(['export', 'app'])).toMatchObject({ ok: false });
   });
