@@ -95,7 +95,7 @@ function options(argv: string[]): Options {
     reps: Number(values.reps ?? (quick ? 3 : 5)),
     jobs: Number(values.jobs ?? os.availableParallelism()),
     scenarios: list(values.scenarios, SCENARIOS.map((s) => s.name)),
-    tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja') : project === 'jq' ? ['nixmake', 'nix-floor', 'make'] : allTools),
+    tools: list(values.tools, project === 'synthetic' ? allTools : allTools.filter((t) => t !== 'ninja')),
     project,
     scanOnly: values['scan-only'] === true,
     work: values.work ?? path.join(os.tmpdir(), project === 'synthetic' ? `nixmake-bench-${shape}-${size}` : `nixmake-bench-${project}`),
@@ -134,7 +134,25 @@ interface Setup {
 
 function copyTree(from: string, to: string): void {
   fs.rmSync(to, { recursive: true, force: true });
-  fs.cpSync(from, to, { recursive: true });
+  // Links as they are: Node would make a relative one (jq's README -> README.md) absolute, into the base copy.
+  fs.cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+}
+
+/**
+ * jq's tree configured again for the monolithic derivation's sandbox, where
+ * there is no /usr/bin or /bin: configure records the tools it finds by
+ * absolute path (`MKDIR_P = /usr/bin/mkdir -p`, libtool's `SED="/usr/bin/sed"`),
+ * so they are named here to be found on PATH (the store's tools). Static
+ * only: libtool's uninstalled program is a wrapper script naming the build
+ * folder, where a static jq is itself (so the library's 18 TUs are compiled
+ * once, not twice as in jq's default shared and static build: the
+ * comparator is on the cheap side). Then `make clean`: init built the tree.
+ */
+function sandboxConfigure(dir: string): void {
+  const env = { ...process.env, SED: 'sed', GREP: 'grep', EGREP: 'grep -E', FGREP: 'grep -F', LD: 'ld', NM: 'nm', MKDIR_P: 'mkdir -p', INSTALL: 'install -c' };
+  const conf = spawnSync('./configure', ['--with-oniguruma=yes', '--disable-docs', '--disable-maintainer-mode', '--disable-shared'], { cwd: dir, env, encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  if (conf.status !== 0) throw new Error(`jq: configure for the monolithic derivation failed: ${conf.stderr.slice(-2000)}`);
+  spawnSync('make', ['clean'], { cwd: dir, stdio: 'ignore' });
 }
 
 function setUp(o: Options): Setup {
@@ -174,7 +192,11 @@ function setUp(o: Options): Setup {
       workspaces.set(name, jqWorkspace(dir));
       if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, 'jq'));
       if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs, ['make', `-j${o.jobs}`, `CC=${CC}`], 'jq', { command: ['make', 'clean'] }));
-      if (name === 'nix-monolithic') throw new Error('jq: the monolithic derivation is not supported (its autotools tree needs git and bison in the sandbox)');
+      if (name === 'nix-monolithic') {
+        sandboxConfigure(dir);
+        tools.push(new MonolithicNixTool(dir, o.jobs, ['CC=gcc', 'V=1'], 'jq', /^(libtool: (compile|link): +)?(gcc|ar)\b/, ['libonig-dev']));
+      }
+      if (name === 'nix-export') tools.push(new NixExportTool(dir, 'jq'));
       if (name === 'nix-floor') tools.push(new NixFloorTool(dir, o.jobs, recordWithBear(dir, ['make', `-j${o.jobs}`], path.join(o.work, 'nix-floor.compile_commands.json'), ['make', 'clean'])));
     }
     return { tools, workspaces, project: { name: 'jq 1.6 (Debian bookworm source, autotools + libtool)', tus: 37 } };

@@ -143,11 +143,17 @@ export const COMMANDS: readonly CommandSpec[] = [
     summary: 'write a default.nix that stock nix-build builds object by object',
     description:
       'Writes OUT (default nixmake-export, relative to DIR): a default.nix and nixmake-lock.json that stock nix-build builds with the very ' +
-      'derivations nixmake builds, one per object and link (attributes per target, all, package), with copies of inputs git does not track.',
+      'derivations nixmake builds, one per generator, object and link (attributes per target, all, package), with copies of inputs git does not track. ' +
+      "A project with generators has them built first (and the programs they run), since a generated header's includes are read from it.",
     options: [
       DIR,
       { flags: ['-o'], value: 'OUT', help: 'the export folder (default nixmake-export, relative to DIR)' },
       { flags: ['--check'], help: 'say whether OUT is current (exit 0) or stale (exit 1); write nothing' },
+      {
+        flags: ['--patch'],
+        value: 'FILE',
+        help: 'export the project as this unified diff (relative to DIR) would patch it, without patching it: each file it touches is patched on its own and read from the export, so only the objects reading one are rebuilt; repeatable, applied in order',
+      },
       HELP,
     ],
   },

@@ -12,6 +12,7 @@ import { build, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK } from '../engine/build.
 import { environmentFault, faultDiagnostic } from '../engine/faults.js';
 import { clean } from '../engine/clean.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
+import type { BuildEvent } from '../engine/events.js';
 import { formatDiagnostic, UserError } from '../core/Diagnostic.js';
 import { DaemonStore } from '../store/DaemonStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
@@ -84,7 +85,21 @@ export async function main(argv: readonly string[], output: Output = processOutp
       const root = path.resolve(cmd.dir);
       try {
         const { DEFAULT_EXPORT_DIR, exportProject } = await import('../engine/exportProject.js');
-        const r = await exportProject({ root, out: cmd.out ?? DEFAULT_EXPORT_DIR, check: cmd.check }, (e) => reporter.event(e));
+        const jobs = os.availableParallelism();
+        const emit = (e: BuildEvent): void => reporter.event(e);
+        const r = await exportProject(
+          { root, out: cmd.out ?? DEFAULT_EXPORT_DIR, check: cmd.check, patches: cmd.patches },
+          {
+            emit,
+            jobs,
+            signal: new AbortController().signal,
+            // A project with generators has them built first (as build's first rounds): the same store as build's.
+            store: (config) =>
+              new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(Object.entries(config.nix.options))), jobs + 2, (message) =>
+                emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
+              ),
+          },
+        );
         if (!r.ok) return EXIT_FAILURE;
         const where = escapeControl(path.relative(process.cwd(), r.outDir) || '.');
         if (cmd.check) {
@@ -96,8 +111,10 @@ export async function main(argv: readonly string[], output: Output = processOutp
           output.out(`nixmake export: ${where} is current\n`);
           return EXIT_OK;
         }
-        for (const c of r.copied) output.out(`nixmake export: copied ${escapeControl(c)} (not tracked by git, or a symbolic link)\n`);
-        output.out(`nixmake export: wrote ${where}/default.nix (${r.targets} targets, ${r.objects} objects); next: nix-build ${where} -A all\n`);
+        for (const c of r.copied) {
+          output.out(`nixmake export: ${r.patched.includes(c) ? 'patched' : 'copied'} ${escapeControl(c)}${r.patched.includes(c) ? '' : ' (not tracked by git, or a symbolic link)'}\n`);
+        }
+        output.out(`nixmake export: wrote ${where}/default.nix (${r.generators > 0 ? `${r.generators} generator${r.generators === 1 ? '' : 's'}, ` : ''}${r.targets} targets, ${r.objects} objects); next: nix-build ${where} -A all\n`);
         return EXIT_OK;
       } catch (err) {
         const fault = environmentFault(err, root);

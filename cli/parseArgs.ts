@@ -97,6 +97,8 @@ export interface ExportCommand {
   /** The export folder, relative to DIR; undefined: the default. */
   readonly out: string | undefined;
   readonly check: boolean;
+  /** `--patch FILE`, in order, relative to DIR. */
+  readonly patches: readonly string[];
 }
 
 export interface PushCommand {
@@ -164,6 +166,8 @@ export function parseArgs(argv: readonly string[]): ParseResult {
   const builds = cmd === 'build' || cmd === 'watch';
   const positional: string[] = [];
   const nixOptions: [string, string][] = [];
+  /** Options that may be given more than once (`--patch`), in order. */
+  const repeated: string[] = [];
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string;
     if (a === '--option' && spec.options.some((o) => o.flags[0] === '--option')) {
@@ -193,10 +197,11 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
     const v = m.glued ?? rest[++i];
     if (v === undefined || v === '') {
-      const what: Record<string, string> = { '-C': 'a directory', '--prefix': 'a directory', '--from': 'a compile_commands.json file', '--from-cmake': 'a CMake build folder', '--trace': 'a file to write', '-o': 'a file to write' };
+      const what: Record<string, string> = { '-C': 'a directory', '--prefix': 'a directory', '--from': 'a compile_commands.json file', '--from-cmake': 'a CMake build folder', '--trace': 'a file to write', '-o': 'a file to write', '--patch': 'a patch file' };
       return { ok: false, message: `${a.startsWith('--') ? name : a.slice(0, 2)} needs ${what[name] ?? 'a value'}`, topic: cmd };
     }
-    values.set(name, v);
+    if (name === '--patch') repeated.push(v);
+    else values.set(name, v);
   }
   const dir = values.get('-C') ?? '.';
   const bad = (message: string): ParseResult => ({ ok: false, message, topic: cmd });
@@ -237,7 +242,7 @@ export function parseArgs(argv: readonly string[]): ParseResult {
     }
     case 'export':
       if (positional.length > 0) return bad(`export takes no arguments (got "${positional[0]}")`);
-      return { ok: true, command: { command: 'export', dir, out: values.get('-o'), check: flags.has('--check') } };
+      return { ok: true, command: { command: 'export', dir, out: values.get('-o'), check: flags.has('--check'), patches: repeated } };
     case 'build':
     case 'watch': {
       const numbers = new Map<string, number | undefined>();

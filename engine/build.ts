@@ -48,6 +48,11 @@ export interface BuildOptions {
   readonly targets: readonly string[];
   readonly dryRun: boolean;
   readonly signal: AbortSignal;
+  /**
+   * Stop after the generators' rounds (the generators and the programs they run, nothing else; no
+   * pruning, no no-op stamp): what `nixmake export` needs to analyse TUs that read generated files.
+   */
+  readonly generatorsOnly?: boolean;
 }
 
 export interface BuildDeps {
@@ -187,6 +192,10 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
           return opts.dryRun ? EXIT_OK : EXIT_FAILURE;
         }
         generated = new Map([...generated, ...made.files]);
+      }
+      if (opts.generatorsOnly === true) {
+        finalSummary();
+        return totals.failed > 0 ? EXIT_FAILURE : EXIT_OK;
       }
       last = await round(scoped, sources.value, generated);
       add(last);

@@ -17,30 +17,33 @@
 import { BUILDER_SOURCE, COPIED_DIR, EXPORT_LOCK_VERSION, LOCK_FILE } from './exportLock.js';
 
 /** Attribute names the expression itself uses; a target by one of these names is only under `targets`. */
-export const RESERVED_ATTRS: ReadonlySet<string> = new Set(['all', 'package', 'objects', 'targets', 'builder']);
+export const RESERVED_ATTRS: ReadonlySet<string> = new Set(['all', 'package', 'objects', 'targets', 'generators', 'builder']);
 
 export function defaultNix(): string {
   return `# Written by \`nixmake export\`; export again rather than edit it.
 #
-# One derivation per object and one per target: with the locked toolchain,
-# the very derivations \`nixmake build\` makes. Stock Nix 2.8 or later, no
+# One derivation per generator, one per object and one per target: with the
+# locked toolchain, the very derivations \`nixmake build\` makes. Stock Nix 2.8 or later, no
 # import-from-derivation, no experimental features, no nixmake.
 #
 #   nix-build -A <target>     one target (also under targets.<target>)
 #   nix-build -A all          every target
 #   nix-build -A package      bin/, lib/ and include/ in one output
 #   objects.<key>             one object, e.g. objects."obj:app:src/main.c"
+#   generators.<name>         one generator's outputs, e.g. generators.parser
 #
 # Sources are read from the project (or from ${COPIED_DIR}/ for files git
-# does not track), one store path per file: edit one .c and only its object
+# does not track and files nixmake export --patch patched), one store path per file: edit one .c and only its object
 # and the links above it are rebuilt. A changed #include needs a new export
-# (\`nixmake export --check\` tells).
+# (\`nixmake export --check\` tells). Objects read generated files from their
+# generator's output, with the includes those files had at export time.
 #
 # toolchain: null uses the locked toolchain's store paths, which must be in
 # the store (builtins.storePath: refused in pure evaluation, so a flake
 # passes one). Otherwise an attribute set
-#   { system; id; cc; cxx; ar; path; cflags; ldflags; storePaths; }
-# (strings; path, cflags, ldflags and storePaths lists) describing another.
+#   { system; id; cc; cxx; ar; path; cflags; ldflags; storePaths; toolEnv; }
+# (strings; path, cflags, ldflags and storePaths lists; toolEnv, for
+# generators, an attribute set of strings) describing another.
 { toolchain ? null }:
 
 let
@@ -65,6 +68,9 @@ let
     ar = tcContext + tc.ar;
     path = tcContext + builtins.concatStringsSep ":" tc.path;
   };
+  toolEnv = name:
+    if (tc.toolEnv or { }) ? \${name} then tcContext + tc.toolEnv.\${name}
+    else throw "the toolchain has no toolEnv.\${name}, which a generator's command needs";
   lists = {
     cflags = tc.cflags;
     ldflags = tc.ldflags;
@@ -84,11 +90,13 @@ let
 
   resolve = r:
     if r.ref == "input" then inputs.\${r.of}
+    else if r.ref == "generator" then "\${generators.\${r.of}}"
     else if r.ref == "object" then "\${objects.\${r.of}}"
     else if r.ref == "link" then "\${targets.\${r.of}}"
     else if r.ref == "builder" then "\${builder}"
     else if r.ref == "builderSource" then builderSource
     else if r.ref == "tc" then tcStrings.\${r.of}
+    else if r.ref == "toolEnv" then toolEnv r.of
     else throw "${LOCK_FILE}: unknown reference \${r.ref}: run nixmake export again";
 
   str = a:
@@ -107,6 +115,7 @@ let
   } // builtins.mapAttrs (_: str) d.env);
 
   builder = mk checked.builder.derivation;
+  generators = builtins.mapAttrs (_: g: mk g.derivation) checked.generators;
   objects = builtins.mapAttrs (_: o: mk o.derivation) checked.objects;
   targets = builtins.mapAttrs (_: t: mk t.derivation) checked.targets;
 
@@ -128,7 +137,7 @@ let
   };
 in
 targets // {
-  inherit targets objects package builder;
+  inherit targets generators objects package builder;
   all = builtins.attrValues targets;
 }
 `;

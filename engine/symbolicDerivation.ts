@@ -18,14 +18,19 @@
 import type { Toolchain } from '../toolchain/Toolchain.js';
 import type { DerivationSpec, DrvRef } from './derivations.js';
 
-/** What a token stands for. `tc` fields are the toolchain's (`path` as the `:`-joined PATH). */
+/**
+ * What a token stands for. `tc` fields are the toolchain's (`path` as the `:`-joined PATH);
+ * `toolEnv` one variable of the toolchain's environment for generators' commands.
+ */
 export type SymbolRef =
   | { readonly ref: 'input'; readonly of: string }
+  | { readonly ref: 'generator'; readonly of: string }
   | { readonly ref: 'object'; readonly of: string }
   | { readonly ref: 'link'; readonly of: string }
   | { readonly ref: 'builder' }
   | { readonly ref: 'builderSource' }
-  | { readonly ref: 'tc'; readonly of: 'system' | 'id' | 'cc' | 'cxx' | 'ar' | 'path' };
+  | { readonly ref: 'tc'; readonly of: 'system' | 'id' | 'cc' | 'cxx' | 'ar' | 'path' }
+  | { readonly ref: 'toolEnv'; readonly of: string };
 
 /** Lists spliced into `args`: the toolchain's flags, and one `-ffile-prefix-map` per toolchain store path. */
 export type SymbolList = 'cflags' | 'ldflags' | 'prefixMaps';
@@ -92,6 +97,7 @@ export class Symbols {
       cflags: [this.token({ list: 'cflags' })],
       ldflags: [this.token({ list: 'ldflags' })],
       storePaths: [this.token({ storePaths: true })],
+      ...(real.toolEnv === undefined ? {} : { toolEnv: Object.fromEntries(Object.keys(real.toolEnv).map((k) => [k, this.token({ ref: 'toolEnv', of: k })])) }),
     };
   }
 

@@ -5,7 +5,9 @@ source "$NIX_BUILD_TOP/.attrs.sh"
 export PATH="$toolPath"
 set -eu
 out="${outputs[out]}"
-cp -r "$src" tree
+# Timestamps kept (every file in the store has the same): make must not think an autotools
+# tree's generated files (Makefile.in, configure) older than their sources.
+cp -r --preserve=timestamps "$src" tree
 chmod -R u+w tree
 cd tree
 # No /bin/sh in a stock sandbox: make runs its recipes with this very bash.

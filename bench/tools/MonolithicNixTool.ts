@@ -19,15 +19,18 @@ const NIX_FILE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../
 const NIX_ENV = { NIX_REMOTE: 'daemon' };
 const STORE_TOOLS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../storeTools.js');
 
-/** The tools' JSON (see storeTools), resolved once per benchmark process. */
-let toolsJson: string | undefined;
-function storeTools(stateDir: string): { json: string; flags: string[] } {
-  if (toolsJson === undefined) {
-    const r = timed(process.execPath, [STORE_TOOLS, stateDir]);
+/** The tools' JSON (see storeTools), resolved once per benchmark process and set of packages. */
+const toolsJson = new Map<string, string>();
+function storeTools(stateDir: string, packages: readonly string[]): { json: string; flags: string[] } {
+  const key = packages.join(' ');
+  let json = toolsJson.get(key);
+  if (json === undefined) {
+    const r = timed(process.execPath, [STORE_TOOLS, stateDir, ...packages]);
     if (r.code !== 0) throw new Error(`cannot put the monolithic build's tools into the store: ${tail(r.stderr)}`);
-    toolsJson = r.stdout.trim();
+    json = r.stdout.trim();
+    toolsJson.set(key, json);
   }
-  return { json: toolsJson, flags: (JSON.parse(toolsJson) as { flags: string[] }).flags };
+  return { json, flags: (JSON.parse(json) as { flags: string[] }).flags };
 }
 
 export class MonolithicNixTool implements Tool {
@@ -42,6 +45,8 @@ export class MonolithicNixTool implements Tool {
     private readonly executable: string,
     /** Recognises a compile (or link) command echoed by make. */
     private readonly compiler = /^gcc\b/,
+    /** Host packages the build needs beyond the toolchain and the shell tools (jq: libonig-dev). */
+    private readonly packages: readonly string[] = [],
   ) {}
 
   private get root(): string {
@@ -49,7 +54,7 @@ export class MonolithicNixTool implements Tool {
   }
 
   build(): Measure {
-    const tools = storeTools(path.join(path.dirname(this.dir), '.store-tools'));
+    const tools = storeTools(path.join(path.dirname(this.dir), '.store-tools'), this.packages);
     const makeArgs = this.makeArgs.map((a) => (a.startsWith('CC=') ? [a, ...tools.flags].join(' ') : a));
     const inst = timed(
       'nix-instantiate',

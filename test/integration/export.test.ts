@@ -14,6 +14,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildAsync, nixmake, run, spawnAsync, useTempProjects } from '../helpers/project.js';
 
 const project = useTempProjects(afterEach);
+const installed = (pkg: string): boolean => spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', pkg], { encoding: 'utf8' }).stdout.startsWith('ii');
+const HAS_BISON = installed('bison') && installed('m4');
 const NO_IFD = ['--option', 'allow-import-from-derivation', 'false'];
 
 function tree(nonce: string): Record<string, string> {
@@ -47,6 +49,21 @@ function git(dir: string, ...args: string[]): void {
   if (r.status !== 0) throw new Error(`git ${args.join(' ')}: ${r.stderr}`);
 }
 
+/** Every derivation nixmake built (node → .drv), from its --json events. */
+const builtDrvs = (events: Record<string, unknown>[]): Record<string, string> =>
+  Object.fromEntries(events.filter((e) => e['event'] === 'node-built').map((e) => [String(e['node']), String(e['drv'])]));
+
+/** The export's derivations, keyed as nixmake's nodes are (gen:, obj:, link:). */
+async function exportDrvs(dir: string): Promise<Record<string, string>> {
+  const expr = `let e = import ${path.join(dir, 'nixmake-export')} {}; in
+    builtins.mapAttrs (k: d: d.drvPath) e.objects
+    // builtins.listToAttrs (map (t: { name = "link:" + t; value = e.targets.\${t}.drvPath; }) (builtins.attrNames e.targets))
+    // builtins.listToAttrs (map (g: { name = "gen:" + g; value = e.generators.\${g}.drvPath; }) (builtins.attrNames e.generators))`;
+  const inst = await spawnAsync('nix-instantiate', ['--eval', '--strict', '--json', ...NO_IFD, '-E', expr]);
+  expect(inst.code, inst.stderr).toBe(0);
+  return JSON.parse(inst.stdout) as Record<string, string>;
+}
+
 /** The derivations nix-build would build for `attr`, from its --dry-run (they go to stderr). */
 async function toBuild(dir: string, attr: string): Promise<string[]> {
   const r = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', attr, '--dry-run', ...NO_IFD]);
@@ -64,7 +81,7 @@ describe('nixmake export', () => {
 
     const built = await buildAsync(dir);
     expect(built.counts).toMatchObject({ objects_built: 5, links_built: 3, failed: 0 });
-    const nixmakeDrvs = Object.fromEntries(built.events.filter((e) => e['event'] === 'node-built').map((e) => [String(e['node']), String(e['drv'])]));
+    const nixmakeDrvs = builtDrvs(built.events);
 
     const ex = nixmake(['export', '-C', dir]);
     expect(ex.code, ex.stderr).toBe(0);
@@ -75,11 +92,7 @@ describe('nixmake export', () => {
     expect(lock['objects']?.['obj:app:src/main.c']).toMatchObject({ tu: 'src/main.c', headers: ['include/greet.h', 'include/loud.h', 'src/config.h'] });
 
     // The very .drv files nixmake wrote, object by object and link by link.
-    const expr = `let e = import ${path.join(dir, 'nixmake-export')} {}; in
-      builtins.mapAttrs (k: d: d.drvPath) e.objects // builtins.listToAttrs (map (t: { name = "link:" + t; value = e.targets.\${t}.drvPath; }) (builtins.attrNames e.targets))`;
-    const inst = await spawnAsync('nix-instantiate', ['--eval', '--strict', '--json', ...NO_IFD, '-E', expr]);
-    expect(inst.code, inst.stderr).toBe(0);
-    expect(JSON.parse(inst.stdout)).toEqual(nixmakeDrvs);
+    expect(await exportDrvs(dir)).toEqual(nixmakeDrvs);
 
     // Same derivations, so nothing to build after nixmake's build.
     expect(await toBuild(dir, 'all')).toEqual([]);
@@ -148,3 +161,171 @@ describe('nixmake export', () => {
     expect(refused.stderr).toContain(`t.h links to ${fs.realpathSync(path.join(outside, 'o.h'))}, outside the project`);
   });
 });
+
+const GRAMMAR = `%{
+#include <stdio.h>
+int yylex(void);
+void yyerror(const char *s);
+int result;
+%}
+%define api.value.type {int}
+%token NUM
+%%
+input: expr { result = $1; } ;
+expr: expr '+' NUM { $$ = $1 + $3; }
+    | expr '*' NUM { $$ = $1 * $3; }
+    | NUM ;
+%%
+void yyerror(const char *s) { fprintf(stderr, "%s\\n", s); }
+`;
+
+describe.skipIf(!HAS_BISON)(`nixmake export of generators${HAS_BISON ? '' : ' (SKIPPED: bison or m4 not installed)'}`, () => {
+  it('a bison grammar: the same generator and object derivations as the build; a grammar edit reruns bison and recompiles what reads its outputs', async () => {
+    // New in every run (the epilogue goes into calc.tab.c), so that what Nix must build is this test's own.
+    const nonce = `n${Date.now()}${process.pid}`;
+    const grammar = `${GRAMMAR}/* ${nonce} */\n`;
+    const dir = project({
+      'nixmake.json': JSON.stringify({
+        hostPackages: ['bison', 'm4'],
+        generators: { parser: { command: ['bison', '-d', '-o', 'src/calc.tab.c', 'src/calc.y'], inputs: ['src/calc.y'], outputs: ['src/calc.tab.c', 'src/calc.tab.h'] } },
+        targets: { calc: { type: 'executable', sources: ['src/*.c'] } },
+      }),
+      'src/calc.y': grammar,
+      'src/lex.c':
+        `/* ${nonce} */\n` +
+        '#include "calc.tab.h"\nstatic const char *p;\nvoid lex_init(const char *s) { p = s; }\n' +
+        "int yylex(void) {\n  while (*p == ' ') p++;\n  if (*p >= '0' && *p <= '9') { int v = 0; while (*p >= '0' && *p <= '9') v = v * 10 + (*p++ - '0'); yylval = v; return NUM; }\n  return *p ? *p++ : 0;\n}\n",
+      'src/main.c':
+        '#include <stdio.h>\nvoid lex_init(const char *);\nint yyparse(void);\nextern int result;\n' +
+        'int main(int argc, char **argv) { lex_init(argc > 1 ? argv[1] : "1+2*3"); if (yyparse()) return 1; printf("%d\\n", result); return 0; }\n',
+    });
+    git(dir, 'init', '-q');
+    git(dir, 'add', 'nixmake.json', 'src');
+    const built = await buildAsync(dir);
+    expect(built.code, built.stderr).toBe(0);
+
+    const ex = nixmake(['export', '-C', dir]);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout).toContain('(1 generator, 1 targets, 3 objects)');
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake-export/nixmake-lock.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(lock['files']).toEqual({ 'src/calc.y': 'project', 'src/lex.c': 'project', 'src/main.c': 'project' });
+    expect(lock['generators']?.['parser']).toMatchObject({ inputs: ['src/calc.y'], outputs: ['src/calc.tab.c', 'src/calc.tab.h'] });
+    expect(lock['objects']?.['obj:calc:src/lex.c']).toMatchObject({ headers: ['src/calc.tab.h'], generated: { 'src/calc.tab.h': 'parser' } });
+    // The generator's derivation and every object's and link's are the build's own.
+    const drvs = await exportDrvs(dir);
+    expect(drvs).toEqual(builtDrvs(built.events));
+    expect(Object.keys(drvs)).toContain('gen:parser');
+    expect(await toBuild(dir, 'all')).toEqual([]);
+    const first = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'calc', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(run(path.join(dir, 'result-export/bin/calc'), ['1+2*3']).stdout).toBe('9\n');
+
+    // A grammar edit, without exporting again: bison reruns, and every object that reads one of its outputs
+    // recompiles (stock Nix has no early cutoff: lex.c reads an unchanged calc.tab.h); main.c does not.
+    fs.writeFileSync(path.join(dir, 'src/calc.y'), grammar.replace('{ $$ = $1 * $3; }', () => '{ $$ = $1 * $3 + 1; }'));
+    expect(await toBuild(dir, 'all')).toEqual(['calc.drv', 'calc.tab.c.o.drv', 'lex.c.o.drv', 'parser-generated.drv']);
+    const edited = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'calc', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
+    expect(edited.code, edited.stderr).toBe(0);
+    expect(run(path.join(dir, 'result-export/bin/calc'), ['1+2*3']).stdout).toBe('10\n');
+    // Its includes are unchanged: the export is current (--check reruns the generator to see them).
+    expect(nixmake(['export', '-C', dir, '--check']).code).toBe(0);
+
+    // A grammar whose parser header now includes a project header: the locked closure is stale, --check says so.
+    fs.writeFileSync(path.join(dir, 'src/extra.h'), '#define EXTRA 1\n');
+    fs.writeFileSync(path.join(dir, 'src/calc.y'), grammar.replace('%token NUM', '%code requires { #include "extra.h" }\n%token NUM'));
+    const stale = nixmake(['export', '-C', dir, '--check']);
+    expect(stale.code, stale.stderr).toBe(1);
+    expect(stale.stderr).toContain('nixmake-lock.json differs');
+    expect(nixmake(['export', '-C', dir]).code).toBe(0);
+    const again = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake-export/nixmake-lock.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(again['objects']?.['obj:calc:src/lex.c']?.['headers']).toEqual(['src/calc.tab.h', 'src/extra.h']);
+    const rebuilt = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'calc', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
+    expect(rebuilt.code, rebuilt.stderr).toBe(0);
+  });
+
+  it('a program the project builds, run by a generator: the tool comes from its link derivation', async () => {
+    const nonce = `n${Date.now()}${process.pid}`;
+    const dir = project({
+      'nixmake.json': JSON.stringify({
+        generators: { table: { command: ['mktable', '5'], tools: ['mktable'], stdout: 'gen/table.h', outputs: ['gen/table.h'] } },
+        targets: {
+          mktable: { type: 'executable', sources: ['tools/mktable.c'] },
+          app: { type: 'executable', sources: ['src/app.c'], includeDirs: ['gen'] },
+        },
+      }),
+      'tools/mktable.c':
+        '#include <stdio.h>\n#include <stdlib.h>\nint main(int argc, char **argv) {\n  int n = argc > 1 ? atoi(argv[1]) : 0;\n' +
+        '  printf("#define NSQUARES %d\\nstatic const int squares[] = {", n);\n  for (int i = 0; i < n; i++) printf("%d,", i * i);\n  printf("};\\n");\n  return 0;\n}\n' + `/* ${nonce} */\n`,
+      'src/app.c': '#include <stdio.h>\n#include "table.h"\nint main(void) { int s = 0; for (int i = 0; i < NSQUARES; i++) s += squares[i]; printf("%d\\n", s); return 0; }\n' + `/* ${nonce} */\n`,
+    });
+    // Exported before any build: export runs the generator (and links its tool) itself.
+    const ex = nixmake(['export', '-C', dir]);
+    expect(ex.code, ex.stderr).toBe(0);
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake-export/nixmake-lock.json'), 'utf8')) as Record<string, Record<string, Record<string, unknown>>>;
+    expect(lock['generators']?.['table']).toMatchObject({ tools: ['mktable'], outputs: ['gen/table.h'] });
+    expect(await toBuild(dir, 'app')).toEqual(['app.c.o.drv', 'app.drv']);
+    const built = await buildAsync(dir);
+    expect(built.code, built.stderr).toBe(0);
+    expect(await exportDrvs(dir)).toMatchObject(builtDrvs(built.events));
+    const out = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'app', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
+    expect(out.code, out.stderr).toBe(0);
+    expect(run(path.join(dir, 'result-export/bin/app'), []).stdout).toBe('30\n');
+
+    // An edit to the tool relinks it, reruns the generator and recompiles the TU that reads its header.
+    fs.appendFileSync(path.join(dir, 'tools/mktable.c'), '/* edited */\n');
+    expect(await toBuild(dir, 'app')).toEqual(['app.c.o.drv', 'app.drv', 'mktable.c.o.drv', 'mktable.drv', 'table-generated.drv']);
+  });
+});
+
+describe('nixmake export --patch', () => {
+  it('patches each file on its own: a patch to one .c rebuilds that object and the link above it, as a build of the patched tree would', async () => {
+    const nonce = `n${Date.now()}${process.pid}`;
+    const dir = project({
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'src/util.h': 'int twice(int);\nint thrice(int);\n',
+      'src/main.c': `#include <stdio.h>\n#include "util.h"\n/* ${nonce} */\nint main(void) { printf("%d %d\\n", twice(3), thrice(3)); return 0; }\n`,
+      'src/twice.c': `#include "util.h"\n/* ${nonce} */\nint twice(int x) {\n  return 2 * x;\n}\n`,
+      'src/thrice.c': `#include "util.h"\n/* ${nonce} */\nint thrice(int x) {\n  return 3 * x;\n}\n`,
+    });
+    git(dir, 'init', '-q');
+    git(dir, 'add', 'nixmake.json', 'src');
+    expect(nixmake(['export', '-C', dir]).code).toBe(0);
+    const plain = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'app', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(run(path.join(dir, 'result-export/bin/app'), []).stdout).toBe('6 9\n');
+
+    // A patch as git writes it, touching one .c; the project itself is left as it is.
+    fs.writeFileSync(
+      path.join(dir, 'fix.patch'),
+      ['diff --git a/src/twice.c b/src/twice.c', '--- a/src/twice.c', '+++ b/src/twice.c', '@@ -3,3 +3,3 @@', ' int twice(int x) {', '-  return 2 * x;', '+  return 2 * x + 100;', ' }', ''].join('\n'),
+    );
+    const ex = nixmake(['export', '-C', dir, '--patch', 'fix.patch']);
+    expect(ex.code, ex.stderr).toBe(0);
+    expect(ex.stdout).toContain('patched src/twice.c');
+    expect(fs.readFileSync(path.join(dir, 'src/twice.c'), 'utf8')).toContain('return 2 * x;');
+    const lock = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake-export/nixmake-lock.json'), 'utf8')) as Record<string, Record<string, unknown>>;
+    expect(lock['patches']).toEqual({ 'fix.patch': ['src/twice.c'] });
+    expect(lock['files']).toMatchObject({ 'src/twice.c': 'copied', 'src/thrice.c': 'project' });
+    expect(await toBuild(dir, 'all')).toEqual(['app.drv', 'twice.c.o.drv']);
+    const patched = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'app', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
+    expect(patched.code, patched.stderr).toBe(0);
+    expect(run(path.join(dir, 'result-export/bin/app'), []).stdout).toBe('106 9\n');
+    expect(nixmake(['export', '-C', dir, '--patch', 'fix.patch', '--check']).code).toBe(0);
+    // Without the patch the export is stale.
+    expect(nixmake(['export', '-C', dir, '--check']).code).toBe(1);
+
+    // The derivations are those nixmake builds from the tree patched in place.
+    git(dir, 'apply', 'fix.patch');
+    const built = await buildAsync(dir);
+    expect(built.code, built.stderr).toBe(0);
+    expect(await exportDrvs(dir)).toEqual(builtDrvs(built.events));
+    git(dir, 'checkout', 'src/twice.c');
+
+    // A patch that does not apply names itself and its hunk's line; nothing is written.
+    fs.writeFileSync(path.join(dir, 'stale.patch'), ['--- src/thrice.c', '+++ src/thrice.c', '@@ -3,3 +3,3 @@', ' int thrice(int x) {', '-  return 4 * x;', '+  return 5 * x;', ' }', ''].join('\n'));
+    const bad = nixmake(['export', '-C', dir, '--patch', 'stale.patch']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('stale.patch:3: error: src/thrice.c: hunk at line 3 does not apply');
+  });
+});
+

@@ -2,7 +2,9 @@
  * The export's lock: its symbolic derivations, with their references
  * resolved as default.nix resolves them, are exactly the specs the
  * generator (derivations.ts) gives nixmake's own build — for objects (C and
- * C++), every kind of link, and the builder helper. Also: the files table,
+ * C++), every kind of link, generators (a tool, another generator's
+ * output, host packages' environment), objects reading generated files,
+ * and the builder helper. Also: the files table,
  * what a package installs, and the parsing of `export` and `publicHeaders`.
  */
 import { describe, expect, it } from 'vitest';
@@ -12,7 +14,7 @@ import type { Config } from '../../config/Config.js';
 import { parseArgs } from '../../cli/parseArgs.js';
 import { buildGraph, objectKey } from '../../engine/BuildGraph.js';
 import type { DerivationSpec, DrvRef } from '../../engine/derivations.js';
-import { builderDerivation, linkDerivation, objectDerivation } from '../../engine/derivations.js';
+import { builderDerivation, generatorDerivation, linkDerivation, objectDerivation } from '../../engine/derivations.js';
 import type { ExportLock } from '../../engine/exportLock.js';
 import { exportLock } from '../../engine/exportLock.js';
 import type { SymbolicArg, SymbolicDerivation, SymbolRef } from '../../engine/symbolicDerivation.js';
@@ -21,7 +23,7 @@ import type { Toolchain } from '../../toolchain/Toolchain.js';
 
 const GCC = '/nix/store/nr3qj84h6gwgz8xjzs7f057xpqg9fhji-nixmake-host-gcc-12.2.0';
 const LIBC = '/nix/store/lram4xsrw3hrb0pjlk8gmbdv7i107x9k-nixmake-host-glibc-2.36';
-const tc: Toolchain = {
+const baseTc: Toolchain = {
   import: true,
   cc: `${GCC}/bin/gcc`,
   cxx: `${GCC}/bin/g++`,
@@ -68,6 +70,7 @@ const closures = new Map([
 ]);
 const graph = buildGraph(config, sources, closures);
 const hashOf = (key: string): string => `sys-${key}`;
+const tc = baseTc;
 const lock: ExportLock = exportLock({
   graph,
   toolchain: tc,
@@ -84,7 +87,7 @@ const refOf = (name: string): DrvRef => ({ drvPath: `${storeOf(name)}.drv`, hash
 const builder = refOf('builder');
 
 /** What default.nix does with a symbolic derivation, in TypeScript. */
-function resolve(d: SymbolicDerivation): Omit<DerivationSpec, 'inputSrcs' | 'inputDrvs'> {
+function resolve(d: SymbolicDerivation, tc: Toolchain = baseTc): Omit<DerivationSpec, 'inputSrcs' | 'inputDrvs'> {
   const tcString = { system: tc.system, id: tc.id, cc: tc.cc, cxx: tc.cxx, ar: tc.ar, path: tc.path.join(':') };
   const ref = (r: SymbolRef): string => {
     switch (r.ref) {
@@ -92,6 +95,10 @@ function resolve(d: SymbolicDerivation): Omit<DerivationSpec, 'inputSrcs' | 'inp
         return storeOf(`input-${r.of}`);
       case 'object':
         return refOf(r.of).out;
+      case 'generator':
+        return refOf(`gen:${r.of}`).out;
+      case 'toolEnv':
+        return tc.toolEnv?.[r.of] ?? 'absent';
       case 'link':
         return refOf(`link:${r.of}`).out;
       case 'builder':
@@ -168,10 +175,83 @@ describe('export lock', () => {
   });
 });
 
+describe('export lock of a project with generators', () => {
+  const HOST = '/nix/store/9mkvm2dw7wdpsnpfy9b2ji7hc8jmf8qy-nixmake-host-packages';
+  const gtc: Toolchain = { ...baseTc, storePaths: [...baseTc.storePaths, HOST], toolEnv: { BISON_PKGDATADIR: `${HOST}/usr/share/bison`, M4: `${HOST}/usr/bin/m4` } };
+  const parsed = parseConfig(
+    JSON.stringify({
+      generators: {
+        table: { command: ['mktable', '5'], tools: ['mktable'], stdout: 'gen/table.h', outputs: ['gen/table.h'] },
+        parser: { command: ['bison', '-d', '-o', 'src/p.tab.c', 'src/p.y'], inputs: ['src/p.y', 'gen/table.h'], outputs: ['src/p.tab.c', 'src/p.tab.h'], env: { LC_ALL: 'C' } },
+      },
+      targets: {
+        mktable: { type: 'executable', sources: ['tools/mktable.c'] },
+        l: { type: 'shared-library', sources: ['lib/l.c'], fileName: 'libl.so.1.2', linkInputs: ['lib/l.map'], ldflags: ['-Wl,--version-script,lib/l.map'] },
+        app: { type: 'executable', sources: ['src/*.c'], deps: ['l'], includeDirs: ['gen'], aliases: ['app2'] },
+      },
+    }),
+    '/p',
+  );
+  if (!parsed.ok) throw new Error('bad config');
+  const g = buildGraph(
+    parsed.value,
+    new Map([
+      ['mktable', ['tools/mktable.c']],
+      ['l', ['lib/l.c']],
+      ['app', ['src/main.c', 'src/p.tab.c']],
+    ]),
+    new Map([
+      [objectKey('mktable', 'tools/mktable.c'), closure('tools/mktable.c', [])],
+      [objectKey('l', 'lib/l.c'), closure('lib/l.c', [])],
+      [objectKey('app', 'src/main.c'), closure('src/main.c', ['gen/table.h', 'src/p.tab.h'])],
+      [objectKey('app', 'src/p.tab.c'), closure('src/p.tab.c', ['src/p.tab.h'])],
+    ]),
+    new Map([
+      ['table', { files: [], generated: [] }],
+      ['parser', { files: ['src/p.y'], generated: [['gen/table.h', 'table']] }],
+    ]),
+  );
+  const glock = exportLock({ graph: g, toolchain: gtc, systemHeadersHash: hashOf, copied: () => false, publicHeaders: new Map(), root: '..', packageName: 'proj' });
+  const inputsOf = (rels: readonly string[]): Map<string, string> => new Map(rels.map((r) => [r, storeOf(`input-${r}`)]));
+
+  it('resolves to the very specs of nixmake build: generators, objects reading their outputs, links with inputs', () => {
+    expect(Object.keys(glock.generators)).toEqual(['table', 'parser']);
+    for (const node of g.generators.values()) {
+      const real = generatorDerivation(node, inputsOf(node.inputs), new Map(node.generated.map(([r, k]) => [r, refOf(k)])), node.tools.map(refOf), builder, gtc);
+      expect(resolve(glock.generators[node.generator]?.derivation as SymbolicDerivation, gtc)).toEqual(shape(real));
+    }
+    for (const [key, o] of g.objects) {
+      const own = [o.tu, ...o.closure.headers].filter((r) => !o.generated.has(r));
+      const real = objectDerivation(o, inputsOf(own), builder, gtc, hashOf(key), new Map([...o.generated].map(([r, k]) => [r, refOf(k)])));
+      expect(resolve(glock.objects[key]?.derivation as SymbolicDerivation, gtc)).toEqual(shape(real));
+    }
+    for (const l of g.links.values()) {
+      const libs = l.libraries.map((k) => ({ ref: refOf(k), type: g.links.get(k)?.type ?? 'static-library', target: g.links.get(k)?.target ?? '', fileName: g.links.get(k)?.fileName }));
+      const real = linkDerivation(l, l.objects.map(refOf), libs, builder, gtc, inputsOf(l.inputs));
+      expect(resolve(glock.targets[l.target]?.derivation as SymbolicDerivation, gtc)).toEqual(shape(real));
+    }
+    // The host packages' variables are the toolchain's, named, not copied into the derivations.
+    expect(glock.toolchain.toolEnv).toEqual(gtc.toolEnv);
+    expect(JSON.stringify(glock.generators)).not.toContain('/nix/store/');
+  });
+
+  it('records generated files as outputs, never as project files', () => {
+    expect(glock.files).toEqual({ 'lib/l.c': 'project', 'lib/l.map': 'project', 'src/main.c': 'project', 'src/p.y': 'project', 'tools/mktable.c': 'project' });
+    expect(glock.generators['parser']).toMatchObject({ inputs: ['src/p.y'], generated: { 'gen/table.h': 'table' }, outputs: ['src/p.tab.c', 'src/p.tab.h'], tools: [] });
+    expect(glock.generators['table']).toMatchObject({ tools: ['mktable'] });
+    expect(glock.objects[objectKey('app', 'src/main.c')]).toMatchObject({ headers: ['gen/table.h', 'src/p.tab.h'], generated: { 'gen/table.h': 'table', 'src/p.tab.h': 'parser' } });
+    expect(glock.objects[objectKey('app', 'src/p.tab.c')]?.generated).toEqual({ 'src/p.tab.c': 'parser', 'src/p.tab.h': 'parser' });
+    expect(glock.targets['l']?.outputs).toEqual(['lib/libl.so.1.2', 'lib/libl.so']);
+    expect(glock.targets['app']?.outputs).toEqual(['bin/app', 'bin/app2']);
+  });
+});
+
 describe('export command line and config', () => {
   it('parses export', () => {
-    expect(parseArgs(['export'])).toEqual({ ok: true, command: { command: 'export', dir: '.', out: undefined, check: false } });
-    expect(parseArgs(['export', '-C', 'p', '-o', 'nix', '--check'])).toEqual({ ok: true, command: { command: 'export', dir: 'p', out: 'nix', check: true } });
+    expect(parseArgs(['export'])).toEqual({ ok: true, command: { command: 'export', dir: '.', out: undefined, check: false, patches: [] } });
+    expect(parseArgs(['export', '-C', 'p', '-o', 'nix', '--check'])).toEqual({ ok: true, command: { command: 'export', dir: 'p', out: 'nix', check: true, patches: [] } });
+    expect(parseArgs(['export', '--patch', 'a.diff', '--patch=b.diff'])).toMatchObject({ ok: true, command: { patches: ['a.diff', 'b.diff'] } });
+    expect(parseArgs(['export', '--patch'])).toMatchObject({ ok: false, message: '--patch needs a patch file' });
     expect(parseArgs(['export', '-j', '2'])).toMatchObject({ ok: false, message: 'unknown option "-j" for export (see nixmake help export)' });
     expect(parseArgs(['export', 'app'])).toMatchObject({ ok: false });
   });
