@@ -17,7 +17,7 @@ import type { BuildEvent } from '../engine/events.js';
 import { stampKey, validNoopStamp } from '../engine/noopStamp.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output } from '../reporters/Reporter.js';
-import { processOutput } from '../reporters/Reporter.js';
+import { directOutput } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
 import type { BuildCommand } from './parseArgs.js';
 import { parseArgs } from './parseArgs.js';
@@ -37,7 +37,7 @@ export function plainBuild(argv: readonly string[]): BuildCommand | undefined {
   return cmd;
 }
 
-export function tryNoopBuild(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, output: Output = processOutput): number | undefined {
+export function tryNoopBuild(argv: readonly string[], env: NodeJS.ProcessEnv = process.env, output: Output = directOutput): number | undefined {
   const t0 = performance.now();
   const cmd = plainBuild(argv);
   if (!cmd) return undefined;

@@ -3,7 +3,7 @@
  * Reporters (reporters/) decide how to show them; the engine never prints.
  */
 import type { Diagnostic } from '../core/Diagnostic.js';
-import type { Reason } from './plan.js';
+import type { Reason } from './reason.js';
 import type { WatchEvent } from './watchEvents.js';
 
 /** What a node is: a generator's run, a compile, a link. */

@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 
 export const NOOP_STAMP_FILE = 'noop.json';
 /** Bump when what a stamp records, or what a no-op reports, changes. */
-const NOOP_STAMP_VERSION = 1;
+const NOOP_STAMP_VERSION = 2;
 /**
  * A file changed this close before the build began may have changed again
  * unseen, within its timestamp's granularity: file systems that keep
@@ -46,6 +46,8 @@ const RACY_COARSE_MS = 2000;
 const racy = (mtimeMs: number, startedMs: number): boolean => mtimeMs > startedMs - (mtimeMs % 1000 === 0 ? RACY_COARSE_MS : RACY_FINE_MS);
 
 type FileStat = readonly [path: string, mtimeMs: number, size: number, ino: number];
+/** Files grouped by folder, names only inside: a third of the bytes to read and parse at 10,000 TUs. */
+type FolderStats = readonly [folder: string, files: readonly (readonly [name: string, mtimeMs: number, size: number, ino: number])[]];
 /** mtimeMs -1: the folder did not exist. */
 type DirStat = readonly [path: string, mtimeMs: number];
 
@@ -53,7 +55,7 @@ export interface NoopStamp {
   readonly version: number;
   /** The selection and environment it was made for (stampKey). */
   readonly key: string;
-  readonly files: readonly FileStat[];
+  readonly files: readonly FolderStats[];
   readonly dirs: readonly DirStat[];
   /** Result links and the store paths they must name. */
   readonly links: readonly (readonly [link: string, out: string])[];
@@ -146,10 +148,17 @@ export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = 
     if (!s || s[1] < 0) return undefined;
     dirs.push(s);
   }
+  const byFolder = new Map<string, [string, number, number, number][]>();
+  for (const [p, mtime, size, ino] of files) {
+    const folder = path.dirname(p);
+    let list = byFolder.get(folder);
+    if (!list) byFolder.set(folder, (list = []));
+    list.push([path.basename(p), mtime, size, ino]);
+  }
   return {
     version: NOOP_STAMP_VERSION,
     key: stampKey(inputs.root, inputs.targets, env),
-    files,
+    files: [...byFolder],
     dirs,
     links: [...inputs.links],
     report: inputs.report,
@@ -186,9 +195,12 @@ export function validNoopStamp(stateDir: string, key: string): NoopStamp | undef
     return undefined;
   }
   if (stamp.version !== NOOP_STAMP_VERSION || stamp.key !== key) return undefined;
-  for (const [p, mtime, size, ino] of stamp.files) {
-    const st = fs.statSync(p, { throwIfNoEntry: false });
-    if (!st || st.mtimeMs !== mtime || st.size !== size || st.ino !== ino) return undefined;
+  for (const [folder, list] of stamp.files) {
+    const prefix = folder.endsWith('/') ? folder : `${folder}/`;
+    for (const [name, mtime, size, ino] of list) {
+      const st = fs.statSync(prefix + name, { throwIfNoEntry: false });
+      if (!st || st.mtimeMs !== mtime || st.size !== size || st.ino !== ino) return undefined;
+    }
   }
   for (const [p, mtime] of stamp.dirs) {
     const st = fs.statSync(p, { throwIfNoEntry: false });

@@ -11,20 +11,10 @@ import type { CurrentRecord, NodeRecord } from '../cache/Memo.js';
 import type { BuildGraph, BuildNode } from './BuildGraph.js';
 import { dependenciesOf, nodesInOrder } from './BuildGraph.js';
 import type { Fingerprinted, NodeInputs } from './fingerprint.js';
+import type { Reason } from './reason.js';
 
-export type Reason =
-  | { readonly kind: 'new' }
-  | { readonly kind: 'source-changed' }
-  | { readonly kind: 'header-changed'; readonly path: string }
-  | { readonly kind: 'flags-changed' }
-  | { readonly kind: 'toolchain-changed' }
-  | { readonly kind: 'template-changed' }
-  | { readonly kind: 'output-missing' }
-  | { readonly kind: 'dependency-changed' };
-
-export function formatReason(r: Reason): string {
-  return r.kind === 'header-changed' ? `header-changed: ${r.path}` : r.kind;
-}
+export type { Reason } from './reason.js';
+export { formatReason } from './reason.js';
 
 export interface PlannedNode {
   readonly node: BuildNode;

@@ -8,7 +8,7 @@
  * failed node's event carries its whole log anyway. `analysis-progress` is
  * for terminals and is not written.
  */
-import { formatReason } from '../engine/plan.js';
+import { formatReason } from '../engine/reason.js';
 import type { BuildEvent } from '../engine/events.js';
 import { escapeJsonControl } from './escapeControl.js';
 import type { Output, Reporter } from './Reporter.js';

@@ -17,7 +17,7 @@ import { formatDiagnostic } from '../core/Diagnostic.js';
 import type { BuildEvent } from '../engine/events.js';
 import { unreachable } from '../engine/events.js';
 import { verbOf } from './verbOf.js';
-import { formatReason } from '../engine/plan.js';
+import { formatReason } from '../engine/reason.js';
 import { escapeControl, escapeLog } from './escapeControl.js';
 import { ProgressLine } from './ProgressLine.js';
 import type { Output, Reporter } from './Reporter.js';
