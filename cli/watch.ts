@@ -1,7 +1,8 @@
 /**
  * watch: the `nixmake watch` command. Wires the same reporters and the same
- * daemon store as `build` (a new pool of connections for every build, closed
- * when it ends), a TreeWatcher on the project, and Ctrl-C: the first cancels
+ * daemon store as `build` (a pool of connections, kept from one build to the
+ * next until 10 s pass without a build: SharedStore), a TreeWatcher on the
+ * project, and Ctrl-C: the first cancels
  * the build in flight (or the wait) and exits 130, a second exits at once.
  * The loop itself is engine/watchProject.
  */
@@ -14,10 +15,21 @@ import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
 import { DaemonStore } from '../store/DaemonStore.js';
+import { SharedStore } from '../store/SharedStore.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
 import { readClientSettings } from '../store/nixConfig.js';
 import type { WatchCommand } from './parseArgs.js';
 import { nixSettings } from './parseArgs.js';
+
+/**
+ * How long the daemon connections outlive the last build (a burst of edits
+ * reuses them; then their temporary roots go): 10 s, or
+ * NIXMAKE_WATCH_IDLE_MS.
+ */
+const STORE_IDLE_MS = ((): number => {
+  const n = Number.parseInt(process.env['NIXMAKE_WATCH_IDLE_MS'] ?? '', 10);
+  return Number.isInteger(n) && n >= 0 ? n : 10_000;
+})();
 
 export async function watch(cmd: WatchCommand, output: Output): Promise<number> {
   const reporter: Reporter = cmd.json
@@ -35,6 +47,7 @@ export async function watch(cmd: WatchCommand, output: Output): Promise<number> 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const shared = new SharedStore(STORE_IDLE_MS);
   try {
     return await watchProject(
       { root, signal: controller.signal, quietMs: DEFAULT_QUIET_MS, maxMs: DEFAULT_MAX_MS },
@@ -45,14 +58,14 @@ export async function watch(cmd: WatchCommand, output: Output): Promise<number> 
             { root, jobs, keepGoing: cmd.keepGoing, targets: cmd.targets, dryRun: false, signal },
             {
               emit: (e) => reporter.event(e),
-              // As `build`: one connection per job slot plus two, opened on first use and closed when the build ends.
-              store: (config) =>
-                new DaemonStore(
-                  daemonSocketPath(),
-                  readClientSettings(process.env, new Map([...Object.entries(config.nix.options), ...nixSettings(cmd.nix)])),
-                  jobs + 2,
-                  (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
-                ),
+              // As `build`: one connection per job slot plus two, opened on first use; kept for the next
+              // build until STORE_IDLE_MS pass without one (see SharedStore).
+              store: (config) => {
+                const settings = readClientSettings(process.env, new Map([...Object.entries(config.nix.options), ...nixSettings(cmd.nix)]));
+                return shared.lease(JSON.stringify({ ...settings, overrides: [...settings.overrides] }), () =>
+                  new DaemonStore(daemonSocketPath(), settings, jobs + 2, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } })),
+                );
+              },
             },
           ),
         watch: (onPaths) => {
@@ -63,6 +76,7 @@ export async function watch(cmd: WatchCommand, output: Output): Promise<number> 
       },
     );
   } finally {
+    shared.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -161,6 +161,11 @@ export class DaemonConnection {
     this.socket.on('close', () => this.fail(this.hungUp()));
   }
 
+  /** Whether the connection has failed or closed (the daemon hung up, went away, or close() was called). */
+  get isBroken(): boolean {
+    return this.broken !== undefined;
+  }
+
   private hungUp(detail = ''): StoreUnavailableError {
     const last = this.lastDaemonError ? ` (its last error: ${this.lastDaemonError.message})` : '';
     return new StoreUnavailableError(`the Nix daemon at ${this.socketPath} closed the connection${detail}${last}`);

@@ -90,8 +90,11 @@ export class DaemonStore implements NixStore {
 
   private async acquire(): Promise<DaemonConnection> {
     if (this.closed) throw new NixCommandError('the store connection is closed');
-    const c = this.idle.pop();
-    if (c) return c;
+    // An idle connection may have been hung up on since (a store kept across builds, a daemon restarted): drop it.
+    for (let c = this.idle.pop(); c; c = this.idle.pop()) {
+      if (!c.isBroken) return c;
+      this.all.splice(this.all.indexOf(c), 1);
+    }
     if (this.all.length + this.opening < this.maxConnections) {
       this.opening++;
       try {

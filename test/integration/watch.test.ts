@@ -36,9 +36,26 @@ describe('nixmake watch', () => {
   const builds = (): number => w.all('summary').length;
   const lastRebuild = (): unknown => w.all('watch-rebuild').at(-1)?.['files'];
 
+  /** Sockets other than stdio (Node's child stdio are socket pairs): daemon connections. */
+  const sockets = (): string[] =>
+    fs
+      .readdirSync(`/proc/${w.pid}/fd`)
+      .filter((fd) => Number(fd) > 2)
+      .map((fd) => fs.readlinkSync(`/proc/${w.pid}/fd/${fd}`))
+      .filter((l) => l.startsWith('socket:'))
+      .sort();
+
+  /** Polls until the watcher holds no daemon connection (the idle time passed), or fails after `ms`. */
+  const noConnections = async (ms = 10_000): Promise<void> => {
+    for (const t0 = Date.now(); sockets().length > 0; await sleep(100)) {
+      if (Date.now() - t0 > ms) throw new Error(`still ${sockets().length} daemon connections after ${ms} ms idle`);
+    }
+  };
+
   beforeAll(async () => {
     dir = uniqueCopy();
-    w = new WatchProcess(dir);
+    // Connections outlive a build by 1.5 s here (10 s by default).
+    w = new WatchProcess(dir, [], { NIXMAKE_WATCH_IDLE_MS: '1500' });
     await w.until(() => w.all('watch-ready').length === 1, 'watch-ready');
   });
 
@@ -61,6 +78,20 @@ describe('nixmake watch', () => {
     expect(lastRebuild()).toEqual(['src/main.c']);
     expect(s).toMatchObject({ objects_built: 1, links_built: 1, failed: 0 });
     expect(hello()).toBe('Hello, world!\nedited\n');
+  });
+
+  it('builds in quick succession share the daemon connections, which close once it has been idle', async () => {
+    const n = builds();
+    fs.writeFileSync(path.join(dir, 'src/main.c'), mainWith('    puts("first");\n'));
+    await w.summary(n + 1);
+    const kept = sockets();
+    expect(kept.length).toBeGreaterThan(0);
+    fs.writeFileSync(path.join(dir, 'src/main.c'), mainWith('    puts("second");\n'));
+    expect(await w.summary(n + 2)).toMatchObject({ objects_built: 1, failed: 0 });
+    expect(hello()).toBe('Hello, world!\nsecond\n');
+    // The same sockets: the second build reconnected nothing.
+    expect(sockets().filter((s) => kept.includes(s)).length).toBeGreaterThan(0);
+    await noConnections();
   });
 
   it('a burst of edits is coalesced into one build', async () => {
@@ -132,11 +163,10 @@ describe('nixmake watch', () => {
     expect(builds()).toBe(n);
   });
 
-  it('holds neither the project lock nor a daemon connection while it waits', async () => {
+  it('holds neither the project lock nor, once idle, a daemon connection while it waits', async () => {
     const n = builds();
-    // Sockets other than stdio (Node's child stdio are socket pairs): a daemon connection would be one.
-    const sockets = fs.readdirSync(`/proc/${w.pid}/fd`).filter((fd) => Number(fd) > 2 && fs.readlinkSync(`/proc/${w.pid}/fd/${fd}`).startsWith('socket:'));
-    expect(sockets).toEqual([]);
+    // A daemon connection (and its temporary GC roots) lasts the idle time past the last build, no longer.
+    await noConnections();
     expect(fs.existsSync(path.join(dir, '.nixmake/lock'))).toBe(false);
     const other = await buildAsync(dir);
     expect(other.code).toBe(0);
