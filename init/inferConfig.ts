@@ -44,13 +44,20 @@ export interface HostPackageLookup {
 
 interface Target {
   name: string;
+  /** Named by the build's own description (CMake's target name): kept as it is. */
+  readonly given: boolean;
   readonly type: 'static-library' | 'shared-library' | 'executable';
   readonly output: string;
   readonly objects: readonly string[];
   readonly link?: LinkStep;
 }
 
-export function inferConfig(steps: Steps, root: string, exists: (p: string) => boolean, lookup?: HostPackageLookup): Inferred {
+/**
+ * `names`: output file → the target name the build itself gives it (CMake's
+ * target names); those are kept, and only the other targets are named from
+ * their files.
+ */
+export function inferConfig(steps: Steps, root: string, exists: (p: string) => boolean, lookup?: HostPackageLookup, names: ReadonlyMap<string, string> = new Map()): Inferred {
   const notes: string[] = [];
   const unmapped: string[] = [];
   /** package → what needed it (`-I/usr/include/libxml2`, `-lonig`), in the order met. */
@@ -116,6 +123,10 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     return [...names].sort();
   };
 
+  const named = (output: string, fallback: string): { name: string; given: boolean } => {
+    const given = names.get(output);
+    return given !== undefined && /^[A-Za-z0-9_.+-]+$/.test(given) ? { name: given, given: true } : { name: fallback, given: false };
+  };
   // Targets: the last archive or link step of each output that still exists.
   const lastArchive = new Map<string, ArchiveStep>();
   for (const a of steps.archives) lastArchive.set(a.output, a);
@@ -124,7 +135,7 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
   const targets: Target[] = [];
   for (const a of lastArchive.values()) {
     if (!exists(a.output)) continue;
-    targets.push({ name: libName(a.output), type: 'static-library', output: a.output, objects: a.members });
+    targets.push({ ...named(a.output, libName(a.output)), type: 'static-library', output: a.output, objects: a.members });
   }
   for (const l of lastLink.values()) {
     if (!exists(l.output)) {
@@ -132,7 +143,7 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       continue;
     }
     const objects = l.inputs.filter((i) => producer.has(i));
-    targets.push({ name: l.kind === 'shared-library' ? libName(l.output) : path.basename(l.output), type: l.kind, output: l.output, objects, link: l });
+    targets.push({ ...named(l.output, l.kind === 'shared-library' ? libName(l.output) : path.basename(l.output)), type: l.kind, output: l.output, objects, link: l });
   }
   nameTargets(targets, rel);
   const byOutput = new Map(targets.map((t) => [t.output, t]));
@@ -262,12 +273,13 @@ function libName(output: string): string {
 }
 
 /**
- * Executables keep their names, unless two have the same one (two `main`s
- * in different folders): then each is named after its folder too. A
+ * Targets the build named keep those names. Executables keep their names,
+ * unless two have the same one (two `main`s in different folders): then each is named after its folder too. A
  * library whose name is taken gets -static or -shared (its files keep the
  * project's names: `fileName`).
  */
-function nameTargets(targets: Target[], rel: (p: string) => string | undefined): void {
+function nameTargets(all: Target[], rel: (p: string) => string | undefined): void {
+  const targets = all.filter((t) => !t.given);
   const exes = targets.filter((t) => t.type === 'executable');
   const count = new Map<string, number>();
   for (const t of exes) count.set(t.name, (count.get(t.name) ?? 0) + 1);
@@ -276,7 +288,7 @@ function nameTargets(targets: Target[], rel: (p: string) => string | undefined):
     const dir = path.dirname(rel(t.output) ?? t.output).replace(/^\/+/, '');
     t.name = `${dir === '.' ? 'root' : dir}-${t.name}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
   }
-  const taken = new Set(exes.map((t) => t.name));
+  const taken = new Set([...all.filter((t) => t.given), ...exes].map((t) => t.name));
   for (const t of targets.filter((x) => x.type === 'static-library')) {
     if (taken.has(t.name)) t.name = `${t.name}-static`;
     taken.add(t.name);

@@ -70,7 +70,7 @@ function fromCmakeBuild(root: string, buildDir: string): Inferred {
     throw new UserError(`${path.relative(root, buildDir) || buildDir}: ${(err as Error).message}`);
   }
   // Nothing was built: every output CMake describes counts.
-  const inferred = inferConfig(model.steps, root, () => true, hostPackageLookup());
+  const inferred = inferConfig(model.steps, root, () => true, hostPackageLookup(), model.names);
   return { ...inferred, notes: [`read CMake's code model of ${path.relative(root, buildDir) || '.'} (File API)`, ...model.notes, ...inferred.notes] };
 }
 

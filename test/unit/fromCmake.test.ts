@@ -77,4 +77,13 @@ describe('fromCmake', () => {
     expect(t['x']?.['perSource']).toEqual([{ sources: ['src/who.c'], flags: ['-DWHO', '-fPIC'] }]);
     expect(t['tool']).toMatchObject({ type: 'executable', deps: ['x'], libs: ['m'], ldflags: ['-rdynamic'] });
   });
+
+  it('names each target as CMake does, whatever its file is called', () => {
+    expect([...model.names.values()].sort()).toEqual(['core', 'shared', 'tool']);
+    const { config } = inferConfig(model.steps, '/p', () => true, undefined, model.names);
+    const t = config['targets'] as Record<string, Record<string, unknown>>;
+    expect(Object.keys(t).sort()).toEqual(['core', 'shared', 'tool']);
+    expect(t['shared']).toMatchObject({ fileName: 'libx.so.2.0.0', deps: ['core'] });
+    expect(t['tool']).toMatchObject({ deps: ['shared'] });
+  });
 });
