@@ -61,6 +61,7 @@ describe('fromCmake', () => {
     ]);
     expect(model.steps.compiles[1]?.flags).toEqual(['-I/p/lib', '-isystem', '/usr/include/libxml2', '-O2', '-Wall']);
     expect(model.generated).toEqual(['build/gen.c']);
+    expect(model.notes).toContainEqual(expect.stringMatching(/custom targets .*: gen; make what they make with cmake --build build --target NAME/));
   });
 
   it('links the real file its users name, with link.txt\'s soname, and archives static libraries', () => {
