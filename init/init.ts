@@ -19,6 +19,7 @@ import { classifyCommands } from './classifyCommands.js';
 import { CMAKE_QUERY, fromCmake } from './fromCmake.js';
 import { fromCompileCommands } from './fromCompileCommands.js';
 import { inferConfig } from './inferConfig.js';
+import type { ObjectSymbols } from './librariesNeeded.js';
 import { recordGenerators } from './recordGenerators.js';
 import type { RecordedGenerators } from './recordGenerators.js';
 import type { Inferred } from './inferConfig.js';
@@ -45,6 +46,22 @@ function record(root: string, command: readonly string[]): string {
   if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') throw new UserError('bear is not installed: apt-get install bear (scripts/setup.sh installs it)');
   if (r.status !== 0) throw new UserError(`the build command failed (exit ${r.status ?? r.signal}): ${command.join(' ')}; nixmake.json was not written`);
   return fs.readFileSync(log, 'utf8');
+}
+
+/** An object file's global symbols (`nm -P -g`), or undefined when it is not there or nm cannot read it. */
+function objectSymbols(object: string): ObjectSymbols | undefined {
+  if (!fs.existsSync(object)) return undefined;
+  const r = spawnSync('nm', ['-P', '-g', object], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) return undefined;
+  const defined: string[] = [];
+  const undefinedSyms: string[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const [name, type] = line.split(' ');
+    if (name === undefined || type === undefined || name === '') continue;
+    if (type === 'U') undefinedSyms.push(name);
+    else if (type !== 'w' && type !== 'v') defined.push(name);
+  }
+  return { defined, undefined: undefinedSyms };
 }
 
 /** dpkg's answers for `hostPackages`, on a Debian host (none elsewhere). */
@@ -84,12 +101,14 @@ export function init(opts: InitOptions): InitResult {
     const db = path.resolve(opts.root, opts.from);
     let guessed: Inferred;
     try {
-      guessed = fromCompileCommands(fs.readFileSync(db, 'utf8'), opts.root, (p) => fs.readFileSync(p, 'utf8'));
+      guessed = fromCompileCommands(fs.readFileSync(db, 'utf8'), opts.root, { read: (p) => fs.readFileSync(p, 'utf8'), exists: (p) => fs.existsSync(p), symbols: objectSymbols });
     } catch (err) {
       throw new UserError(`${opts.from}: ${(err as Error).message}`);
     }
-    // Per-TU flags keep coming from the database (a TU it does not list uses its target's flags).
-    inferred = { ...guessed, config: { compileCommands: path.relative(opts.root, db), ...guessed.config } };
+    // A CMake build folder describes its real targets: say so rather than only guess.
+    const cmakeDir = path.dirname(db);
+    const hint = fs.existsSync(path.join(cmakeDir, 'CMakeCache.txt')) ? [`${opts.from} is CMake's: nixmake init --from-cmake ${path.relative(opts.root, cmakeDir) || '.'} reads CMake's own targets instead of guessing them`] : [];
+    inferred = { ...guessed, notes: [...hint, ...guessed.notes] };
   } else {
     if (opts.command.length === 0) throw new UserError('nixmake init needs a build command after --, e.g. nixmake init -- make -j2');
     const { execs, errors } = readInterceptLog(record(opts.root, opts.command));
