@@ -18,7 +18,7 @@ import type { FileHasher } from '../cache/FileHasher.js';
 import { sha256 } from '../cache/hashes.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
-import { compileFlags } from '../config/compileFlags.js';
+import { compileFlags, objectsOf } from '../config/compileFlags.js';
 import { objectKey } from '../core/nodeKeys.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { EnvironmentError, userName } from '../core/EnvironmentError.js';
@@ -228,9 +228,9 @@ export async function analyzeTargets(
   for (const t of config.targets.values()) {
     // One search path and one io per distinct set of flags, so resolutions are shared.
     const perFlags = new Map<string, Omit<Job, 'key' | 'tu'>>();
-    for (const tu of sources.get(t.name) ?? []) {
+    for (const { tu, variant } of objectsOf(config, t, sources.get(t.name) ?? [])) {
       const lang = languageOf(tu) ?? 'c';
-      const flags = compileFlags(config, t, lang, tu);
+      const flags = compileFlags(config, t, lang, tu, variant);
       const flagsKey = `${lang}\0${flags.join('\0')}`;
       let shared = perFlags.get(flagsKey);
       if (!shared) {
@@ -242,7 +242,7 @@ export async function analyzeTargets(
         const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, config.root, grammar, flags, sp]));
         perFlags.set(flagsKey, (shared = { lang, grammar, flags, io, sp, cacheKey }));
       }
-      jobs.push({ key: objectKey(t.name, tu), tu, ...shared });
+      jobs.push({ key: objectKey(t.name, tu, variant), tu, ...shared });
     }
   }
   const walk: Job[] = [];

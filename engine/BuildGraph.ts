@@ -9,7 +9,7 @@ import type { Config, TargetConfig, TargetType } from '../config/Config.js';
 import type { Language } from '../analyzers/language.js';
 import { languageOf } from '../analyzers/language.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
-import { compileFlags } from '../config/compileFlags.js';
+import { compileFlags, objectsOf } from '../config/compileFlags.js';
 import { UserError } from '../core/Diagnostic.js';
 import { generatorKey, linkKey, objectKey } from '../core/nodeKeys.js';
 import type { GeneratorInputs } from '../config/expandGeneratorInputs.js';
@@ -180,10 +180,11 @@ export function buildGraph(
     const t = config.targets.get(name) as TargetConfig;
     const keys: string[] = [];
     let lang: Language = 'c';
-    for (const tu of sources.get(name) ?? []) {
+    // Each TU's object, then its variants' (perSource `variant`), each linked.
+    for (const { tu, variant } of objectsOf(config, t, sources.get(name) ?? [])) {
       const l = languageOf(tu) as Language;
       if (l === 'c++') lang = 'c++';
-      const key = objectKey(name, tu);
+      const key = objectKey(name, tu, variant);
       const closure = closures.get(key);
       if (!closure) throw new Error(`internal: no include closure for ${key}`);
       const generated = new Map<string, string>();
@@ -191,7 +192,7 @@ export function buildGraph(
         const by = writer.get(rel);
         if (by !== undefined) generated.set(rel, by);
       }
-      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`), generated, ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }) });
+      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu, variant), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}${variant === undefined ? '' : `-${variant}`}.o`), generated, ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }) });
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);

@@ -18,7 +18,8 @@
  */
 import path from 'node:path';
 import type { ArchiveStep, CompileStep, LinkStep, Steps } from './classifyCommands.js';
-import { factorFlags } from './factorFlags.js';
+import { factorFlags, joinFlags } from './factorFlags.js';
+import type { PerSourceEntry } from './factorFlags.js';
 import { mapFlags } from './mapFlags.js';
 
 export interface Inferred {
@@ -162,15 +163,22 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       unmapped.push(`${t.name}: no sources found; target left out`);
       continue;
     }
-    // One object per (target, TU): a TU compiled twice into one target keeps its first compile.
+    // One object per (target, TU); a TU compiled again with other flags into the same target (an
+    // object library's copy) is a `variant` object of its own, with that compile's whole line.
     const byTu = new Map<string, CompileStep>();
+    const variants: PerSourceEntry[] = [];
+    const seenFlags = new Map<string, string[]>();
     for (const c of compiles) {
       const tu = rel(c.source) as string;
-      const first = byTu.get(tu);
-      if (!first) byTu.set(tu, c);
-      else if (JSON.stringify(mapFlags(first, rel)) !== JSON.stringify(mapFlags(c, rel))) {
-        notes.push(`${t.name}: ${tu} is compiled twice with different flags and both objects are linked; nixmake compiles it once, with the first flags`);
+      const flags = JSON.stringify(mapFlags(c, rel));
+      const seen = seenFlags.get(tu) ?? [];
+      if (!byTu.has(tu)) byTu.set(tu, c);
+      else if (!seen.includes(flags)) {
+        const variant = String(seen.length + 1);
+        variants.push({ sources: [tu], variant, flags: joinFlags(mapFlags(c, rel)) });
+        notes.push(`${t.name}: ${tu} is compiled ${seen.length + 1} times with different flags and each object is linked: the other objects are perSource variants (${variant})`);
       }
+      if (!seen.includes(flags)) seenFlags.set(tu, [...seen, flags]);
     }
     const tuFlags = [...byTu].map(([tu, c]) => ({ tu, flags: mapFlags(c, rel) }));
     for (const { flags: f } of tuFlags) {
@@ -182,10 +190,10 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     const factored = factorFlags(tuFlags, t.type === 'shared-library');
     const entry: Record<string, unknown> = { type: t.type, sources: [...byTu.keys()] };
     Object.assign(entry, factored.target);
-    if (factored.perSource.length > 0) {
-      entry['perSource'] = factored.perSource;
+    if (factored.perSource.length > 0 || variants.length > 0) {
+      entry['perSource'] = [...factored.perSource, ...variants];
       const n = factored.perSource.reduce((k, e) => k + e.sources.length, 0);
-      notes.push(`${t.name}: ${n} of ${byTu.size} source(s) compiled with flags of their own (perSource: ${factored.perSource.filter((e) => e.flags === undefined).length} adding to the target's, ${factored.perSource.filter((e) => e.flags !== undefined).length} replacing them)`);
+      if (n > 0) notes.push(`${t.name}: ${n} of ${byTu.size} source(s) compiled with flags of their own (perSource: ${factored.perSource.filter((e) => e.flags === undefined).length} adding to the target's, ${factored.perSource.filter((e) => e.flags !== undefined).length} replacing them)`);
     }
     const fileName = path.basename(t.output);
     if (fileName !== defaultFileName(t) && validFileName(t.type, fileName)) entry['fileName'] = fileName;

@@ -2,7 +2,8 @@
  * `nixmake init --from compile_commands.json`, then real builds through the
  * daemon. A database written by hand (folder libraries whose archives
  * reference each other in a cycle, two `main.c`, one of them listed twice
- * with two flag sets, a source the build generates), and CMake's own
+ * with two flag sets, a library file listed twice (two objects in one
+ * target), a source the build generates), and CMake's own
  * database of a built tree (targets from the object paths, a shared
  * library from `_EXPORTS`, a test program without `main()` linking the
  * library that gives it one, deps read from the objects' symbols).
@@ -28,7 +29,9 @@ describe('init --from a hand-written compile database: folder libraries in a cyc
         'alpha/a1.c': 'int fb(void);\nint fa2(void) { return fb() + 1; }\n',
         'alpha/a2.c': 'int fa(void) { return 1; }\n',
         'beta/b.c': 'int fa(void);\nint fb(void) { return fa() + 10; }\n',
-        'app/main.c': '#include <stdio.h>\nint fa2(void);\nint main(void) { printf("%d\\n", fa2()); return 0; }\n',
+        // One file, two objects in one folder library: tw1 and tw2.
+        'alpha/twice.c': 'int NAME(void) { return WHICH; }\n',
+        'app/main.c': '#include <stdio.h>\nint fa2(void); int tw1(void); int tw2(void);\nint main(void) { printf("%d %d %d\\n", fa2(), tw1(), tw2()); return 0; }\n',
         'tools/main.c': '#include <stdio.h>\nint main(void) { printf("tool %d\\n", WHICH); return 0; }\n',
         'tests/main.c': '#include <stdio.h>\nint main(void) { puts("test"); return 0; }\n',
         'compile_commands.json': JSON.stringify([
@@ -36,6 +39,8 @@ describe('init --from a hand-written compile database: folder libraries in a cyc
           { directory: '.', file: 'tools/main.c', command: 'cc -O2 -DWHICH=1 -c tools/main.c -o obj/t1.o' },
           { directory: '.', file: 'tools/main.c', command: 'cc -O2 -DWHICH=2 -c tools/main.c -o obj/t2.o' },
           { directory: '.', file: 'gen/table.c', command: 'cc -O2 -c gen/table.c -o obj/table.o' },
+          { directory: '.', file: 'alpha/twice.c', command: 'cc -O2 -DNAME=tw1 -DWHICH=1 -c alpha/twice.c -o obj/tw1.o' },
+          { directory: '.', file: 'alpha/twice.c', command: 'cc -O2 -DNAME=tw2 -DWHICH=2 -c alpha/twice.c -o obj/tw2.o' },
         ]),
       },
       'nixmake-compiledb-',
@@ -54,6 +59,7 @@ describe('init --from a hand-written compile database: folder libraries in a cyc
     expect(c.targets['tools-main']).toMatchObject({ sources: ['tools/main.c'], defines: ['WHICH=1'] });
     expect(c.targets['main-2']).toMatchObject({ sources: ['tools/main.c'], defines: ['WHICH=2'] });
     expect(c.targets['app-main']).toMatchObject({ deps: ['alpha', 'beta', 'gen'] });
+    expect(c.targets['alpha']?.['perSource']).toContainEqual({ sources: ['alpha/twice.c'], variant: '2', flags: ['-O2', '-DNAME=tw2', '-DWHICH=2'] });
     expect(r.stdout + r.stderr).toContain('gen/table.c is not on disk: the build generates it; make it before nixmake build');
     expect(r.stdout + r.stderr).toContain('every program links every library, since the objects are not built yet');
   }, 120_000);
@@ -63,7 +69,8 @@ describe('init --from a hand-written compile database: folder libraries in a cyc
     fs.writeFileSync(path.join(dir, 'gen/table.c'), 'int table[4] = { 1, 2, 3, 4 };\n');
     const r = await buildAsync(dir);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
-    expect(run(path.join(dir, 'result-app-main/bin/main'), []).stdout).toBe('12\n');
+    expect(run(path.join(dir, 'result-app-main/bin/main'), []).stdout).toBe('12 1 2\n');
+    expect(r.events.filter((e) => e['event'] === 'node-planned' && String(e['node']).startsWith('obj:alpha:alpha/twice.c')).map((e) => e['node']).sort()).toEqual(['obj:alpha:alpha/twice.c', 'obj:alpha:alpha/twice.c#2']);
     expect(run(path.join(dir, 'result-tools-main/bin/main'), []).stdout).toBe('tool 1\n');
     expect(run(path.join(dir, 'result-main-2/bin/main-2'), []).stdout).toBe('tool 2\n');
     expect(run(path.join(dir, 'result-tests-main/bin/main'), []).stdout).toBe('test\n');
