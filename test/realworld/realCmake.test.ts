@@ -1,9 +1,11 @@
 /**
  * Real CMake projects from Debian sources, through `nixmake init
  * --from-cmake`: tinyxml2 (C++), json-c (a shared and a static library of
- * one name, a version script) and libzip (find_package's libraries by
+ * one name, a version script), libzip (find_package's libraries by
  * absolute path: zlib, bzip2, lzma, gnutls, nettle; a library its tests
- * preload). Each is configured by cmake and never built by it: init reads
+ * preload) and libjpeg-turbo (an object library compiled into four
+ * libraries with its own flags, a version script configure wrote, 310
+ * tests). Each is configured by cmake and never built by it: init reads
  * CMake's code model, every TU's flags must equal its line in CMake's
  * compile_commands.json, nixmake builds everything, each shared library
  * loads with every symbol resolved, and the project's own ctest passes with
@@ -100,6 +102,28 @@ const PROJECTS: readonly CmakeProject[] = [
       for (const l of (c.targets['zip']?.['libs'] as string[]) ?? []) if (sonames[l] !== undefined) expect(needed).toContain(`Shared library: [${sonames[l]}]`);
     },
     minTests: 130,
+  },
+  {
+    source: 'libjpeg-turbo',
+    cmakeArgs: [],
+    recorded: (c) => {
+      expect(c.targets['jpeg']).toMatchObject({ type: 'shared-library', fileName: 'libjpeg.so.62.3.0', soname: 'libjpeg.so.62', linkInputs: ['build/libjpeg.map'] });
+      expect(c.targets['jpeg-static']).toMatchObject({ type: 'static-library', fileName: 'libjpeg.a' });
+      expect(c.targets['turbojpeg']).toMatchObject({ type: 'shared-library', fileName: 'libturbojpeg.so.0.2.0', linkInputs: ['turbojpeg-mapfile'] });
+      // The object library simd (jsimd_none.c without NASM) is compiled into each of the four libraries with its own flags, not theirs.
+      for (const lib of ['jpeg', 'jpeg-static', 'turbojpeg', 'turbojpeg-static']) {
+        expect(c.targets[lib]?.['sources'], lib).toContain('jsimd_none.c');
+        const entry = (c.targets[lib]?.['perSource'] as { sources: string[]; flags?: string[]; defines?: string[] }[]).find((e) => e.sources.includes('jsimd_none.c'));
+        expect(entry, lib).toBeDefined();
+        expect([...(entry?.flags ?? []), ...(entry?.defines ?? [])].join(' '), lib).not.toMatch(/_EXPORTS|SUPPORTED/);
+      }
+      expect(c.targets['cjpeg-static']).toMatchObject({ type: 'executable', deps: ['jpeg-static'] });
+    },
+    built: (dir) => {
+      expect(fs.readdirSync(path.join(dir, 'result-jpeg/lib')).sort()).toEqual(['libjpeg.so', 'libjpeg.so.62', 'libjpeg.so.62.3.0']);
+      expect(run('readelf', ['--dyn-syms', '-W', path.join(dir, 'result-jpeg/lib/libjpeg.so.62.3.0')]).stdout).toMatch(/jpeg_read_header@@LIBJPEG_6\.2/);
+    },
+    minTests: 300,
   },
 ];
 
