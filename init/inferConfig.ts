@@ -151,6 +151,8 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
 
   const config: Record<string, unknown> = {};
   const out: Record<string, Record<string, unknown>> = {};
+  /** Link flag not carried over → the targets whose links had it. */
+  const dropped = new Map<string, string[]>();
   for (const t of targets.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name))) {
     const compiles: CompileStep[] = [];
     for (const o of t.objects) {
@@ -253,7 +255,7 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
         notes.push(`${t.name}: the link reads ${linkInputs.join(', ')} (linkInputs)`);
       }
       if (t.type === 'shared-library' && t.link.soname) entry['soname'] = t.link.soname;
-      for (const d of t.link.dropped) notes.push(`${t.name}: dropped the link flag ${d}`);
+      for (const d of t.link.dropped) dropped.set(d, [...(dropped.get(d) ?? []), t.name]);
       if (t.type === 'executable') {
         const names = aliasesOf(t.output).filter((a) => a !== fileName && validFileName('executable', a));
         if (names.length > 0) {
@@ -265,6 +267,8 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     out[t.name] = entry;
     notes.push(`${t.name}: ${t.type} from ${show(t.output)}, ${compiles.length} source(s)${entry['deps'] ? `, links ${(entry['deps'] as string[]).join(', ')}` : ''}${entry['libs'] ? `, system libs ${(entry['libs'] as string[]).join(' ')}` : ''}`);
   }
+  // One note per flag: a CMake build gives every program the same rpath into its build tree.
+  for (const [d, names] of dropped) notes.push(`${names.length === 1 ? names[0] as string : `${names.length} targets (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`}: dropped the link flag ${d}`);
   if (hostPackages.size > 0) {
     config['hostPackages'] = [...hostPackages.keys()].sort();
     for (const [pkg, why] of [...hostPackages].sort((a, b) => (a[0] < b[0] ? -1 : 1))) notes.push(`hostPackages: ${pkg} (for ${why.join(', ')})`);

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE } from '../config/Config.js';
+import { isInside } from '../config/isInside.js';
 import { parseConfig } from '../config/parseConfig.js';
 import { UserError } from '../core/Diagnostic.js';
 import { makeDpkgLookup } from '../toolchain/dpkgLookup.js';
@@ -86,8 +87,8 @@ function fromCmakeBuild(root: string, buildDir: string): Inferred {
   } catch (err) {
     throw new UserError(`${path.relative(root, buildDir) || buildDir}: ${(err as Error).message}`);
   }
-  // Nothing was built: every output CMake describes counts.
-  const inferred = inferConfig(model.steps, root, () => true, hostPackageLookup(), model.names);
+  // Nothing was built: every output CMake describes counts; host files (a -l's library) must exist.
+  const inferred = inferConfig(model.steps, root, (p) => isInside(root, p) || isInside(buildDir, p) || fs.existsSync(p), hostPackageLookup(), model.names);
   return { ...inferred, notes: [`read CMake's code model of ${path.relative(root, buildDir) || '.'} (File API)`, ...model.notes, ...inferred.notes] };
 }
 
