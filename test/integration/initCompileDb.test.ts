@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildAsync, makeProject, nixmakeAsync, run, spawnAsync } from '../helpers/project.js';
+import { compileDbCompiles, expectRecordedFlags } from '../helpers/recordedFlags.js';
 
 interface ConfigJson {
   targets: Record<string, Record<string, unknown>>;
@@ -67,6 +68,8 @@ describe('init --from a hand-written compile database: folder libraries in a cyc
   it('builds once the generated source exists: the archives that reference each other link, and every program runs', async () => {
     fs.mkdirSync(path.join(dir, 'gen'));
     fs.writeFileSync(path.join(dir, 'gen/table.c'), 'int table[4] = { 1, 2, 3, 4 };\n');
+    // Every object, the variant included, compiles with its own entry's flags.
+    expect(expectRecordedFlags(dir, compileDbCompiles(path.join(dir, 'compile_commands.json')))).toBe(10);
     const r = await buildAsync(dir);
     expect(r.code, r.stderr.slice(-3000)).toBe(0);
     expect(run(path.join(dir, 'result-app-main/bin/main'), []).stdout).toBe('12 1 2\n');
@@ -126,6 +129,7 @@ target_link_libraries(unit_test test_main core)
     expect((c.targets['app']?.['deps'] as string[]).sort()).toEqual(['alpha', 'beta', 'core']);
     expect(r.stdout + r.stderr).toContain('build/compile_commands.json is CMake\'s: nixmake init --from-cmake build reads CMake\'s own targets');
     expect(r.stdout + r.stderr).toContain('each target links the libraries whose symbols it uses');
+    expect(expectRecordedFlags(dir, compileDbCompiles(path.join(dir, 'build/compile_commands.json')))).toBe(7);
   }, 120_000);
 
   it('builds; the programs run', async () => {

@@ -18,15 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { languageOf } from '../../analyzers/language.js';
-import { compileFlags } from '../../config/compileFlags.js';
-import { expandSources } from '../../config/expandSources.js';
-import { loadConfig } from '../../config/loadConfig.js';
-import { classifyCommands } from '../../init/classifyCommands.js';
-import { canonicalFlags } from '../../init/factorFlags.js';
-import { shellSplit } from '../../init/fromCompileCommands.js';
-import { mapFlags } from '../../init/mapFlags.js';
 import { buildAsync, nixmakeAsync, REPO, run, spawnAsync } from '../helpers/project.js';
+import { compileDbCompiles, expectRecordedFlags } from '../helpers/recordedFlags.js';
 
 type TargetJson = Record<string, unknown>;
 interface ConfigJson {
@@ -173,33 +166,6 @@ function placeOutputs(dir: string, build: string): Map<string, string> {
   return placed;
 }
 
-/** Every (target, TU) of nixmake.json compiles with the flags of one of that TU's lines in CMake's compile database. */
-function expectRecordedFlags(dir: string): number {
-  const db = JSON.parse(fs.readFileSync(path.join(dir, 'build/compile_commands.json'), 'utf8')) as { directory: string; command?: string; arguments?: string[] }[];
-  const rel = (p: string): string | undefined => (p.startsWith(`${dir}/`) ? p.slice(dir.length + 1) : p === dir ? '.' : undefined);
-  const execs = db.map((e, i) => ({ rid: String(i), pid: i + 1, ppid: 0, executable: '', argv: e.arguments ?? shellSplit(e.command ?? ''), cwd: e.directory, status: 0, order: i }));
-  const recorded = new Map<string, Set<string>>();
-  for (const c of classifyCommands(execs).compiles) {
-    const tu = rel(c.source);
-    if (tu !== undefined) recorded.set(tu, new Set([...(recorded.get(tu) ?? []), canonicalFlags(mapFlags(c, rel).filter((f) => f !== '-fPIC'))]));
-  }
-  const loaded = loadConfig(dir, (d) => {
-    throw new Error(d.message);
-  });
-  if (!loaded) throw new Error('no nixmake.json');
-  const sources = expandSources(loaded);
-  if (!sources.ok) throw new Error(JSON.stringify(sources.errors));
-  let checked = 0;
-  for (const t of loaded.targets.values()) {
-    for (const tu of sources.value.get(t.name) ?? []) {
-      // -fPIC aside: nixmake gives it to every TU of a shared library itself.
-      const mine = canonicalFlags(compileFlags(loaded, t, languageOf(tu) ?? 'c', tu).filter((f) => f !== '-fPIC'));
-      expect([...(recorded.get(tu) ?? [])], `${t.name}: ${tu}`).toContain(mine);
-      checked++;
-    }
-  }
-  return checked;
-}
 
 for (const p of PROJECTS) {
   describe(`${p.source}: init --from-cmake, nixmake build, then its own ctest`, () => {
@@ -226,7 +192,7 @@ for (const p of PROJECTS) {
       expect(r.code, r.stderr).toBe(0);
       const config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as ConfigJson;
       p.recorded(config);
-      expect(expectRecordedFlags(dir)).toBeGreaterThan(0);
+      expect(expectRecordedFlags(dir, compileDbCompiles(path.join(dir, 'build/compile_commands.json')))).toBeGreaterThan(0);
       expect(run('find', [path.join(dir, 'build'), '-name', '*.o']).stdout).toBe('');
     }, 300_000);
 
