@@ -40,7 +40,8 @@ export interface GuessedTarget {
 const MAIN = /\bint\s+main\s*\(/;
 /** A library that gives test programs their main(): gtest_main, Catch2WithMain, test_main. */
 const MAIN_PROVIDER = /[-_]main$|withmain$/i;
-const TEST_NAME = /(^|[-_./])(tests?|unittests?|check)([-_./]|$)|_?tests?$/i;
+/** `test`, `tests`, `unit_test`, `foo-check`, `test.parser`, `ParserTest`; not `latest`, `contest`. */
+const isTestName = (name: string): boolean => /(^|[-_./])(tests?|unittests?|check)([-_./]|$)/i.test(name) || /[a-z0-9]Tests?$/.test(name);
 
 /** The target an object path names: CMake's `CMakeFiles/<t>.dir/`, Meson's `<out>.p/`. */
 function namedByObject(output: string): { key: string; name: string; fileName?: string } | undefined {
@@ -91,7 +92,7 @@ export function guessTargets(compiles: readonly CompileStep[], root: string, rea
     else if (g.compiles.some((c) => c.flags.some((f) => exports.test(f)))) [kind, why] = ['shared-library', `its TUs have CMake's -D${g.name}_EXPORTS`];
     else if (main && MAIN_PROVIDER.test(g.name)) [kind, why] = ['static-library', `a TU defines main(), but its name says it gives main() to programs (as gtest_main does)`];
     else if (main) [kind, why] = ['executable', 'a TU defines main()'];
-    else if (TEST_NAME.test(g.name)) [kind, why] = ['executable', 'no TU defines main(), but it is named as a test: guessed a test program that gets main() from a library'];
+    else if (isTestName(g.name)) [kind, why] = ['executable', 'no TU defines main(), but it is named as a test: guessed a test program that gets main() from a library'];
     else [kind, why] = ['static-library', 'no TU defines main()'];
     const name = g.fileName !== undefined && kind !== 'executable' ? libraryName(g.fileName) : sanitize(g.name);
     out.push({ name, kind, compiles: g.compiles, fileName: g.fileName, named: true, why });
@@ -99,7 +100,7 @@ export function guessTargets(compiles: readonly CompileStep[], root: string, rea
   const programDirs = new Set(programs.map((c) => path.relative(root, path.dirname(c.source)) || path.basename(root)));
   for (const [dir, cs] of folders) {
     // A test folder whose TUs define no main() at all: they are a test program, not a library.
-    const test = TEST_NAME.test(path.basename(dir)) && !programDirs.has(dir);
+    const test = isTestName(path.basename(dir)) && !programDirs.has(dir);
     out.push({
       name: sanitize(path.basename(dir) === dir ? dir : dir.replace(/\//g, '-')),
       kind: test ? 'executable' : 'static-library',
