@@ -20,6 +20,8 @@ export interface ObjectNode {
   readonly target: string;
   /** Project-relative path of the translation unit. */
   readonly tu: string;
+  /** The `perSource` variant this object is, or undefined for the TU's own object. */
+  readonly variant?: string | undefined;
   readonly lang: Language;
   /** Compiler arguments apart from -c, -o and the source. */
   readonly flags: readonly string[];
@@ -192,7 +194,7 @@ export function buildGraph(
         const by = writer.get(rel);
         if (by !== undefined) generated.set(rel, by);
       }
-      objects.set(key, { kind: 'object', key, target: name, tu, lang: l, flags: compileFlags(config, t, l, tu, variant), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}${variant === undefined ? '' : `-${variant}`}.o`), generated, ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }) });
+      objects.set(key, { kind: 'object', key, target: name, tu, ...(variant === undefined ? {} : { variant }), lang: l, flags: compileFlags(config, t, l, tu, variant), closure, name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}${variant === undefined ? '' : `-${variant}`}.o`), generated, ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }) });
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);
