@@ -42,7 +42,7 @@ export interface DerivationSpec {
 }
 
 /** Bump when the derivations written here change shape: every node then rebuilds (template-changed). */
-export const DERIVATION_LAYOUT = 5;
+export const DERIVATION_LAYOUT = 6;
 
 /** The fixed folder objects compile in: Nix's sandbox build directory, plus src. */
 export const BUILD_DIR = '/build/src';
