@@ -18,7 +18,7 @@ import type { FileHasher } from '../cache/FileHasher.js';
 import { sha256 } from '../cache/hashes.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
-import { compileFlags } from '../config/compileFlags.js';
+import { compileFlags, objectsOf } from '../config/compileFlags.js';
 import { objectKey } from '../core/nodeKeys.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { EnvironmentError, userName } from '../core/EnvironmentError.js';
@@ -256,6 +256,8 @@ export interface ClosureReady {
   readonly key: string;
   readonly target: string;
   readonly tu: string;
+  /** The perSource variant of the TU, if the object is one. */
+  readonly variant: string | undefined;
   readonly closure: TuClosure;
 }
 
@@ -270,7 +272,8 @@ export interface ClosureReady {
  */
 export interface ClosureListener {
   onClosures(batch: readonly ClosureReady[]): void;
-  cost(target: string, tu: string): number;
+  /** Expected compile seconds of the object `key` (its TU `tu`). */
+  cost(key: string, tu: string): number;
 }
 
 /** Analyzes every TU of every target in `config` (already narrowed to the selected ones). */
@@ -308,6 +311,7 @@ export async function analyzeTargets(
     readonly key: string;
     readonly target: string;
     readonly tu: string;
+    readonly variant: string | undefined;
     readonly lang: Language;
     readonly grammar: Grammar;
     readonly flags: readonly string[];
@@ -322,10 +326,10 @@ export async function analyzeTargets(
   const jobs: Job[] = [];
   for (const t of config.targets.values()) {
     // One search path and one io per distinct set of flags, so resolutions are shared.
-    const perFlags = new Map<string, Omit<Job, 'key' | 'target' | 'tu'>>();
-    for (const tu of sources.get(t.name) ?? []) {
+    const perFlags = new Map<string, Omit<Job, 'key' | 'target' | 'tu' | 'variant'>>();
+    for (const { tu, variant } of objectsOf(config, t, sources.get(t.name) ?? [])) {
       const lang = languageOf(tu) ?? 'c';
-      const flags = compileFlags(config, t, lang, tu);
+      const flags = compileFlags(config, t, lang, tu, variant);
       const flagsKey = `${lang}\0${flags.join('\0')}`;
       let shared = perFlags.get(flagsKey);
       if (!shared) {
@@ -337,7 +341,7 @@ export async function analyzeTargets(
         const cacheKey = sha256(JSON.stringify([CLOSURE_VERSION, SCANNER_VERSION, config.root, grammar, flags, sp]));
         perFlags.set(flagsKey, (shared = { lang, grammar, flags, io, sp, cacheKey }));
       }
-      jobs.push({ key: objectKey(t.name, tu), target: t.name, tu, ...shared });
+      jobs.push({ key: objectKey(t.name, tu, variant), target: t.name, tu, variant, ...shared });
     }
   }
   const walk: Job[] = [];
@@ -346,7 +350,7 @@ export async function analyzeTargets(
     const stored = cache.get(job.key, job.cacheKey);
     if (stored) {
       closures.set(job.key, stored);
-      batch.push({ key: job.key, target: job.target, tu: job.tu, closure: stored });
+      batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure: stored });
     } else {
       walk.push(job);
     }
@@ -357,7 +361,7 @@ export async function analyzeTargets(
   };
   handOver();
   if (listener) {
-    const cost = new Map(walk.map((j) => [j, listener.cost(j.target, j.tu)]));
+    const cost = new Map(walk.map((j) => [j, listener.cost(j.key, j.tu)]));
     walk.sort((a, b) => (cost.get(b) ?? 0) - (cost.get(a) ?? 0));
   }
   const tus = walk.filter((j) => isPreprocessed(j.lang)).map((j) => ({ abs: path.join(config.root, j.tu), grammar: j.grammar, sp: j.sp }));
@@ -369,7 +373,7 @@ export async function analyzeTargets(
     closures.set(job.key, closure);
     cache.put(job.key, job.cacheKey, closure);
     if (!listener) continue;
-    batch.push({ key: job.key, target: job.target, tu: job.tu, closure });
+    batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure });
     handOver();
     await new Promise((resolve) => (WALK_TEST_PAUSE_MS > 0 ? setTimeout(resolve, WALK_TEST_PAUSE_MS) : setImmediate(resolve)));
   }

@@ -31,6 +31,13 @@ export interface SourceSettings {
   readonly cxxflags: readonly string[];
   /** The TU's complete compile flags (replacing the defaults', the target's and earlier entries'). */
   readonly flags: readonly string[] | undefined;
+  /**
+   * When set, the entry leaves the TUs' own objects alone and makes one more
+   * object of each TU it matches, named by it: compiled with the TU's flags
+   * plus this entry's additions (or with its `flags`), linked beside the
+   * first. The same file twice in one target (an object library's copy).
+   */
+  readonly variant?: string | undefined;
 }
 
 export interface TargetConfig extends BuildSettings {

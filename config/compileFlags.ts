@@ -1,6 +1,6 @@
 /**
- * compileFlags: the compiler arguments of one TU of a target, from the
- * config alone. The base is the last matching `perSource` entry with
+ * compileFlags: the compiler arguments of one TU of a target (or of one of
+ * its `variant` objects), from the config alone. The base is the last matching `perSource` entry with
  * `flags`, else the TU's compile database entry if `compileCommands` has
  * one, else -I, -D and cflags (defaults first, then the target's) and the
  * language's own flags. Each matching `perSource` entry after that base
@@ -26,14 +26,37 @@ function settingsFlags(parts: readonly Adds[], lang: Language): string[] {
   ];
 }
 
-/** The `perSource` entries of `target` that match `tu`, in order. */
+/** The `perSource` entries of `target` that match `tu`, in order (variants' too). */
 export function perSourceOf(config: Config, target: TargetConfig, tu: string): SourceSettings[] {
   const idx = config.perSourceMatches.get(target.name)?.get(tu) ?? [];
   return idx.map((i) => target.perSource[i] as SourceSettings);
 }
 
-export function compileFlags(config: Config, target: TargetConfig, lang: Language, tu: string): string[] {
-  const entries = perSourceOf(config, target, tu);
+/** The variants (`perSource` entries with `variant`) that make more objects of `tu` in `target`, in order. */
+export function variantsOf(config: Config, target: TargetConfig, tu: string): string[] {
+  return perSourceOf(config, target, tu).flatMap((e) => (e.variant === undefined ? [] : [e.variant]));
+}
+
+/** The objects of `target`'s TUs: each TU's own, then its variants', in order. */
+export function objectsOf(config: Config, target: TargetConfig, tus: readonly string[]): { readonly tu: string; readonly variant: string | undefined }[] {
+  return tus.flatMap((tu) => [{ tu, variant: undefined }, ...variantsOf(config, target, tu).map((variant) => ({ tu, variant }))]);
+}
+
+/**
+ * The flags of `tu`'s object in `target`, or of its `variant` object: the
+ * TU's own flags plus the variant entry's additions, or the entry's `flags`.
+ */
+export function compileFlags(config: Config, target: TargetConfig, lang: Language, tu: string, variant?: string): string[] {
+  const own = ownFlags(config, target, lang, tu);
+  if (variant === undefined) return own;
+  const v = perSourceOf(config, target, tu).find((e) => e.variant === variant);
+  if (!v) throw new Error(`internal: ${tu} has no variant ${variant} in ${target.name}`);
+  if (v.flags === undefined) return [...own, ...settingsFlags([v], lang)];
+  return target.type === 'shared-library' && !v.flags.includes('-fPIC') ? [...v.flags, '-fPIC'] : [...v.flags];
+}
+
+function ownFlags(config: Config, target: TargetConfig, lang: Language, tu: string): string[] {
+  const entries = perSourceOf(config, target, tu).filter((e) => e.variant === undefined);
   let last = -1;
   entries.forEach((e, i) => {
     if (e.flags !== undefined) last = i;

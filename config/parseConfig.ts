@@ -17,7 +17,9 @@ const GENERATOR_FIELDS = new Set<string>(['command', 'inputs', 'outputs', 'stdou
 /** Attributes every generator derivation sets itself (the builder's environment). */
 const RESERVED_ENV = new Set<string>(['PATH', 'name', 'system', 'builder', 'args', 'out', 'outputs', 'preferLocalBuild', 'toolchainId', 'NIX_BUILD_TOP', 'TMPDIR', 'PWD', 'HOME']);
 const TARGET_FIELDS = new Set<string>([...SETTINGS_FIELDS, 'type', 'sources', 'deps', 'soname', 'perSource', 'fileName', 'aliases', 'linkInputs']);
-const PER_SOURCE_FIELDS = new Set<string>(['sources', 'includeDirs', 'defines', 'cflags', 'cxxflags', 'flags']);
+const PER_SOURCE_FIELDS = new Set<string>(['sources', 'includeDirs', 'defines', 'cflags', 'cxxflags', 'flags', 'variant']);
+/** A variant's name: part of its object's key and store name. */
+const VARIANT_NAME = /^[A-Za-z0-9_.+-]{1,64}$/;
 /** A file name nixmake writes into an output folder. */
 const FILE_NAME = /^[A-Za-z0-9_+-][A-Za-z0-9_.+-]*$/;
 const TOOLCHAIN_FIELDS = new Set<string>(['cc', 'cxx', 'ar', 'path', 'shell']);
@@ -248,6 +250,7 @@ function perSource(c: Checker, value: Json | undefined, at: string): SourceSetti
     c.error(at, `expected an array of objects {"sources": [...], "cflags": [...], ...}, got ${describe(value)}`);
     return [];
   }
+  const variants = new Map<string, number>();
   return value.flatMap((item, i) => {
     const here = `${at}[${i}]`;
     const obj = c.object(item, here);
@@ -261,7 +264,11 @@ function perSource(c: Checker, value: Json | undefined, at: string): SourceSetti
       if (mixed.length > 0) c.error(join(here, mixed[0] as string), `"flags" replaces the whole compile line; put these flags into "flags" too, or drop "flags" to add to the target's`);
     }
     for (const k of ['ldflags', 'libs'] as const) if (obj[k] !== undefined) c.error(join(here, k), `link settings belong to the target, not to some of its sources`);
-    return [{ sources, includeDirs: s.includeDirs, defines: s.defines, cflags: s.cflags, cxxflags: s.cxxflags, flags }];
+    const variant = obj['variant'] === undefined ? undefined : c.string(obj['variant'], `${here}.variant`);
+    if (variant !== undefined && !VARIANT_NAME.test(variant)) c.error(`${here}.variant`, `"${variant}" should be a short name of letters, digits and _ . + - (it names the second object)`);
+    else if (variant !== undefined && variants.has(variant)) c.error(`${here}.variant`, `"${variant}" is already the variant of entry ${variants.get(variant) as number}; give each its own name`);
+    if (variant !== undefined) variants.set(variant, i);
+    return [{ sources, includeDirs: s.includeDirs, defines: s.defines, cflags: s.cflags, cxxflags: s.cxxflags, flags, ...(variant !== undefined ? { variant } : {}) }];
   });
 }
 

@@ -3,6 +3,7 @@
  * link per target, one generate node per generator. Shared by the analyzers (which key closures by object)
  * and the engine; it knows nothing else of either.
  */
-export const objectKey = (target: string, tu: string): string => `obj:${target}:${tu}`;
+/** A `variant` object (perSource `variant`) of the TU: `obj:<target>:<tu>#<variant>`. */
+export const objectKey = (target: string, tu: string, variant?: string): string => (variant === undefined ? `obj:${target}:${tu}` : `obj:${target}:${tu}#${variant}`);
 export const linkKey = (target: string): string => `link:${target}`;
 export const generatorKey = (name: string): string => `gen:${name}`;

@@ -9,7 +9,7 @@ import type { Config, TargetConfig, TargetType } from '../config/Config.js';
 import type { Language } from '../analyzers/language.js';
 import { languageOf } from '../analyzers/language.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
-import { compileFlags } from '../config/compileFlags.js';
+import { compileFlags, objectsOf } from '../config/compileFlags.js';
 import { UserError } from '../core/Diagnostic.js';
 import { generatorKey, linkKey, objectKey } from '../core/nodeKeys.js';
 import type { GeneratorInputs } from '../config/expandGeneratorInputs.js';
@@ -20,6 +20,8 @@ export interface ObjectNode {
   readonly target: string;
   /** Project-relative path of the translation unit. */
   readonly tu: string;
+  /** The `perSource` variant this object is, or undefined for the TU's own object. */
+  readonly variant?: string | undefined;
   readonly lang: Language;
   /** Compiler arguments apart from -c, -o and the source. */
   readonly flags: readonly string[];
@@ -165,8 +167,11 @@ export function outputWriters(config: Config): Map<string, string> {
   return writer;
 }
 
-/** The object node of one TU of target `t`, given its closure and the generators' outputs (outputWriters). */
-export function objectNode(config: Config, t: TargetConfig, tu: string, closure: TuClosure, writer: ReadonlyMap<string, string>): ObjectNode {
+/**
+ * The object node of one TU of target `t` (or of its perSource `variant`),
+ * given its closure and the generators' outputs (outputWriters).
+ */
+export function objectNode(config: Config, t: TargetConfig, tu: string, closure: TuClosure, writer: ReadonlyMap<string, string>, variant?: string): ObjectNode {
   const lang = languageOf(tu) as Language;
   const generated = new Map<string, string>();
   for (const rel of [tu, ...closure.headers]) {
@@ -175,13 +180,14 @@ export function objectNode(config: Config, t: TargetConfig, tu: string, closure:
   }
   return {
     kind: 'object',
-    key: objectKey(t.name, tu),
+    key: objectKey(t.name, tu, variant),
     target: t.name,
     tu,
+    ...(variant === undefined ? {} : { variant }),
     lang,
-    flags: compileFlags(config, t, lang, tu),
+    flags: compileFlags(config, t, lang, tu, variant),
     closure,
-    name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}.o`),
+    name: storeName(`${tu.slice(tu.lastIndexOf('/') + 1)}${variant === undefined ? '' : `-${variant}`}.o`),
     generated,
     ...(config.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: config.sourceDateEpoch }),
   };
@@ -209,14 +215,15 @@ export function buildGraph(
     const t = config.targets.get(name) as TargetConfig;
     const keys: string[] = [];
     let lang: Language = 'c';
-    for (const tu of sources.get(name) ?? []) {
+    // Each TU's object, then its variants' (perSource `variant`), each linked.
+    for (const { tu, variant } of objectsOf(config, t, sources.get(name) ?? [])) {
       const l = languageOf(tu) as Language;
       if (l === 'c++') lang = 'c++';
-      const key = objectKey(name, tu);
+      const key = objectKey(name, tu, variant);
       const closure = closures.get(key);
       if (!closure) throw new Error(`internal: no include closure for ${key}`);
       const made = known.get(key);
-      objects.set(key, made?.closure === closure ? made : objectNode(config, t, tu, closure, writer));
+      objects.set(key, made?.closure === closure ? made : objectNode(config, t, tu, closure, writer, variant));
       keys.push(key);
     }
     const libs = t.type === 'static-library' ? [] : linkedLibraries(config, name);

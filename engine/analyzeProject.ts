@@ -65,7 +65,7 @@ export async function analyzeProject(
   /** Generators' outputs not built yet: found where they will be, with no content (so a closure names them, and the caller sees it). */
   unbuilt: readonly string[] = [],
   /** Hears closures as they become known, with what this analysis knows by then (see ClosureListener). */
-  listener?: { onClosures(batch: readonly ClosureReady[], known: KnownEarly): void; cost(target: string, tu: string): number },
+  listener?: { onClosures(batch: readonly ClosureReady[], known: KnownEarly): void; cost(key: string, tu: string): number },
 ): Promise<ProjectAnalysis> {
   const t0 = performance.now();
   // Progress at most every PROGRESS_MS: a big tree is walked in one synchronous loop.

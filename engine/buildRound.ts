@@ -29,7 +29,7 @@ import { TEMPLATES_DIR } from './builderHelper.js';
 import { DERIVATION_LAYOUT } from './derivations.js';
 import { buildGraph, objectNode, outputWriters } from './BuildGraph.js';
 import type { BuildGraph, GenerateNode, ObjectNode } from './BuildGraph.js';
-import { linkKey, objectKey } from '../core/nodeKeys.js';
+import { linkKey } from '../core/nodeKeys.js';
 import { analyzeProject } from './analyzeProject.js';
 import type { KnownEarly } from './analyzeProject.js';
 import type { EventSink } from './events.js';
@@ -159,7 +159,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     const objects = new Map<string, ObjectNode>();
     for (const c of batch) {
       const t = config.targets.get(c.target);
-      if (t) objects.set(c.key, objectNode(config, t, c.tu, c.closure, writers));
+      if (t) objects.set(c.key, objectNode(config, t, c.tu, c.closure, writers, c.variant));
     }
     const part = { generators: new Map(), objects, links: new Map(), targetOrder: [] };
     const fps = fingerprintGraph(part, fingerprintContext(known));
@@ -175,7 +175,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     for (const item of longestFirst(now, expected)) x.startEarly(item as PlannedNode & { node: ObjectNode });
   };
   try {
-    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt, overlaps(r) ? { onClosures: startEarly, cost: (target, tu) => expected({ key: objectKey(target, tu), tu }) } : undefined);
+    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt, overlaps(r) ? { onClosures: startEarly, cost: (key, tu) => expected({ key, tu }) } : undefined);
     emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
     // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
     for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });

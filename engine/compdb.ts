@@ -20,7 +20,7 @@ import type { Language } from '../analyzers/language.js';
 import { FileHasher } from '../cache/FileHasher.js';
 import { openMemo } from '../cache/openMemo.js';
 import type { Config } from '../config/Config.js';
-import { compileFlags } from '../config/compileFlags.js';
+import { compileFlags, objectsOf } from '../config/compileFlags.js';
 import type { SourceLists } from '../config/expandSources.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { resolveToolchain } from '../toolchain/resolveToolchain.js';
@@ -36,21 +36,21 @@ export interface CompdbEntry {
 }
 
 /** The object's place under `.nixmake/compdb/` (project-relative), one per target and TU. */
-export function compdbOutput(target: string, tu: string): string {
-  return path.posix.join('.nixmake', 'compdb', target, `${tu}.o`);
+export function compdbOutput(target: string, tu: string, variant?: string): string {
+  return path.posix.join('.nixmake', 'compdb', target, `${tu}${variant === undefined ? '' : `-${variant}`}.o`);
 }
 
 export function compileCommands(config: Config, sources: SourceLists, tc: Toolchain): CompdbEntry[] {
   const entries: CompdbEntry[] = [];
   for (const [name, t] of [...config.targets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    for (const tu of sources.get(name) ?? []) {
+    for (const { tu, variant } of objectsOf(config, t, sources.get(name) ?? [])) {
       const lang = (languageOf(tu) ?? 'c') as Language;
-      const output = compdbOutput(name, tu);
+      const output = compdbOutput(name, tu, variant);
       const source = tu.startsWith('-') ? `./${tu}` : tu;
       entries.push({
         directory: config.root,
         file: tu,
-        arguments: [lang === 'c++' ? tc.cxx : tc.cc, '-c', ...tc.cflags, ...compileFlags(config, t, lang, tu), '-o', output, source],
+        arguments: [lang === 'c++' ? tc.cxx : tc.cc, '-c', ...tc.cflags, ...compileFlags(config, t, lang, tu, variant), '-o', output, source],
         output,
       });
     }

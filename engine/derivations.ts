@@ -42,7 +42,7 @@ export interface DerivationSpec {
 }
 
 /** Bump when the derivations written here change shape: every node then rebuilds (template-changed). */
-export const DERIVATION_LAYOUT = 5;
+export const DERIVATION_LAYOUT = 6;
 
 /** The fixed folder objects compile in: Nix's sandbox build directory, plus src. */
 export const BUILD_DIR = '/build/src';
@@ -217,6 +217,27 @@ function libraryArgs(lib: LinkedLibrary): string[] {
 }
 
 /**
+ * Every library's arguments, in order. With two archives or more, the span
+ * from the first archive to the last is one `--start-group … --end-group`,
+ * so archives that reference each other in a cycle link (ld rescans the
+ * group until nothing new is pulled in, as CMake's repeated archives do for
+ * LINK_INTERFACE_MULTIPLICITY); a link with fewer has the same arguments as
+ * without groups.
+ */
+function groupArchives(libraries: readonly LinkedLibrary[]): string[] {
+  const first = libraries.findIndex((l) => l.type === 'static-library');
+  const last = libraries.map((l) => l.type).lastIndexOf('static-library');
+  if (first === last) return libraries.flatMap(libraryArgs);
+  return [
+    ...libraries.slice(0, first).flatMap(libraryArgs),
+    '-Wl,--start-group',
+    ...libraries.slice(first, last + 1).flatMap(libraryArgs),
+    '-Wl,--end-group',
+    ...libraries.slice(last + 1).flatMap(libraryArgs),
+  ];
+}
+
+/**
  * One link: objects (in link order) and libraries (dependents first) are
  * derivation outputs. Objects are laid out as objs/<k>/<name> so archive
  * members and linker messages have readable names; the project files the
@@ -236,7 +257,7 @@ export function linkDerivation(
   const rels = [...inputs.keys()].sort();
   const ops: string[] = ['--workdir', LINK_DIR, ...rels.flatMap((rel) => ['--ln', inputs.get(rel) as string, rel]), '--objects', 'objs', String(objects.length), ...objects.map((o) => o.out)];
   let program: string[];
-  const libs = libraries.flatMap(libraryArgs);
+  const libs = groupArchives(libraries);
   const l = node.libs.map((x) => `-l${x}`);
   switch (node.type) {
     case 'executable':

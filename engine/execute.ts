@@ -92,7 +92,8 @@ interface Prepared {
 const TEST_PAUSE_MS = Number(process.env['NIXMAKE_TEST_PAUSE_BEFORE_BUILD_MS'] ?? 0);
 
 export function labelOf(p: PlannedNode['node']): string {
-  return p.kind === 'object' ? p.tu : p.kind === 'link' ? p.target : p.generator;
+  if (p.kind === 'object') return p.variant === undefined ? p.tu : `${p.tu} (${p.variant})`;
+  return p.kind === 'link' ? p.target : p.generator;
 }
 
 /**

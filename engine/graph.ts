@@ -9,6 +9,7 @@ import type { Config } from '../config/Config.js';
 import type { SourceLists } from '../config/expandSources.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { linkKey, objectKey } from '../core/nodeKeys.js';
+import { objectsOf } from '../config/compileFlags.js';
 import { targetOrder } from './BuildGraph.js';
 import { loadSelection } from './selectTargets.js';
 
@@ -24,9 +25,9 @@ export function graphDot(config: Config, sources: SourceLists): string {
     if (!t) continue;
     const libs = t.libs.length > 0 ? `\n${t.libs.map((l) => `-l${l}`).join(' ')}` : '';
     lines.push(`  ${dotString(linkKey(name))} [shape=box, style=bold, label=${dotString(`${name}\n${t.type}${libs}`)}];`);
-    for (const tu of sources.get(name) ?? []) {
-      const obj = objectKey(name, tu);
-      lines.push(`  ${dotString(obj)} [shape=ellipse, label=${dotString(tu)}];`);
+    for (const { tu, variant } of objectsOf(config, t, sources.get(name) ?? [])) {
+      const obj = objectKey(name, tu, variant);
+      lines.push(`  ${dotString(obj)} [shape=ellipse, label=${dotString(variant === undefined ? tu : `${tu} (${variant})`)}];`);
       lines.push(`  ${dotString(obj)} -> ${dotString(linkKey(name))};`);
     }
     for (const dep of t.deps) lines.push(`  ${dotString(linkKey(dep))} -> ${dotString(linkKey(name))} [style=bold];`);

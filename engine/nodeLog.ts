@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { generatorKey, linkKey, objectKey } from '../core/nodeKeys.js';
+import { variantsOf } from '../config/compileFlags.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { BuildLogs } from './buildLogs.js';
 import { ProjectFiles } from './ProjectFiles.js';
@@ -39,10 +40,12 @@ export function nodeLog(root: string, what: string, cwd: string = process.cwd())
   const logs = new BuildLogs(new ProjectFiles(root).logsDir);
   const found: NodeLog[] = [];
   for (const tu of projectPaths(root, what, cwd)) {
-    for (const target of config.targets.keys()) {
-      const node = objectKey(target, tu);
-      const log = logs.read(node);
-      if (log !== undefined) found.push({ node, kind: 'object', label: tu, target, log });
+    for (const [target, t] of config.targets) {
+      for (const variant of [undefined, ...variantsOf(config, t, tu)]) {
+        const node = objectKey(target, tu, variant);
+        const log = logs.read(node);
+        if (log !== undefined) found.push({ node, kind: 'object', label: variant === undefined ? tu : `${tu} (${variant})`, target, log });
+      }
     }
     if (found.length > 0) break;
   }

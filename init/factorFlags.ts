@@ -31,6 +31,8 @@ export interface Settings {
 export interface PerSourceEntry extends Settings {
   sources: string[];
   flags?: string[];
+  /** Another object of the same TU (see SourceSettings.variant); factorFlags makes none. */
+  variant?: string;
 }
 
 const JOINABLE = new Set(['-I', '-D', '-U', '-iquote', '-isystem', '-idirafter']);

@@ -1,16 +1,25 @@
 /**
  * fromCompileCommands: a compile database (compile_commands.json, as CMake
  * and Meson write it) → a proposed nixmake.json. A database has no link
- * steps, so targets are guessed: the TUs of each folder that do not define
- * main() become a static library named after the folder, and each TU that
- * defines main() becomes an executable linking every library. The notes say
- * that this was guessed. Pure apart from the `read` it is given.
+ * steps, so the targets are guessed (`guessTargets`: from the object paths,
+ * CMake's `_EXPORTS` defines, main() and test names), and so is what each
+ * links: read from the objects' symbols when the build left them on disk
+ * (`librariesNeeded`), else every program links every library (archives
+ * linked as a group, so their order and cycles do not matter). Each TU keeps
+ * the flags of its own entry, per target (`perSource`), so a file listed
+ * twice with two flag sets is two objects. The notes say what was guessed
+ * and why, and name the sources that are not on disk (the build generates
+ * them). Pure apart from the `io` it is given.
  */
 import path from 'node:path';
 import type { Steps } from './classifyCommands.js';
 import { classifyCommands } from './classifyCommands.js';
+import { guessTargets } from './guessTargets.js';
+import type { GuessedTarget } from './guessTargets.js';
 import { inferConfig } from './inferConfig.js';
 import type { Inferred } from './inferConfig.js';
+import { librariesNeeded } from './librariesNeeded.js';
+import type { ObjectSymbols } from './librariesNeeded.js';
 import type { Exec } from './readInterceptLog.js';
 
 interface Entry {
@@ -54,9 +63,15 @@ export function shellSplit(command: string): string[] {
   return words;
 }
 
-const MAIN = /\bint\s+main\s*\(/;
+export interface CompileDbIo {
+  /** A source's text (for main()); throws when it is not there. */
+  read(file: string): string;
+  exists(file: string): boolean;
+  /** The symbols of an object file the build left, or undefined. */
+  symbols(object: string): ObjectSymbols | undefined;
+}
 
-export function fromCompileCommands(text: string, root: string, read: (p: string) => string): Inferred {
+export function fromCompileCommands(text: string, root: string, io: CompileDbIo): Inferred {
   const entries = JSON.parse(text) as Entry[];
   const execs: Exec[] = entries.map((e, i) => ({
     rid: String(i),
@@ -68,48 +83,69 @@ export function fromCompileCommands(text: string, root: string, read: (p: string
     status: 0,
     order: i,
   }));
-  const steps: Steps = classifyCommands(execs);
-  const groups = new Map<string, string[]>();
-  const mains: { source: string; object: string }[] = [];
-  for (const c of steps.compiles) {
-    let text = '';
-    try {
-      text = read(c.source);
-    } catch {
-      // unreadable: treated as a library TU
-    }
-    if (MAIN.test(text)) mains.push({ source: c.source, object: c.output });
-    else {
-      const dir = path.relative(root, path.dirname(c.source)) || path.basename(root);
-      groups.set(dir, [...(groups.get(dir) ?? []), c.output]);
-    }
+  const found = classifyCommands(execs);
+  const notes: string[] = [];
+  // Two entries that write one object (one file twice, no -o): each gets an object of its own.
+  const outputs = new Set<string>();
+  const compiles = found.compiles.map((c) => {
+    let output = c.output;
+    for (let n = 2; outputs.has(output); n++) output = `${c.output}.${n}`;
+    outputs.add(output);
+    return output === c.output ? c : { ...c, output };
+  });
+  const targets = guessTargets(compiles, root, io.read);
+  const needs = librariesNeeded(targets, io.symbols);
+  const libraries = targets.filter((t) => t.kind !== 'executable');
+  const guessDir = path.join(root, '.nixmake-guess');
+  const taken = new Set<string>();
+  const outputOf = new Map<GuessedTarget, string>();
+  for (const t of targets) {
+    const file = t.fileName ?? (t.kind === 'static-library' ? `lib${t.name}.a` : t.kind === 'shared-library' ? `lib${t.name}.so` : t.name);
+    // A program beside its first source, so two main.c in two folders are two programs (named after their folders).
+    const dir = t.kind === 'executable' && !t.named ? path.dirname((t.compiles[0] as { source: string }).source) : path.join(guessDir, String(outputOf.size));
+    let out = path.join(dir, file);
+    for (let n = 2; taken.has(out); n++) out = path.join(dir, `${file}-${n}`);
+    taken.add(out);
+    outputOf.set(t, out);
   }
-  const libs = [...groups.entries()].map(([dir, members], i) => ({
-    output: path.join(root, '.nixmake-guess', `lib${dir.replace(/[^A-Za-z0-9_.+-]/g, '_')}.a`),
-    members,
-    order: i,
-  }));
-  steps.archives.push(...libs);
-  mains.forEach((m, i) => {
+  const steps: Steps = { ...found, compiles, archives: [], links: [] };
+  const names = new Map<string, string>();
+  targets.forEach((t, i) => {
+    const output = outputOf.get(t) as string;
+    if (t.named) names.set(output, t.name);
+    const objects = t.compiles.map((c) => c.output);
+    if (t.kind === 'static-library') {
+      steps.archives.push({ output, members: objects, order: i });
+      return;
+    }
+    // A library's own deps must not form a cycle (nixmake's deps cannot): a library that needs this
+    // one back is left to the programs, which link both.
+    const linked = (needs?.get(t) ?? (t.kind === 'executable' ? libraries : [])).filter((l) => t.kind === 'executable' || !needs?.get(l)?.includes(t));
     steps.links.push({
-      kind: 'executable',
-      // Beside its source, so two main.c in two folders are two programs (named after their folders).
-      output: path.join(path.dirname(m.source), path.basename(m.source).replace(/\.[^.]+$/, '')),
+      kind: t.kind,
+      output,
       cwd: root,
-      inputs: [m.object, ...libs.map((l) => l.output)],
+      inputs: [...objects, ...linked.map((l) => outputOf.get(l) as string)],
       libs: [],
       libDirs: [],
       ldflags: [],
       soname: undefined,
       dropped: [],
       scripts: [],
-      order: libs.length + i,
+      order: targets.length + i,
     });
   });
-  const inferred = inferConfig(steps, root, () => true);
-  for (let i = 0; i < inferred.notes.length; i++) inferred.notes[i] = (inferred.notes[i] as string).replace(/^([^:]+: (?:static-library|executable)) from \S+,/, '$1 (guessed),');
-  inferred.notes.unshift(
-    `guessed from ${entries.length} compile commands: a static library per folder of TUs without main(), an executable per TU with main() linking every library; system libraries (libs) are not in a compile database: add them by hand`,
+  const inferred = inferConfig(steps, root, () => true, undefined, names);
+  const why = new Map(targets.map((t) => [path.relative(root, outputOf.get(t) as string), t.why]));
+  inferred.notes.forEach((n, i) => {
+    inferred.notes[i] = n.replace(/^([^:]+: (?:static-library|shared-library|executable)) from (\S+),/, (all, head: string, out: string) => (why.has(out) ? `${head} (guessed: ${why.get(out) as string}),` : all));
+  });
+  const missing = [...new Set(compiles.map((c) => c.source).filter((f) => !io.exists(f)))];
+  for (const f of missing) notes.push(`${path.relative(root, f)} is not on disk: the build generates it; make it before nixmake build`);
+  notes.unshift(
+    `guessed from ${entries.length} compile commands (a compile database has no link steps): ` +
+      (needs ? 'each target links the libraries whose symbols it uses (read from the objects the build left)' : 'every program links every library, since the objects are not built yet (build once, then init again, to link only what each uses)') +
+      '; system libraries (libs) are not in a compile database: add them by hand',
   );
-  return inferred;
+  return { ...inferred, notes: [...notes, ...inferred.notes] };
 }

@@ -18,7 +18,8 @@
  */
 import path from 'node:path';
 import type { ArchiveStep, CompileStep, LinkStep, Steps } from './classifyCommands.js';
-import { factorFlags } from './factorFlags.js';
+import { factorFlags, joinFlags } from './factorFlags.js';
+import type { PerSourceEntry } from './factorFlags.js';
 import { mapFlags } from './mapFlags.js';
 
 export interface Inferred {
@@ -44,13 +45,20 @@ export interface HostPackageLookup {
 
 interface Target {
   name: string;
+  /** Named by the build's own description (CMake's target name): kept as it is. */
+  readonly given: boolean;
   readonly type: 'static-library' | 'shared-library' | 'executable';
   readonly output: string;
   readonly objects: readonly string[];
   readonly link?: LinkStep;
 }
 
-export function inferConfig(steps: Steps, root: string, exists: (p: string) => boolean, lookup?: HostPackageLookup): Inferred {
+/**
+ * `names`: output file → the target name the build itself gives it (CMake's
+ * target names); those are kept, and only the other targets are named from
+ * their files.
+ */
+export function inferConfig(steps: Steps, root: string, exists: (p: string) => boolean, lookup?: HostPackageLookup, names: ReadonlyMap<string, string> = new Map()): Inferred {
   const notes: string[] = [];
   const unmapped: string[] = [];
   /** package → what needed it (`-I/usr/include/libxml2`, `-lonig`), in the order met. */
@@ -116,6 +124,10 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     return [...names].sort();
   };
 
+  const named = (output: string, fallback: string): { name: string; given: boolean } => {
+    const given = names.get(output);
+    return given !== undefined && /^[A-Za-z0-9_.+-]+$/.test(given) ? { name: given, given: true } : { name: fallback, given: false };
+  };
   // Targets: the last archive or link step of each output that still exists.
   const lastArchive = new Map<string, ArchiveStep>();
   for (const a of steps.archives) lastArchive.set(a.output, a);
@@ -124,7 +136,7 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
   const targets: Target[] = [];
   for (const a of lastArchive.values()) {
     if (!exists(a.output)) continue;
-    targets.push({ name: libName(a.output), type: 'static-library', output: a.output, objects: a.members });
+    targets.push({ ...named(a.output, libName(a.output)), type: 'static-library', output: a.output, objects: a.members });
   }
   for (const l of lastLink.values()) {
     if (!exists(l.output)) {
@@ -132,13 +144,15 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       continue;
     }
     const objects = l.inputs.filter((i) => producer.has(i));
-    targets.push({ name: l.kind === 'shared-library' ? libName(l.output) : path.basename(l.output), type: l.kind, output: l.output, objects, link: l });
+    targets.push({ ...named(l.output, l.kind === 'shared-library' ? libName(l.output) : path.basename(l.output)), type: l.kind, output: l.output, objects, link: l });
   }
   nameTargets(targets, rel);
   const byOutput = new Map(targets.map((t) => [t.output, t]));
 
   const config: Record<string, unknown> = {};
   const out: Record<string, Record<string, unknown>> = {};
+  /** Link flag not carried over → the targets whose links had it. */
+  const dropped = new Map<string, string[]>();
   for (const t of targets.sort((a, b) => order(a) - order(b) || a.name.localeCompare(b.name))) {
     const compiles: CompileStep[] = [];
     for (const o of t.objects) {
@@ -151,15 +165,22 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       unmapped.push(`${t.name}: no sources found; target left out`);
       continue;
     }
-    // One object per (target, TU): a TU compiled twice into one target keeps its first compile.
+    // One object per (target, TU); a TU compiled again with other flags into the same target (an
+    // object library's copy) is a `variant` object of its own, with that compile's whole line.
     const byTu = new Map<string, CompileStep>();
+    const variants: PerSourceEntry[] = [];
+    const seenFlags = new Map<string, string[]>();
     for (const c of compiles) {
       const tu = rel(c.source) as string;
-      const first = byTu.get(tu);
-      if (!first) byTu.set(tu, c);
-      else if (JSON.stringify(mapFlags(first, rel)) !== JSON.stringify(mapFlags(c, rel))) {
-        notes.push(`${t.name}: ${tu} is compiled twice with different flags and both objects are linked; nixmake compiles it once, with the first flags`);
+      const flags = JSON.stringify(mapFlags(c, rel));
+      const seen = seenFlags.get(tu) ?? [];
+      if (!byTu.has(tu)) byTu.set(tu, c);
+      else if (!seen.includes(flags)) {
+        const variant = String(seen.length + 1);
+        variants.push({ sources: [tu], variant, flags: joinFlags(mapFlags(c, rel)) });
+        notes.push(`${t.name}: ${tu} is compiled ${seen.length + 1} times with different flags and each object is linked: the other objects are perSource variants (${variant})`);
       }
+      if (!seen.includes(flags)) seenFlags.set(tu, [...seen, flags]);
     }
     const tuFlags = [...byTu].map(([tu, c]) => ({ tu, flags: mapFlags(c, rel) }));
     for (const { flags: f } of tuFlags) {
@@ -171,10 +192,10 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     const factored = factorFlags(tuFlags, t.type === 'shared-library');
     const entry: Record<string, unknown> = { type: t.type, sources: [...byTu.keys()] };
     Object.assign(entry, factored.target);
-    if (factored.perSource.length > 0) {
-      entry['perSource'] = factored.perSource;
+    if (factored.perSource.length > 0 || variants.length > 0) {
+      entry['perSource'] = [...factored.perSource, ...variants];
       const n = factored.perSource.reduce((k, e) => k + e.sources.length, 0);
-      notes.push(`${t.name}: ${n} of ${byTu.size} source(s) compiled with flags of their own (perSource: ${factored.perSource.filter((e) => e.flags === undefined).length} adding to the target's, ${factored.perSource.filter((e) => e.flags !== undefined).length} replacing them)`);
+      if (n > 0) notes.push(`${t.name}: ${n} of ${byTu.size} source(s) compiled with flags of their own (perSource: ${factored.perSource.filter((e) => e.flags === undefined).length} adding to the target's, ${factored.perSource.filter((e) => e.flags !== undefined).length} replacing them)`);
     }
     const fileName = path.basename(t.output);
     if (fileName !== defaultFileName(t) && validFileName(t.type, fileName)) entry['fileName'] = fileName;
@@ -234,7 +255,7 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
         notes.push(`${t.name}: the link reads ${linkInputs.join(', ')} (linkInputs)`);
       }
       if (t.type === 'shared-library' && t.link.soname) entry['soname'] = t.link.soname;
-      for (const d of t.link.dropped) notes.push(`${t.name}: dropped the link flag ${d}`);
+      for (const d of t.link.dropped) dropped.set(d, [...(dropped.get(d) ?? []), t.name]);
       if (t.type === 'executable') {
         const names = aliasesOf(t.output).filter((a) => a !== fileName && validFileName('executable', a));
         if (names.length > 0) {
@@ -246,6 +267,8 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
     out[t.name] = entry;
     notes.push(`${t.name}: ${t.type} from ${show(t.output)}, ${compiles.length} source(s)${entry['deps'] ? `, links ${(entry['deps'] as string[]).join(', ')}` : ''}${entry['libs'] ? `, system libs ${(entry['libs'] as string[]).join(' ')}` : ''}`);
   }
+  // One note per flag: a CMake build gives every program the same rpath into its build tree.
+  for (const [d, names] of dropped) notes.push(`${names.length === 1 ? names[0] as string : `${names.length} targets (${names.slice(0, 3).join(', ')}${names.length > 3 ? ', …' : ''})`}: dropped the link flag ${d}`);
   if (hostPackages.size > 0) {
     config['hostPackages'] = [...hostPackages.keys()].sort();
     for (const [pkg, why] of [...hostPackages].sort((a, b) => (a[0] < b[0] ? -1 : 1))) notes.push(`hostPackages: ${pkg} (for ${why.join(', ')})`);
@@ -262,12 +285,13 @@ function libName(output: string): string {
 }
 
 /**
- * Executables keep their names, unless two have the same one (two `main`s
- * in different folders): then each is named after its folder too. A
+ * Targets the build named keep those names. Executables keep their names,
+ * unless two have the same one (two `main`s in different folders): then each is named after its folder too. A
  * library whose name is taken gets -static or -shared (its files keep the
  * project's names: `fileName`).
  */
-function nameTargets(targets: Target[], rel: (p: string) => string | undefined): void {
+function nameTargets(all: Target[], rel: (p: string) => string | undefined): void {
+  const targets = all.filter((t) => !t.given);
   const exes = targets.filter((t) => t.type === 'executable');
   const count = new Map<string, number>();
   for (const t of exes) count.set(t.name, (count.get(t.name) ?? 0) + 1);
@@ -276,7 +300,7 @@ function nameTargets(targets: Target[], rel: (p: string) => string | undefined):
     const dir = path.dirname(rel(t.output) ?? t.output).replace(/^\/+/, '');
     t.name = `${dir === '.' ? 'root' : dir}-${t.name}`.replace(/[^A-Za-z0-9_.+-]/g, '-');
   }
-  const taken = new Set(exes.map((t) => t.name));
+  const taken = new Set([...all.filter((t) => t.given), ...exes].map((t) => t.name));
   for (const t of targets.filter((x) => x.type === 'static-library')) {
     if (taken.has(t.name)) t.name = `${t.name}-static`;
     taken.add(t.name);

@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { CONFIG_FILE } from '../config/Config.js';
+import { isInside } from '../config/isInside.js';
 import { parseConfig } from '../config/parseConfig.js';
 import { UserError } from '../core/Diagnostic.js';
 import { makeDpkgLookup } from '../toolchain/dpkgLookup.js';
@@ -19,6 +20,7 @@ import { classifyCommands } from './classifyCommands.js';
 import { CMAKE_QUERY, fromCmake } from './fromCmake.js';
 import { fromCompileCommands } from './fromCompileCommands.js';
 import { inferConfig } from './inferConfig.js';
+import type { ObjectSymbols } from './librariesNeeded.js';
 import { recordGenerators } from './recordGenerators.js';
 import type { RecordedGenerators } from './recordGenerators.js';
 import type { Inferred } from './inferConfig.js';
@@ -47,6 +49,22 @@ function record(root: string, command: readonly string[]): string {
   return fs.readFileSync(log, 'utf8');
 }
 
+/** An object file's global symbols (`nm -P -g`), or undefined when it is not there or nm cannot read it. */
+function objectSymbols(object: string): ObjectSymbols | undefined {
+  if (!fs.existsSync(object)) return undefined;
+  const r = spawnSync('nm', ['-P', '-g', object], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) return undefined;
+  const defined: string[] = [];
+  const undefinedSyms: string[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const [name, type] = line.split(' ');
+    if (name === undefined || type === undefined || name === '') continue;
+    if (type === 'U') undefinedSyms.push(name);
+    else if (type !== 'w' && type !== 'v') defined.push(name);
+  }
+  return { defined, undefined: undefinedSyms };
+}
+
 /** dpkg's answers for `hostPackages`, on a Debian host (none elsewhere). */
 function hostPackageLookup(): ReturnType<typeof makeDpkgLookup> | undefined {
   if (spawnSync('dpkg-query', ['--version']).status !== 0) return undefined;
@@ -69,8 +87,8 @@ function fromCmakeBuild(root: string, buildDir: string): Inferred {
   } catch (err) {
     throw new UserError(`${path.relative(root, buildDir) || buildDir}: ${(err as Error).message}`);
   }
-  // Nothing was built: every output CMake describes counts.
-  const inferred = inferConfig(model.steps, root, () => true, hostPackageLookup());
+  // Nothing was built: every output CMake describes counts; host files (a -l's library) must exist.
+  const inferred = inferConfig(model.steps, root, (p) => isInside(root, p) || isInside(buildDir, p) || fs.existsSync(p), hostPackageLookup(), model.names);
   return { ...inferred, notes: [`read CMake's code model of ${path.relative(root, buildDir) || '.'} (File API)`, ...model.notes, ...inferred.notes] };
 }
 
@@ -84,12 +102,14 @@ export function init(opts: InitOptions): InitResult {
     const db = path.resolve(opts.root, opts.from);
     let guessed: Inferred;
     try {
-      guessed = fromCompileCommands(fs.readFileSync(db, 'utf8'), opts.root, (p) => fs.readFileSync(p, 'utf8'));
+      guessed = fromCompileCommands(fs.readFileSync(db, 'utf8'), opts.root, { read: (p) => fs.readFileSync(p, 'utf8'), exists: (p) => fs.existsSync(p), symbols: objectSymbols });
     } catch (err) {
       throw new UserError(`${opts.from}: ${(err as Error).message}`);
     }
-    // Per-TU flags keep coming from the database (a TU it does not list uses its target's flags).
-    inferred = { ...guessed, config: { compileCommands: path.relative(opts.root, db), ...guessed.config } };
+    // A CMake build folder describes its real targets: say so rather than only guess.
+    const cmakeDir = path.dirname(db);
+    const hint = fs.existsSync(path.join(cmakeDir, 'CMakeCache.txt')) ? [`${opts.from} is CMake's: nixmake init --from-cmake ${path.relative(opts.root, cmakeDir) || '.'} reads CMake's own targets instead of guessing them`] : [];
+    inferred = { ...guessed, notes: [...hint, ...guessed.notes] };
   } else {
     if (opts.command.length === 0) throw new UserError('nixmake init needs a build command after --, e.g. nixmake init -- make -j2');
     const { execs, errors } = readInterceptLog(record(opts.root, opts.command));

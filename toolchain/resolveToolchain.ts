@@ -215,7 +215,9 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
     cflags: [...tc.cflags, ...imported.cflags],
     // The packages' library folders before the toolchain's: its C library folder also holds the
     // libraries GCC itself loads (zlib, gmp …), which must not shadow the packages' own.
-    ldflags: [...imported.ldflags, ...tc.ldflags],
+    // -rpath-link too: a package library's own NEEDED (libgnutls.so → libhogweed.so.6) is looked
+    // for there, not in the -L folders, and the sysroot'd linker does not search -rpath for it.
+    ldflags: [...imported.ldflags, ...imported.libDirs.map((d) => `-Wl,-rpath-link,${d}`), ...tc.ldflags],
     path: [...tc.path, ...imported.binDirs],
     toolEnv: toolEnvOf(imported.storePath),
     systemIncludeDirs: { c: [...imported.includeDirs, ...tc.systemIncludeDirs.c], 'c++': [...imported.includeDirs, ...tc.systemIncludeDirs['c++']] },

@@ -329,7 +329,7 @@ describe('compileCommands', () => {
 });
 
 describe('nixmake init --from compile_commands.json', () => {
-  it('proposes targets, names the database in compileCommands, and the result builds', () => {
+  it('proposes targets, each TU with its own flags, and the result builds', () => {
     const dir = project({
       'lib/x.c': 'int x(void) { return 41; }\n',
       'tools/run.c': '#include <stdio.h>\nint x(void);\nint main(void) { printf("%d\\n", x() + TOOL); return 0; }\n',
@@ -340,9 +340,9 @@ describe('nixmake init --from compile_commands.json', () => {
     ]));
     const r = nixmake(['init', '-C', dir, '--from', 'compile_commands.json']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('nixmake init: run: executable (guessed), 1 source(s), links lib');
+    expect(r.stdout).toContain('nixmake init: run: executable (guessed: tools/run.c defines main()), 1 source(s), links lib');
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as Record<string, unknown>;
-    expect(config).toMatchObject({ compileCommands: 'compile_commands.json', targets: { lib: { type: 'static-library', sources: ['lib/x.c'] }, run: { type: 'executable', deps: ['lib'] } } });
+    expect(config).toMatchObject({ targets: { lib: { type: 'static-library', sources: ['lib/x.c'] }, run: { type: 'executable', defines: ['TOOL=1'], deps: ['lib'] } } });
     expect(build(dir).counts).toMatchObject({ objects_built: 2, links_built: 2, failed: 0 });
     expect(run(path.join(dir, 'result-run/bin/run'), []).stdout).toBe('42\n');
   });

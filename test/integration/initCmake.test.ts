@@ -57,18 +57,18 @@ describe.skipIf(!HAS_CMAKE)('init --from-cmake: CMake\'s File API code model', (
     expect(r.code, r.stderr + r.stdout).toBe(0);
     expect(fs.existsSync(path.join(dir, 'build/app'))).toBe(false);
     const config = JSON.parse(fs.readFileSync(path.join(dir, 'nixmake.json'), 'utf8')) as { hostPackages: string[]; targets: Record<string, Record<string, unknown>> };
-    expect(Object.keys(config.targets).sort()).toEqual(['app', 'app-shared', 'app_test']);
-    expect(config.targets['app-shared']).toMatchObject({
+    expect(Object.keys(config.targets).sort()).toEqual(['app', 'app_test', 'applib']);
+    expect(config.targets['applib']).toMatchObject({
       type: 'shared-library',
       sources: ['src/core.c', 'src/etc.c', 'src/cxx.cc', 'src/who.c'],
       fileName: 'libapp.so.1.2.3',
       soname: 'libapp.so.1',
       libs: ['z'],
     });
-    const perSource = config.targets['app-shared']?.['perSource'] as unknown[];
+    const perSource = config.targets['applib']?.['perSource'] as unknown[];
     expect(perSource).toContainEqual({ sources: ['src/etc.c'], defines: ['ETC_CONFIG="/etc/app"'] });
     expect(perSource).toContainEqual({ sources: ['src/cxx.cc'], flags: ['-Dapplib_EXPORTS', '-Isrc', '-fPIC', '-std=gnu++17'] });
-    expect(config.targets['app']).toMatchObject({ type: 'executable', sources: ['src/main.c'], deps: ['app-shared'] });
+    expect(config.targets['app']).toMatchObject({ type: 'executable', sources: ['src/main.c'], deps: ['applib'] });
     expect(config.targets['app_test']).toMatchObject({ sources: ['tests/main.c', 'src/who.c'] });
     expect(config.hostPackages).toEqual(['zlib1g-dev']);
   }, 120_000);
@@ -79,7 +79,7 @@ describe.skipIf(!HAS_CMAKE)('init --from-cmake: CMake\'s File API code model', (
     expect(r.counts).toMatchObject({ objects_built: 7, links_built: 3, failed: 0 });
     expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toMatch(/^c=199901 cxx=201703 etc=\/etc\/app z=1\.2\.\d+ who\n$/);
     expect(run(path.join(dir, 'result-app_test/bin/app_test'), []).stdout).toBe('who\n');
-    const lib = path.join(dir, 'result-app-shared/lib');
+    const lib = path.join(dir, 'result-applib/lib');
     expect(fs.readdirSync(lib).sort()).toEqual(['libapp.so', 'libapp.so.1', 'libapp.so.1.2.3']);
     const dynamic = run('readelf', ['-d', path.join(lib, 'libapp.so.1.2.3')]).stdout;
     expect(dynamic).toContain('Shared library: [libz.so.1]');

@@ -15,15 +15,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileFlags } from '../../config/compileFlags.js';
-import { expandSources } from '../../config/expandSources.js';
-import { loadConfig } from '../../config/loadConfig.js';
-import { languageOf } from '../../analyzers/language.js';
 import { classifyCommands } from '../../init/classifyCommands.js';
-import { canonicalFlags } from '../../init/factorFlags.js';
-import { mapFlags } from '../../init/mapFlags.js';
 import { readInterceptLog } from '../../init/readInterceptLog.js';
 import { buildAsync, makeProject, nixmakeAsync, run } from '../helpers/project.js';
+import { expectRecordedFlags } from '../helpers/recordedFlags.js';
 
 const TRIPLE = spawnSync('gcc', ['-dumpmachine'], { encoding: 'utf8' }).stdout.trim();
 const LIBZ = `/usr/lib/${TRIPLE}/libz.so`;
@@ -131,31 +126,8 @@ describe('init from a recorded make build: flags, names, host libraries, scripts
   }, 300_000);
 
   it('compiles every TU with the flags the recorded build used for it', () => {
-    const recorded = new Map<string, Set<string>>();
     const steps = classifyCommands(readInterceptLog(fs.readFileSync(path.join(dir, '.nixmake/init-events.json'), 'utf8')).execs);
-    const rel = (p: string): string | undefined => (p.startsWith(`${dir}/`) ? p.slice(dir.length + 1) : p === dir ? '.' : undefined);
-    for (const c of steps.compiles) {
-      const tu = rel(c.source);
-      if (tu !== undefined) recorded.set(tu, new Set([...(recorded.get(tu) ?? []), JSON.stringify(mapFlags(c, rel))]));
-    }
-    const loaded = loadConfig(dir, (d) => {
-      throw new Error(d.message);
-    });
-    if (!loaded) throw new Error('no config');
-    const sources = expandSources(loaded);
-    if (!sources.ok) throw new Error(JSON.stringify(sources.errors));
-    let checked = 0;
-    for (const t of loaded.targets.values()) {
-      // nixmake adds -fPIC to a shared library's TUs itself (wherever the recorded line had it).
-      const norm = (f: readonly string[]): string => canonicalFlags(t.type === 'shared-library' ? f.filter((x) => x !== '-fPIC') : f);
-      for (const tu of sources.value.get(t.name) ?? []) {
-        const mine = norm(compileFlags(loaded, t, languageOf(tu) ?? 'c', tu));
-        const theirs = [...(recorded.get(tu) ?? [])].map((j) => norm(JSON.parse(j) as string[]));
-        expect(theirs, `${t.name}: ${tu}`).toContain(mine);
-        checked++;
-      }
-    }
-    expect(checked).toBe(17);
+    expect(expectRecordedFlags(dir, steps.compiles)).toBe(17);
   });
 
   it('builds; the programs run with each TU\'s own flags, the library has its names, NEEDED and exports', async () => {

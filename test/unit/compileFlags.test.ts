@@ -3,7 +3,7 @@
  * entry and the target's `perSource` entries that match it.
  */
 import { describe, expect, it } from 'vitest';
-import { compileFlags } from '../../config/compileFlags.js';
+import { compileFlags, objectsOf } from '../../config/compileFlags.js';
 import type { Config, TargetConfig } from '../../config/Config.js';
 import { parseConfig } from '../../config/parseConfig.js';
 
@@ -46,5 +46,34 @@ describe('compileFlags', () => {
   it('takes an entry\'s flags whole, with later entries added, and the database\'s entry where no flags entry matches', () => {
     expect(compileFlags(config, t, 'c', 'v.c')).toEqual(['-Os', '-Ivendor', '-DLATE', '-fPIC']);
     expect(compileFlags(config, t, 'c', 'db.c')).toEqual(['-DDB', '-fPIC']);
+  });
+
+  it('gives a variant object the TU\'s flags plus its entry\'s, or its entry\'s whole flags; the TU\'s own object ignores variants', () => {
+    const w = configOf(
+      {
+        targets: {
+          t: {
+            type: 'static-library',
+            sources: ['*.c'],
+            defines: ['T'],
+            perSource: [
+              { sources: ['j.c'], defines: ['BITS=8'] },
+              { sources: ['j.c'], variant: '12', defines: ['BITS=12'] },
+              { sources: ['j.c'], variant: 'whole', flags: ['-O0', '-DBITS=16'] },
+            ],
+          },
+        },
+      },
+      { 'j.c': [0, 1, 2] },
+    );
+    expect(objectsOf(w.config, w.t, ['a.c', 'j.c'])).toEqual([
+      { tu: 'a.c', variant: undefined },
+      { tu: 'j.c', variant: undefined },
+      { tu: 'j.c', variant: '12' },
+      { tu: 'j.c', variant: 'whole' },
+    ]);
+    expect(compileFlags(w.config, w.t, 'c', 'j.c')).toEqual(['-DT', '-DBITS=8']);
+    expect(compileFlags(w.config, w.t, 'c', 'j.c', '12')).toEqual(['-DT', '-DBITS=8', '-DBITS=12']);
+    expect(compileFlags(w.config, w.t, 'c', 'j.c', 'whole')).toEqual(['-O0', '-DBITS=16']);
   });
 });

@@ -61,6 +61,7 @@ describe('fromCmake', () => {
     ]);
     expect(model.steps.compiles[1]?.flags).toEqual(['-I/p/lib', '-isystem', '/usr/include/libxml2', '-O2', '-Wall']);
     expect(model.generated).toEqual(['build/gen.c']);
+    expect(model.notes).toContainEqual(expect.stringMatching(/custom targets .*: gen; make what they make with cmake --build build --target NAME/));
   });
 
   it('links the real file its users name, with link.txt\'s soname, and archives static libraries', () => {
@@ -76,5 +77,14 @@ describe('fromCmake', () => {
     expect(t['x']).toMatchObject({ type: 'shared-library', sources: ['src/x.cc', 'src/who.c'], fileName: 'libx.so.2.0.0', soname: 'libx.so.2', deps: ['core'], libs: ['ssl'] });
     expect(t['x']?.['perSource']).toEqual([{ sources: ['src/who.c'], flags: ['-DWHO', '-fPIC'] }]);
     expect(t['tool']).toMatchObject({ type: 'executable', deps: ['x'], libs: ['m'], ldflags: ['-rdynamic'] });
+  });
+
+  it('names each target as CMake does, whatever its file is called', () => {
+    expect([...model.names.values()].sort()).toEqual(['core', 'shared', 'tool']);
+    const { config } = inferConfig(model.steps, '/p', () => true, undefined, model.names);
+    const t = config['targets'] as Record<string, Record<string, unknown>>;
+    expect(Object.keys(t).sort()).toEqual(['core', 'shared', 'tool']);
+    expect(t['shared']).toMatchObject({ fileName: 'libx.so.2.0.0', deps: ['core'] });
+    expect(t['tool']).toMatchObject({ deps: ['shared'] });
   });
 });

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { classifyCommands } from '../../init/classifyCommands.js';
 import { fromCompileCommands, shellSplit } from '../../init/fromCompileCommands.js';
+import type { CompileDbIo } from '../../init/fromCompileCommands.js';
 import { canonicalFlags, factorFlags, splitFlags } from '../../init/factorFlags.js';
 import { inferConfig } from '../../init/inferConfig.js';
 import type { HostOwner } from '../../init/inferConfig.js';
@@ -125,32 +126,110 @@ describe('compile databases', () => {
     expect(shellSplit(`gcc -DNAME="\\"a b\\"" 'x y' -c a\\ b.c`)).toEqual(['gcc', '-DNAME="a b"', 'x y', '-c', 'a b.c']);
   });
 
-  it('proposes a library per folder and an executable per main()', () => {
+  const io = (files: Record<string, string>, symbols: Record<string, { defined: string[]; undefined: string[] }> = {}): CompileDbIo => ({
+    read: (p) => {
+      const t = files[p];
+      if (t === undefined) throw new Error(`ENOENT ${p}`);
+      return t;
+    },
+    exists: (p) => files[p] !== undefined,
+    symbols: (o) => symbols[o],
+  });
+
+  it('proposes a library per folder and an executable per main(), linking every library when the objects are not built', () => {
     const db = JSON.stringify([
       { directory: R, file: 'lib/x.c', command: 'cc -Ilib -O2 -c lib/x.c -o build/x.o' },
       { directory: R, file: 'lib/y.c', arguments: ['cc', '-Ilib', '-O2', '-c', 'lib/y.c', '-o', 'build/y.o'] },
       { directory: R, file: 'tools/run.c', command: 'cc -Ilib -O2 -c tools/run.c -o build/run.o' },
     ]);
     const files: Record<string, string> = { [`${R}/lib/x.c`]: 'int x(void){return 1;}', [`${R}/lib/y.c`]: 'int y(void){return 2;}', [`${R}/tools/run.c`]: 'int main(void) { return 0; }' };
-    const r = fromCompileCommands(db, R, (p) => files[p] ?? '');
+    const r = fromCompileCommands(db, R, io(files));
     expect(r.config['targets']).toEqual({
       lib: { type: 'static-library', sources: ['lib/x.c', 'lib/y.c'], includeDirs: ['lib'], cflags: ['-O2'] },
       run: { type: 'executable', sources: ['tools/run.c'], includeDirs: ['lib'], cflags: ['-O2'], deps: ['lib'] },
     });
-    expect(r.notes[0]).toMatch(/^guessed from 3 compile commands/);
+    expect(r.config['compileCommands']).toBeUndefined();
+    expect(r.notes[0]).toMatch(/^guessed from 3 compile commands .*every program links every library, since the objects are not built yet/);
+    expect(r.notes).toContain('run: executable (guessed: tools/run.c defines main()), 1 source(s), links lib');
   });
 
-  it('keeps two programs with one name, each named after its folder', () => {
+  it('keeps two programs with one name, each named after its folder, and one main.c listed twice as two programs', () => {
     const db = JSON.stringify([
       { directory: R, file: 'tools/main.c', command: 'cc -c tools/main.c -o b/1.o' },
       { directory: R, file: 'tests/main.c', command: 'cc -DT -c tests/main.c -o b/2.o' },
+      { directory: R, file: 'tests/main.c', command: 'cc -DU -c tests/main.c' },
+      { directory: R, file: 'tests/main.c', command: 'cc -DV -c tests/main.c' },
     ]);
-    const r = fromCompileCommands(db, R, () => 'int main(void) { return 0; }');
+    const r = fromCompileCommands(db, R, io({ [`${R}/tools/main.c`]: 'int main(void) { return 0; }', [`${R}/tests/main.c`]: 'int main(void) { return 0; }' }));
     expect(r.config['targets']).toEqual({
       'tools-main': { type: 'executable', sources: ['tools/main.c'], fileName: 'main' },
       'tests-main': { type: 'executable', sources: ['tests/main.c'], defines: ['T'], fileName: 'main' },
+      'main-2': { type: 'executable', sources: ['tests/main.c'], defines: ['U'] },
+      'main-3': { type: 'executable', sources: ['tests/main.c'], defines: ['V'] },
     });
-    expect(r.notes).toContain('tools-main: executable (guessed), 1 source(s)');
+  });
+
+  it('takes CMake\'s targets from the object paths: _EXPORTS makes a shared library, a test without main() a program', () => {
+    const B = `${R}/build`;
+    const db = JSON.stringify([
+      { directory: B, file: `${R}/src/a.c`, command: `cc -Dcore_EXPORTS -I${R}/src -fPIC -o CMakeFiles/core.dir/src/a.c.o -c ${R}/src/a.c` },
+      { directory: B, file: `${R}/src/b.c`, command: `cc -Dcore_EXPORTS -I${R}/src -fPIC -o CMakeFiles/core.dir/src/b.c.o -c ${R}/src/b.c` },
+      { directory: B, file: `${R}/harness/main.c`, command: `cc -o harness/CMakeFiles/test_main.dir/main.c.o -c ${R}/harness/main.c` },
+      { directory: B, file: `${R}/tests/a_test.c`, command: `cc -I${R}/src -o tests/CMakeFiles/a_test.dir/a_test.c.o -c ${R}/tests/a_test.c` },
+      { directory: B, file: `${R}/build/gen.c`, command: `cc -o CMakeFiles/gen.dir/gen.c.o -c ${R}/build/gen.c` },
+    ]);
+    const files = { [`${R}/src/a.c`]: 'int a;', [`${R}/src/b.c`]: 'int b;', [`${R}/harness/main.c`]: 'int main(void) { return run(); }', [`${R}/tests/a_test.c`]: 'int run(void) { return a; }' };
+    const sym = (defined: string[], undef: string[] = []): { defined: string[]; undefined: string[] } => ({ defined, undefined: undef });
+    // With the objects built: the test needs core's a and test_main's main().
+    const symbols = {
+      [`${B}/CMakeFiles/core.dir/src/a.c.o`]: sym(['a']),
+      [`${B}/CMakeFiles/core.dir/src/b.c.o`]: sym(['b']),
+      [`${B}/harness/CMakeFiles/test_main.dir/main.c.o`]: sym(['main'], ['run']),
+      [`${B}/tests/CMakeFiles/a_test.dir/a_test.c.o`]: sym(['run'], ['a']),
+      [`${B}/CMakeFiles/gen.dir/gen.c.o`]: sym(['g']),
+    };
+    const r = fromCompileCommands(db, R, io(files, symbols));
+    const t = r.config['targets'] as Record<string, Record<string, unknown>>;
+    expect(t['core']).toMatchObject({ type: 'shared-library', sources: ['src/a.c', 'src/b.c'] });
+    expect(t['gen']).toMatchObject({ type: 'static-library', sources: ['build/gen.c'] });
+    // test_main defines main() but is named as the library that gives tests theirs; the test links it.
+    expect(t['test_main']).toMatchObject({ type: 'static-library', sources: ['harness/main.c'] });
+    expect(t['a_test']).toMatchObject({ type: 'executable', sources: ['tests/a_test.c'], deps: ['core', 'test_main'] });
+    expect(r.notes).toContain('build/gen.c is not on disk: the build generates it; make it before nixmake build');
+    expect(r.notes.some((n) => /^a_test: executable \(guessed: no TU defines main\(\), but it is named as a test/.test(n))).toBe(true);
+    expect(r.notes[0]).toMatch(/each target links the libraries whose symbols it uses/);
+  });
+
+  it('links what the symbols say, a cycle between two folders\' libraries included', () => {
+    const db = JSON.stringify([
+      { directory: R, file: 'a/a.c', command: 'cc -c a/a.c -o o/a.o' },
+      { directory: R, file: 'b/b.c', command: 'cc -c b/b.c -o o/b.o' },
+      { directory: R, file: 'c/c.c', command: 'cc -c c/c.c -o o/c.o' },
+      { directory: R, file: 'app/main.c', command: 'cc -c app/main.c -o o/main.o' },
+    ]);
+    const files = { [`${R}/a/a.c`]: '', [`${R}/b/b.c`]: '', [`${R}/c/c.c`]: '', [`${R}/app/main.c`]: 'int main(void) { return fa(); }' };
+    const symbols = {
+      [`${R}/o/a.o`]: { defined: ['fa'], undefined: ['fb'] },
+      [`${R}/o/b.o`]: { defined: ['fb'], undefined: ['fa'] },
+      [`${R}/o/c.o`]: { defined: ['fc'], undefined: [] },
+      [`${R}/o/main.o`]: { defined: ['main'], undefined: ['fa'] },
+    };
+    const t = fromCompileCommands(db, R, io(files, symbols)).config['targets'] as Record<string, Record<string, unknown>>;
+    expect(t['main']?.['deps']).toEqual(['a', 'b']);
+    expect(t['a']?.['deps']).toBeUndefined();
+    expect(t['c']).toMatchObject({ type: 'static-library' });
+  });
+
+  it('names Meson\'s targets after their outputs, with the kind the output name gives', () => {
+    const db = JSON.stringify([
+      { directory: `${R}/b`, file: '../src/x.c', command: 'cc -fPIC -o src/libx.so.1.2.0.p/x.c.o -c ../src/x.c' },
+      { directory: `${R}/b`, file: '../src/y.c', command: 'cc -o src/liby.a.p/y.c.o -c ../src/y.c' },
+      { directory: `${R}/b`, file: '../src/t.c', command: 'cc -o src/xtool.p/t.c.o -c ../src/t.c' },
+    ]);
+    const t = fromCompileCommands(db, R, io({})).config['targets'] as Record<string, Record<string, unknown>>;
+    expect(t['x']).toMatchObject({ type: 'shared-library', fileName: 'libx.so.1.2.0' });
+    expect(t['y']).toMatchObject({ type: 'static-library' });
+    expect(t['xtool']).toMatchObject({ type: 'executable', deps: ['x', 'y'] });
   });
 });
 

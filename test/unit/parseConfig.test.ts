@@ -187,6 +187,17 @@ describe('parseConfig: perSource, fileName, aliases, linkInputs', () => {
     expect(r.value.targets.get('box')).toMatchObject({ aliases: ['ls', 'cat'], fileName: 'busybox', perSource: [], linkInputs: [] });
   });
 
+  it('reads variants (another object of the same TU) and names bad or repeated variant names', () => {
+    const r = parse({ targets: { j: { type: 'static-library', sources: ['*.c'], perSource: [{ sources: ['j.c'], variant: '12', defines: ['BITS=12'] }] } } });
+    expect(r.ok && r.value.targets.get('j')?.perSource[0]).toMatchObject({ sources: ['j.c'], variant: '12', defines: ['BITS=12'] });
+    expect(
+      errors({ targets: { j: { type: 'static-library', sources: ['*.c'], perSource: [{ sources: ['j.c'], variant: 'a/b' }, { sources: ['j.c'], variant: '12' }, { sources: ['k.c'], variant: '12' }] } } }),
+    ).toEqual([
+      'targets.j.perSource[0].variant: "a/b" should be a short name of letters, digits and _ . + - (it names the second object)',
+      'targets.j.perSource[2].variant: "12" is already the variant of entry 1; give each its own name',
+    ]);
+  });
+
   it('names what is wrong with them', () => {
     expect(
       errors({
