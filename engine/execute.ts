@@ -293,9 +293,9 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
    * like a failed build and stops the build; it never abandons the nodes
    * still running, which must finish before the memo is closed.
    */
-  const runNode = async (item: PlannedNode, readyAt: number, prepare?: () => Promise<Prepared>): Promise<Outcome> => {
+  const runNode = async (item: PlannedNode, readyAt: number, prepare?: () => Promise<Prepared>, admitted?: () => void): Promise<Outcome> => {
     try {
-      return await attempt(item, readyAt, prepare ? await prepare() : undefined);
+      return await attempt(item, readyAt, prepare ? await prepare() : undefined, admitted);
     } catch (err) {
       result.failed++;
       if (!(err instanceof FileChangedError || err instanceof OutsideProjectError) || !opts.keepGoing) stopping = true;
@@ -325,7 +325,8 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
     return true;
   };
 
-  const attempt = async (item: PlannedNode, readyAt: number, prepared: Prepared | undefined): Promise<Outcome> => {
+  /** `admitted`: called once the node is in the job queue (or will never be). */
+  const attempt = async (item: PlannedNode, readyAt: number, prepared: Prepared | undefined, admitted?: () => void): Promise<Outcome> => {
     const { node } = item;
     if (skipIfStopping(item)) return 'skipped';
     const t0 = performance.now();
@@ -361,7 +362,8 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
     const clean = node.kind === 'link' ? (t: string): string => toolNames(linkLogNames(cleanLog(t), node, graph, records)) : (t: string): string => toolNames(cleanLog(t));
     // Only the daemon's build holds a job slot: what comes before (inputs, derivation) and after
     // (NAR hash, GC roots, memo) runs outside it, so the slots only build.
-    const built = await (await setup).queue.add(async () => {
+    const { queue } = await setup;
+    const queued = queue.add(async () => {
       if (skipIfStopping(item)) return undefined;
       const t2 = performance.now();
       timings.queued = (t2 - (prepared?.readyAt ?? readyAt)) / 1000;
@@ -382,6 +384,8 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
       if (!outcome.ok && !opts.keepGoing) stopping = true;
       return outcome;
     });
+    admitted?.();
+    const built = await queued;
     if (!built) return 'skipped';
     const r = built;
     timings.running = (r.runMs ?? 0) / 1000;
@@ -431,17 +435,29 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
     return 'ok';
   };
 
+  /** Objects enter the job queue in the order they were started (the plan's: longest first), whichever is prepared first. */
+  let lastAdmission: Promise<void> = Promise.resolve();
+
   /** An object adds its inputs and writes its derivation before it takes a job slot, so slots only build (store writes overlap with builds). */
   const startObject = async (item: PlannedNode & { readonly node: ObjectNode }, readyAt: number): Promise<Outcome> => {
-    let prepared: Prepared;
+    const turn = lastAdmission;
+    let admit = (): void => undefined;
+    lastAdmission = new Promise((resolve) => (admit = resolve));
     try {
-      const { prepQueue } = await setup;
-      if (skipIfStopping(item)) return 'skipped';
-      prepared = (await prepQueue.add(() => prepareObject(item))) as Prepared;
-    } catch (err) {
-      return runNode(item, readyAt, () => Promise.reject(err));
+      let prepared: Prepared;
+      try {
+        const { prepQueue } = await setup;
+        if (skipIfStopping(item)) return 'skipped';
+        prepared = (await prepQueue.add(() => prepareObject(item))) as Prepared;
+      } catch (err) {
+        await turn;
+        return await runNode(item, readyAt, () => Promise.reject(err), admit);
+      }
+      await turn;
+      return await runNode(item, readyAt, () => Promise.resolve(prepared), admit);
+    } finally {
+      admit();
     }
-    return runNode(item, readyAt, () => Promise.resolve(prepared));
   };
 
   return {
