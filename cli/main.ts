@@ -16,7 +16,8 @@ import { formatDiagnostic, UserError } from '../core/Diagnostic.js';
 import { DaemonStore } from '../store/DaemonStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
-import { readClientSettings } from '../store/nixConfig.js';
+import { MachineSpecError } from '../store/machines.js';
+import { NixConfigError, readClientSettings } from '../store/nixConfig.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { processOutput } from '../reporters/Reporter.js';
@@ -25,7 +26,9 @@ import { TraceReporter } from '../reporters/TraceReporter.js';
 import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escapeControl.js';
 import { helpFor, USAGE } from './help.js';
 import type { BuildCommand, CompdbCommand, GraphCommand, InstallCommand, LogCommand, PushCommand } from './parseArgs.js';
-import { nixSettings, parseArgs } from './parseArgs.js';
+import { parseArgs } from './parseArgs.js';
+import { buildStore, remoteBuilders } from './remoteBuilders.js';
+import type { RemoteBuilders } from './remoteBuilders.js';
 // The commands other than build are loaded when they run: every build pays for what it imports.
 
 function version(): string {
@@ -243,11 +246,6 @@ async function installCommand(cmd: InstallCommand, output: Output): Promise<numb
   }
 }
 
-/** Why `--option builders` changes nothing yet (README, "Remote builders"). */
-export const BUILDERS_UNUSED =
-  "nixmake does not use remote builders yet: every derivation it writes says preferLocalBuild, so the Nix daemon builds it on this machine " +
-  "without asking its builders (and with max-jobs 0 it cannot build at all: 'unable to start any build')";
-
 async function pushCommand(cmd: PushCommand, output: Output): Promise<number> {
   const root = path.resolve(cmd.dir);
   const store = new DaemonStore(daemonSocketPath(), readClientSettings(process.env), 2, (m) => output.err(`nixmake push: warning: ${escapeControl(m)}\n`));
@@ -276,7 +274,7 @@ async function pushCommand(cmd: PushCommand, output: Output): Promise<number> {
 }
 
 /** `build --check`: the last build's nodes rebuilt in Nix's check mode; 1 when one differs or fails to rebuild. */
-async function checkCommand(cmd: BuildCommand, output: Output, reporter: Reporter, jobs: number, signal: AbortSignal): Promise<number> {
+async function checkCommand(cmd: BuildCommand, reporter: Reporter, jobs: number, remote: RemoteBuilders, signal: AbortSignal): Promise<number> {
   const root = path.resolve(cmd.dir);
   try {
     const { checkBuild } = await import('../engine/checkBuild.js');
@@ -285,10 +283,7 @@ async function checkCommand(cmd: BuildCommand, output: Output, reporter: Reporte
       {
         emit: (e) => reporter.event(e),
         // keep-failed: a rebuild that differs is kept at <out>.check, so its NAR hash can be reported.
-        store: () =>
-          new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(nixSettings({ ...cmd.nix, keepFailed: true }))), jobs + 1, (message) =>
-            reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
-          ),
+        store: () => buildStore({ ...cmd.nix, keepFailed: true }, {}, jobs + 1, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
       },
     );
     if (r.interrupted) return EXIT_INTERRUPTED;
@@ -303,7 +298,15 @@ async function checkCommand(cmd: BuildCommand, output: Output, reporter: Reporte
 }
 
 async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> {
-  const jobs = cmd.jobs ?? os.availableParallelism();
+  let remote: RemoteBuilders;
+  try {
+    remote = remoteBuilders(cmd.nix);
+  } catch (err) {
+    if (!(err instanceof MachineSpecError || err instanceof NixConfigError)) throw err;
+    output.err(`nixmake: error: ${escapeControl(err.message)}\n`);
+    return EXIT_FAILURE;
+  }
+  const jobs = cmd.jobs ?? remote.defaultJobs;
   const terminal = cmd.json ? undefined : output.terminal;
   const text = cmd.json
     ? undefined
@@ -333,8 +336,8 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
   let code: number;
   try {
     const root = path.resolve(cmd.dir);
-    if (cmd.check) return await checkCommand(cmd, output, reporter, jobs, controller.signal);
-    if (cmd.nix.options.some(([name, value]) => name === 'builders' && value.trim() !== '')) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: BUILDERS_UNUSED } });
+    if (cmd.check) return await checkCommand(cmd, reporter, jobs, remote, controller.signal);
+    if (remote.warning !== undefined) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: remote.warning } });
     code = await build(
       {
         root,
@@ -349,13 +352,7 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
         // One connection per job slot, plus two for adds, queries and roots (outside the slots).
         // The command line's Nix options come after nixmake.json's, so they win.
         // What the daemon says of our settings (an option it ignores for an untrusted user) becomes a warning.
-        store: (config) =>
-          new DaemonStore(
-            daemonSocketPath(),
-            readClientSettings(process.env, new Map([...Object.entries(config.nix.options), ...nixSettings(cmd.nix)])),
-            jobs + 2,
-            (message) => emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
-          ),
+        store: (config) => buildStore(cmd.nix, config.nix.options, jobs + 2, (message) => emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
       },
     );
   } finally {

@@ -5,26 +5,34 @@
  * the build in flight (or the wait) and exits 130, a second exits at once.
  * The loop itself is engine/watchProject.
  */
-import os from 'node:os';
 import path from 'node:path';
-import { build, EXIT_INTERRUPTED } from '../engine/build.js';
+import { build, EXIT_FAILURE, EXIT_INTERRUPTED } from '../engine/build.js';
 import { TreeWatcher } from '../engine/TreeWatcher.js';
 import { DEFAULT_MAX_MS, DEFAULT_QUIET_MS, watchProject } from '../engine/watchProject.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
-import { DaemonStore } from '../store/DaemonStore.js';
-import { daemonSocketPath } from '../store/daemonAddress.js';
-import { readClientSettings } from '../store/nixConfig.js';
+import { MachineSpecError } from '../store/machines.js';
+import { NixConfigError } from '../store/nixConfig.js';
 import type { WatchCommand } from './parseArgs.js';
-import { nixSettings } from './parseArgs.js';
+import { buildStore, remoteBuilders } from './remoteBuilders.js';
+import type { RemoteBuilders } from './remoteBuilders.js';
 
 export async function watch(cmd: WatchCommand, output: Output): Promise<number> {
   const reporter: Reporter = cmd.json
     ? new JsonReporter(output, { printBuildLogs: cmd.printBuildLogs })
     : new TerminalReporter(output, { explain: cmd.explain, printBuildLogs: cmd.printBuildLogs, quiet: cmd.quiet });
   const root = path.resolve(cmd.dir);
-  const jobs = cmd.jobs ?? os.availableParallelism();
+  let remote: RemoteBuilders;
+  try {
+    remote = remoteBuilders(cmd.nix);
+  } catch (err) {
+    if (!(err instanceof MachineSpecError || err instanceof NixConfigError)) throw err;
+    output.err(`nixmake: error: ${err.message}\n`);
+    return EXIT_FAILURE;
+  }
+  const jobs = cmd.jobs ?? remote.defaultJobs;
+  if (remote.warning !== undefined) reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message: remote.warning } });
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
@@ -46,13 +54,7 @@ export async function watch(cmd: WatchCommand, output: Output): Promise<number> 
             {
               emit: (e) => reporter.event(e),
               // As `build`: one connection per job slot plus two, opened on first use and closed when the build ends.
-              store: (config) =>
-                new DaemonStore(
-                  daemonSocketPath(),
-                  readClientSettings(process.env, new Map([...Object.entries(config.nix.options), ...nixSettings(cmd.nix)])),
-                  jobs + 2,
-                  (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
-                ),
+              store: (config) => buildStore(cmd.nix, config.nix.options, jobs + 2, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
             },
           ),
         watch: (onPaths) => {

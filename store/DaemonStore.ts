@@ -22,9 +22,12 @@
 import { userName } from '../core/EnvironmentError.js';
 import { replaceSymlink } from '../core/links.js';
 import { DaemonConnection, DaemonError } from './DaemonConnection.js';
+import type { Machine } from './machines.js';
 import type { ClientSettings } from './nixConfig.js';
 import type { BuildMode, BuildOutcome, NixStore, PathInfo } from './NixStore.js';
 import { NixCommandError } from './NixStore.js';
+import { explainNoMachine, NO_MACHINE } from './remoteBuildFailure.js';
+import type { SshProbe } from './sshProbe.js';
 
 /** The builder's own timing line (nix-templates/builder/nixmake-builder.c). */
 const TIMING = /^@nixmake run_ms=([0-9.]+) status=(-?\d+)$/;
@@ -79,7 +82,19 @@ export class DaemonStore implements NixStore {
     private readonly maxConnections: number,
     /** Called once per distinct message the daemon sent about our settings. */
     private readonly onWarning: (message: string) => void = () => undefined,
+    /**
+     * The machines of the `builders` nixmake sent (undefined: none sent; the daemon may have its own),
+     * and how to ask one why it cannot be reached: a build no machine took is then explained.
+     */
+    private readonly remote: { readonly machines: readonly Machine[] | undefined; readonly probe: SshProbe } | undefined = undefined,
   ) {}
+
+  /** A failed build's message; Nix's "unable to start any build" said with its cause when the hook's messages tell it. */
+  private async failureMessage(message: string, messages: readonly string[]): Promise<string> {
+    const first = firstLine(message);
+    if (!this.remote || !NO_MACHINE.test(first)) return first;
+    return (await explainNoMachine(messages, this.remote.machines, this.settings.maxBuildJobs, this.remote.probe)) ?? first;
+  }
 
   private settingsMessage(text: string): void {
     const message = settingWarning(text.trim(), userName());
@@ -199,7 +214,7 @@ export class DaemonStore implements NixStore {
         results = await c.buildPathsWithResults([`${drvPath}!out`], mode, onLog, signal, onMessage);
       } catch (err) {
         if (err instanceof DaemonError) {
-          return { ok: false, status: 'Error', message: firstLine(err.message), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir, messages };
+          return { ok: false, status: 'Error', message: await this.failureMessage(err.message, messages), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir, messages };
         }
         throw err;
       }
@@ -208,7 +223,7 @@ export class DaemonStore implements NixStore {
       return {
         ok: r.success,
         status: r.statusName,
-        message: r.success ? '' : firstLine(r.errorMsg),
+        message: r.success ? '' : await this.failureMessage(r.errorMsg, messages),
         log: lines.join('\n'),
         runMs,
         startTime: r.startTime,

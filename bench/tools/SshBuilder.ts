@@ -59,6 +59,8 @@ export class SshBuilder {
     readonly machine: string,
     /** For the local daemon's environment (not the client's: the daemon's hook runs ssh). */
     readonly daemonEnv: Readonly<Record<string, string>>,
+    /** A `builders` line for a host alias whose port nothing listens on. */
+    readonly closedMachine: string,
   ) {
     process.on('exit', this.onExit);
   }
@@ -67,6 +69,7 @@ export class SshBuilder {
   static async start(opts: { jobs: number; port?: number }): Promise<SshBuilder> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-ssh-builder-'));
     const port = opts.port ?? (await freePort());
+    const closedPort = await freePort();
     const storeRoot = path.join(dir, 'remote');
     fs.mkdirSync(path.join(dir, 'remote-conf'), { recursive: true });
     fs.mkdirSync(storeRoot);
@@ -97,7 +100,10 @@ export class SshBuilder {
     );
     fs.writeFileSync(
       path.join(dir, 'ssh_config'),
-      ['Host nixmake-remote', '  HostName 127.0.0.1', `  Port ${port}`, '  User root', '  HostKeyAlias nixmake-remote', '  BatchMode yes', ''].join('\n'),
+      [
+        ...['Host nixmake-remote', '  HostName 127.0.0.1', `  Port ${port}`, '  User root', '  HostKeyAlias nixmake-remote', '  BatchMode yes'],
+        ...['Host nixmake-closed', '  HostName 127.0.0.1', `  Port ${closedPort}`, '  User root', '  BatchMode yes', ''],
+      ].join('\n'),
     );
     const log = fs.openSync(path.join(dir, 'sshd.log'), 'w');
     const child = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { detached: true, stdio: ['ignore', log, log] });
@@ -106,7 +112,8 @@ export class SshBuilder {
     if (child.pid === undefined) throw new Error('could not start sshd');
     const hostKey = Buffer.from(fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim()).toString('base64');
     const machine = `ssh-ng://nixmake-remote?remote-store=local?root=${storeRoot} x86_64-linux ${dir}/client_key ${opts.jobs} 1 - - ${hostKey}`;
-    const b = new SshBuilder(dir, child.pid, storeRoot, machine, { NIX_SSHOPTS: `-F ${dir}/ssh_config` });
+    const closed = `ssh-ng://nixmake-closed x86_64-linux ${dir}/client_key 1 1 - - ${hostKey}`;
+    const b = new SshBuilder(dir, child.pid, storeRoot, machine, { NIX_SSHOPTS: `-F ${dir}/ssh_config` }, closed);
     const probe = ['-F', path.join(dir, 'ssh_config'), '-i', path.join(dir, 'client_key'), '-o', `UserKnownHostsFile=${dir}/known_hosts`, '-o', 'StrictHostKeyChecking=accept-new'];
     for (let i = 0; i < 100; i++) {
       if (spawnSync('ssh', [...probe, 'nixmake-remote', 'true'], { stdio: 'ignore' }).status === 0) return b;
