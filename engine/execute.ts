@@ -69,6 +69,8 @@ export interface ExecuteResult {
   cutOff: number;
   /** Objects and links the daemon fetched from a substituter (a binary cache) instead of building. */
   substituted: number;
+  /** Of the nodes built, those a remote builder built. */
+  builtRemotely: number;
   failed: number;
   submitted: number;
   interrupted: boolean;
@@ -149,6 +151,7 @@ export function nothingExecuted(): ExecuteResult {
     linksBuilt: 0,
     cutOff: 0,
     substituted: 0,
+    builtRemotely: 0,
     failed: 0,
     submitted: 0,
     interrupted: false,
@@ -365,6 +368,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
     else if (node.kind === 'object') result.objectsBuilt++;
     else if (node.kind === 'link') result.linksBuilt++;
     else result.generatorsBuilt++;
+    if (r.machine !== undefined) result.builtRemotely++;
     const refusal = r.status === 'Built' ? r.messages?.find((m) => SUBSTITUTE_REFUSED.test(m)) : undefined;
     if (refusal !== undefined && !refusalSaid) {
       refusalSaid = true;
@@ -388,6 +392,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
       timings,
       ...log,
       ...(fetched ? { fetched: true as const } : {}),
+      ...(r.machine !== undefined ? { machine: r.machine } : {}),
     });
     return 'ok';
   };

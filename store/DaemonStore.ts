@@ -190,6 +190,10 @@ export class DaemonStore implements NixStore {
       const messages: string[] = [];
       let runMs: number | undefined;
       let keptBuildDir: string | undefined;
+      let machine: string | undefined;
+      const onBuildStart = (drv: string, on: string): void => {
+        if (drv === drvPath && on !== '') machine = on;
+      };
       const onLog = (line: string): void => {
         const m = TIMING.exec(line);
         if (m) {
@@ -211,10 +215,10 @@ export class DaemonStore implements NixStore {
       };
       let results;
       try {
-        results = await c.buildPathsWithResults([`${drvPath}!out`], mode, onLog, signal, onMessage);
+        results = await c.buildPathsWithResults([`${drvPath}!out`], mode, onLog, signal, onMessage, onBuildStart);
       } catch (err) {
         if (err instanceof DaemonError) {
-          return { ok: false, status: 'Error', message: await this.failureMessage(err.message, messages), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir, messages };
+          return { ok: false, status: 'Error', message: await this.failureMessage(err.message, messages), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir, messages, machine };
         }
         throw err;
       }
@@ -230,6 +234,7 @@ export class DaemonStore implements NixStore {
         stopTime: r.stopTime,
         keptBuildDir,
         messages,
+        machine,
       };
     });
   }

@@ -29,6 +29,8 @@ export interface BuildOutcome {
   readonly keptBuildDir?: string | undefined;
   /** Other messages the daemon said during the build (a substitute it refused, say), without colour. */
   readonly messages?: readonly string[];
+  /** The remote builder (its store URI) the daemon's build hook gave the build to; undefined when built here. */
+  readonly machine?: string | undefined;
 }
 
 export interface PathInfo {

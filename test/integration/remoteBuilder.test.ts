@@ -54,11 +54,13 @@ describe('remote builders', () => {
     const dir = uniqueProject();
     const r = viaDaemon(['build', '--json', '-C', dir, ...remoteOptions()]);
     expect(r.code, r.stderr + r.stdout).toBe(0);
-    expect(r.summary).toMatchObject({ objects_built: 2, links_built: 1, failed: 0 });
+    expect(r.summary).toMatchObject({ objects_built: 2, links_built: 1, built_remotely: 3, failed: 0 });
     expect(r.events.filter((e) => e['event'] === 'diagnostic')).toEqual([]);
     // Every output was built in the remote store (it holds them), then copied here.
-    const outs = r.events.filter((e) => e['event'] === 'node-built').map((e) => String(e['out']));
-    expect(outs).toHaveLength(3);
+    const built = r.events.filter((e) => e['event'] === 'node-built');
+    // The daemon names the machine each build went to (its build activity), and nixmake passes it on.
+    expect(built.map((e) => e['machine'])).toEqual(Array(3).fill((remote as SshBuilder).machine.split(' ')[0]));
+    const outs = built.map((e) => String(e['out']));
     const there = new Set((remote as SshBuilder).storePaths());
     for (const out of outs) {
       expect(there.has(path.basename(out)), out).toBe(true);
@@ -117,6 +119,7 @@ describe('remote builders', () => {
     // Builders without max-jobs 0: built here (preferLocalBuild), and nixmake says so.
     const here = viaDaemon(['build', '--json', '-C', dir, '--option', 'builders', b.machine]);
     expect(here.code, here.stderr).toBe(0);
+    expect(here.summary?.built_remotely).toBeUndefined();
     expect(here.events.filter((e) => e['event'] === 'diagnostic').map((e) => e['message'])).toEqual([
       expect.stringMatching(/^the remote builders given are used only with --option max-jobs 0: .* Add --option max-jobs 0 to build every node on the builders$/),
     ]);
