@@ -283,7 +283,7 @@ async function checkCommand(cmd: BuildCommand, reporter: Reporter, jobs: number,
       {
         emit: (e) => reporter.event(e),
         // keep-failed: a rebuild that differs is kept at <out>.check, so its NAR hash can be reported.
-        store: () => buildStore({ ...cmd.nix, keepFailed: true }, {}, jobs + 1, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
+        store: () => buildStore({ ...cmd.nix, keepFailed: true }, {}, jobs, 1, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
       },
     );
     if (r.interrupted) return EXIT_INTERRUPTED;
@@ -337,7 +337,8 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
   try {
     const root = path.resolve(cmd.dir);
     if (cmd.check) return await checkCommand(cmd, reporter, jobs, remote, controller.signal);
-    if (remote.warning !== undefined) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: remote.warning } });
+    const unused = remote.warningFor(jobs);
+    if (unused !== undefined) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: unused } });
     code = await build(
       {
         root,
@@ -352,7 +353,7 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
         // One connection per job slot, plus two for adds, queries and roots (outside the slots).
         // The command line's Nix options come after nixmake.json's, so they win.
         // What the daemon says of our settings (an option it ignores for an untrusted user) becomes a warning.
-        store: (config) => buildStore(cmd.nix, config.nix.options, jobs + 2, (message) => emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
+        store: (config) => buildStore(cmd.nix, config.nix.options, jobs, 2, (message) => emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
       },
     );
   } finally {

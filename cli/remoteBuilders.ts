@@ -1,15 +1,18 @@
 /**
- * remoteBuilders: what a build's Nix options say about remote builders,
- * read before anything is built: the machines `--option builders` names
- * (checked as Nix's hook would check them, so a bad spec is an error here
- * and not "unable to start any build" on every node), the `-j` default,
- * and a warning when they cannot be used. Also the one place that makes a
- * build's DaemonStore (build, watch, `build --check`), so each explains a
- * build no machine took (store/remoteBuildFailure) the same way.
+ * remoteBuilders: what a build's Nix settings say about remote builders,
+ * read before anything is built: the machines `builders` names (nix.conf's
+ * or `--option builders`), checked as Nix's hook would check them (so a bad
+ * spec is an error here, not "unable to start any build" on every node);
+ * the `-j` default; and which job slots build remotely. Also the one place
+ * that makes a build's DaemonStore (build, watch, `build --check`).
  *
  * Every derivation says `preferLocalBuild` (engine/derivations.ts), so the
- * daemon asks its hook only when max-jobs is 0: then every node is built
- * remotely, and `-j` defaults to the machines' job slots.
+ * daemon asks its hook only on a connection that sends max-jobs 0. With
+ * max-jobs 0 every node goes to the builders and `-j` defaults to their
+ * slots. Otherwise nixmake is the one that spreads the work: `-j` defaults
+ * to this machine's cores plus the builders' slots, the first `cores` slots
+ * build here (no hook asked) and the rest on connections that send
+ * max-jobs 0, so each of their builds goes to a builder.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,12 +27,14 @@ import type { NixBuildOptions } from './parseArgs.js';
 import { nixSettings } from './parseArgs.js';
 
 export interface RemoteBuilders {
-  /** The machines of `--option builders`; undefined when it is not given (the daemon's nix.conf may have some). */
+  /** The machines of `builders` (nix.conf's, or the command line's); undefined when it is not set. */
   readonly machines: readonly Machine[] | undefined;
-  /** `-j` when the command line does not say: the machines' slots with max-jobs 0, else the number of cores. */
+  /** `-j` when the command line does not say: see the module comment. */
   readonly defaultJobs: number;
-  /** Why the builders given will not be used, if they will not. */
-  readonly warning: string | undefined;
+  /** Of `jobs` slots, those that build on the builders (undefined: no split; with max-jobs 0 every slot does). */
+  slotsFor(jobs: number): { readonly from: number; readonly count: number } | undefined;
+  /** Why builders that are set will not be used with `jobs` slots, if they will not. */
+  warningFor(jobs: number): string | undefined;
   readonly probe: SshProbe;
 }
 
@@ -44,30 +49,38 @@ const readText = (p: string): string | undefined => {
 /** Throws MachineSpecError for a spec Nix's hook would refuse, NixConfigError for a bad option value. */
 export function remoteBuilders(nix: NixBuildOptions, env: NodeJS.ProcessEnv = process.env, cores = os.availableParallelism()): RemoteBuilders {
   const settings = readClientSettings(env, new Map(nixSettings(nix)));
-  const spec = settings.overrides.get('builders');
-  const machines = spec === undefined ? undefined : parseMachines(spec, readText);
-  const slots = machines ? remoteSlots(machines) : 0;
+  const machines = settings.builders === undefined ? undefined : parseMachines(settings.builders, readText);
+  const remote = machines ? remoteSlots(machines) : 0;
   const probe = sshProbe(env);
-  if (settings.maxBuildJobs === 0) return { machines, defaultJobs: slots > 0 ? slots : cores, warning: undefined, probe };
-  const warning =
-    machines !== undefined && machines.length > 0
-      ? `the remote builders given are used only with --option max-jobs 0: nixmake's derivations say preferLocalBuild, so while this machine has build slots ` +
-        `(max-jobs ${settings.maxBuildJobs}) the Nix daemon builds every node here. Add --option max-jobs 0 to build every node on the builders`
-      : undefined;
-  return { machines, defaultJobs: cores, warning, probe };
+  if (settings.maxBuildJobs === 0 || remote === 0) {
+    return { machines, defaultJobs: settings.maxBuildJobs === 0 && remote > 0 ? remote : cores, slotsFor: () => undefined, warningFor: () => undefined, probe };
+  }
+  const local = (jobs: number): number => Math.min(cores, jobs);
+  return {
+    machines,
+    defaultJobs: cores + remote,
+    slotsFor: (jobs) => (jobs > local(jobs) ? { from: local(jobs), count: jobs - local(jobs) } : undefined),
+    warningFor: (jobs) =>
+      jobs > local(jobs)
+        ? undefined
+        : `with -j ${jobs} every job slot builds on this machine (the first ${cores}, one per core, do), so the remote builders go unused: ` +
+          `leave -j out (its default is then ${cores + remote}: ${cores} here and ${remote} on the builders) or raise it, or give --option max-jobs 0 to build every node on them`,
+    probe,
+  };
 }
 
 /**
  * A build's store: one connection per job slot plus `spare`, the settings of nix.conf, then the
- * project's `nix.options`, then the command line's (which win).
+ * project's `nix.options`, then the command line's (which win); the remote slots as `remote` says.
  */
 export function buildStore(
   nix: NixBuildOptions,
   projectOptions: Readonly<Record<string, string>>,
-  connections: number,
+  jobs: number,
+  spare: number,
   onWarning: (message: string) => void,
   remote: RemoteBuilders,
 ): DaemonStore {
   const settings = readClientSettings(process.env, new Map([...Object.entries(projectOptions), ...nixSettings(nix)]));
-  return new DaemonStore(daemonSocketPath(), settings, connections, onWarning, { machines: remote.machines, probe: remote.probe });
+  return new DaemonStore(daemonSocketPath(), settings, jobs + spare, onWarning, { machines: remote.machines, probe: remote.probe, remoteSlots: remote.slotsFor(jobs) });
 }

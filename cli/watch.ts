@@ -32,7 +32,8 @@ export async function watch(cmd: WatchCommand, output: Output): Promise<number> 
     return EXIT_FAILURE;
   }
   const jobs = cmd.jobs ?? remote.defaultJobs;
-  if (remote.warning !== undefined) reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message: remote.warning } });
+  const unused = remote.warningFor(jobs);
+  if (unused !== undefined) reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message: unused } });
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
@@ -54,7 +55,7 @@ export async function watch(cmd: WatchCommand, output: Output): Promise<number> 
             {
               emit: (e) => reporter.event(e),
               // As `build`: one connection per job slot plus two, opened on first use and closed when the build ends.
-              store: (config) => buildStore(cmd.nix, config.nix.options, jobs + 2, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
+              store: (config) => buildStore(cmd.nix, config.nix.options, jobs, 2, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
             },
           ),
         watch: (onPaths) => {

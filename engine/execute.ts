@@ -340,7 +340,7 @@ export async function execute(plan: Plan, graph: BuildGraph, deps: ExecuteDeps, 
         await new Promise((res) => setTimeout(res, TEST_PAUSE_MS));
       }
       const onLine = (line: string): void => emit({ event: 'node-log', node: node.key, label: labelOf(node), line: clean(line) });
-      const outcome = await store.build(d.drvPath, opts.signal, onLine).finally(() => freeSlots.push(slot));
+      const outcome = await store.build(d.drvPath, opts.signal, onLine, 0, slot).finally(() => freeSlots.push(slot));
       timings.building = (performance.now() - t2) / 1000;
       // Before the slot goes to the next node: without -k, a failure stops what has not started.
       if (!outcome.ok && !opts.keepGoing) stopping = true;

@@ -65,6 +65,16 @@ export function settingWarning(text: string, user: string): string {
   );
 }
 
+/** What a store knows of remote builders. */
+export interface RemoteOptions {
+  /** The machines of the `builders` nixmake sent (undefined: none sent; the daemon may have its own). */
+  readonly machines: readonly Machine[] | undefined;
+  /** How to ask a machine why it cannot be reached: a build no machine took is then explained. */
+  readonly probe: SshProbe;
+  /** Job slots `from` … `from + count − 1` build on the remote builders (their connections send max-jobs 0). */
+  readonly remoteSlots?: { readonly from: number; readonly count: number } | undefined;
+}
+
 export class DaemonStore implements NixStore {
   private readonly idle: DaemonConnection[] = [];
   private readonly all: DaemonConnection[] = [];
@@ -82,12 +92,27 @@ export class DaemonStore implements NixStore {
     private readonly maxConnections: number,
     /** Called once per distinct message the daemon sent about our settings. */
     private readonly onWarning: (message: string) => void = () => undefined,
-    /**
-     * The machines of the `builders` nixmake sent (undefined: none sent; the daemon may have its own),
-     * and how to ask one why it cannot be reached: a build no machine took is then explained.
-     */
-    private readonly remote: { readonly machines: readonly Machine[] | undefined; readonly probe: SshProbe } | undefined = undefined,
-  ) {}
+    /** Remote builders: explaining a build no machine took; job slots that build remotely. */
+    private readonly remote: RemoteOptions | undefined = undefined,
+  ) {
+    if (remote?.remoteSlots && remote.remoteSlots.count > 0) {
+      // Job slots from `from` on build on the builders: their connections say max-jobs 0, so the daemon asks its hook
+      // (preferLocalBuild only counts while this machine has slots); the rest build here without asking it.
+      this.remotePart = new DaemonStore(socketPath, { ...settings, maxBuildJobs: 0 }, remote.remoteSlots.count, (message) => this.warnOnce(message), {
+        machines: remote.machines,
+        probe: remote.probe,
+      });
+    }
+  }
+
+  /** The remote slots' pool of connections, which send max-jobs 0. */
+  private readonly remotePart: DaemonStore | undefined;
+
+  private warnOnce(message: string): void {
+    if (this.warned.has(message)) return;
+    this.warned.add(message);
+    this.onWarning(message);
+  }
 
   /** A failed build's message; Nix's "unable to start any build" said with its cause when the hook's messages tell it. */
   private async failureMessage(message: string, messages: readonly string[]): Promise<string> {
@@ -97,10 +122,7 @@ export class DaemonStore implements NixStore {
   }
 
   private settingsMessage(text: string): void {
-    const message = settingWarning(text.trim(), userName());
-    if (this.warned.has(message)) return;
-    this.warned.add(message);
-    this.onWarning(message);
+    this.warnOnce(settingWarning(text.trim(), userName()));
   }
 
   private async acquire(): Promise<DaemonConnection> {
@@ -184,7 +206,9 @@ export class DaemonStore implements NixStore {
     });
   }
 
-  async build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode: BuildMode = 0): Promise<BuildOutcome> {
+  async build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode: BuildMode = 0, slot?: number): Promise<BuildOutcome> {
+    const from = this.remote?.remoteSlots?.from;
+    if (this.remotePart && slot !== undefined && from !== undefined && slot >= from) return this.remotePart.build(drvPath, signal, onLine, mode);
     return this.with(async (c) => {
       const lines: string[] = [];
       const messages: string[] = [];
@@ -251,6 +275,7 @@ export class DaemonStore implements NixStore {
   }
 
   close(): void {
+    this.remotePart?.close();
     this.closed = true;
     for (const c of this.all) c.close();
     this.all.length = 0;

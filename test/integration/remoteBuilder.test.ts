@@ -9,6 +9,7 @@
  * builder that ssh cannot reach is named, with ssh's own reason.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SshBuilder } from '../../bench/tools/SshBuilder.js';
@@ -82,7 +83,7 @@ describe('remote builders', () => {
     expect(viaDaemon(['log', '-C', dir, 'src/f.c']).stdout).toContain("error: expected ';' before '}' token");
   });
 
-  it('says why no machine took a build: ssh refused (with ssh\'s reason), no machine for the system; a bad spec; builders without max-jobs 0', () => {
+  it('says why no machine took a build: ssh refused (with ssh\'s reason), no machine for the system; a bad spec; builders with -j 1', () => {
     const dir = uniqueProject();
     const b = remote as SshBuilder;
     const failure = (args: string[], env: NodeJS.ProcessEnv = {}): string => {
@@ -116,14 +117,35 @@ describe('remote builders', () => {
     const bad = viaDaemon(['build', '-C', dir, '--option', 'builders', 'ssh-ng://h x86_64-linux - two', '--option', 'max-jobs', '0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe("nixmake: error: bad machine specification: column 4 of 'ssh-ng://h x86_64-linux - two' must be a number, got 'two'\n");
-    // Builders without max-jobs 0: built here (preferLocalBuild), and nixmake says so.
-    const here = viaDaemon(['build', '--json', '-C', dir, '--option', 'builders', b.machine]);
+    // Builders and -j no more than the cores: every slot builds here (preferLocalBuild), and nixmake says so.
+    const here = viaDaemon(['build', '--json', '-C', dir, '-j', '1', '--option', 'builders', b.machine]);
     expect(here.code, here.stderr).toBe(0);
     expect(here.summary?.built_remotely).toBeUndefined();
     expect(here.events.filter((e) => e['event'] === 'diagnostic').map((e) => e['message'])).toEqual([
-      expect.stringMatching(/^the remote builders given are used only with --option max-jobs 0: .* Add --option max-jobs 0 to build every node on the builders$/),
+      expect.stringMatching(/^with -j 1 every job slot builds on this machine .* so the remote builders go unused: leave -j out \(its default is then \d+: \d+ here and 2 on the builders\)/),
     ]);
     const there = new Set(b.storePaths());
     for (const e of here.events.filter((x) => x['event'] === 'node-built')) expect(there.has(path.basename(String(e['out'])))).toBe(false);
+  });
+
+  it('with builders and max-jobs left alone, -j is the cores plus the builders\' slots: the first slots build here, the others remotely', () => {
+    const b = remote as SshBuilder;
+    const files: Record<string, string> = {};
+    for (let i = 0; i < 10; i++) files[`src/g${i}.c`] = `int g${i}(void) { return ${i}; }\n/* ${Date.now()} ${Math.random()} */\n`;
+    const dir = uniqueProject(files);
+    const cores = os.availableParallelism();
+    const r = viaDaemon(['build', '--json', '-C', dir, '--option', 'builders', b.machine]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.events.filter((e) => e['event'] === 'diagnostic')).toEqual([]);
+    const slots = new Map(r.events.filter((e) => e['event'] === 'node-started').map((e) => [e['node'], Number(e['slot'])]));
+    expect(Math.max(...slots.values())).toBeLessThan(cores + 2);
+    const built = r.events.filter((e) => e['event'] === 'node-built');
+    expect(built).toHaveLength(13);
+    // Exactly the nodes on the slots past this machine's cores went to the builder.
+    for (const e of built) expect([e['label'], e['machine'] !== undefined]).toEqual([e['label'], (slots.get(e['node']) as number) >= cores]);
+    const remotely = built.filter((e) => e['machine'] !== undefined).length;
+    expect(remotely).toBeGreaterThan(0);
+    expect(r.summary?.built_remotely ?? 0).toBe(remotely);
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('42\n');
   });
 });
