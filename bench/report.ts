@@ -23,7 +23,7 @@ export interface Cell {
 }
 
 /** Every tool the bench knows, in the order of every table's columns. */
-export const TOOL_ORDER: readonly string[] = ['nixmake', 'nix-floor', 'ninja', 'make', 'nix-monolithic', 'nix-export'];
+export const TOOL_ORDER: readonly string[] = ['nixmake', 'nixmake-remote', 'nix-floor', 'ninja', 'make', 'nix-monolithic', 'nix-export'];
 
 /** The ratios of medians the tables show, as [numerator, denominator]. */
 export const RATIOS: readonly (readonly [string, string])[] = [
@@ -31,6 +31,7 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   ['nixmake', 'ninja'],
   ['nixmake', 'make'],
   ['nixmake', 'nix-monolithic'],
+  ['nixmake-remote', 'nixmake'],
   ['nix-floor', 'ninja'],
 ];
 
