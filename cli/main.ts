@@ -27,7 +27,7 @@ import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escape
 import { helpFor, USAGE } from './help.js';
 import type { BuildCommand, CompdbCommand, GraphCommand, InstallCommand, LogCommand, PushCommand } from './parseArgs.js';
 import { parseArgs } from './parseArgs.js';
-import { buildStore, remoteBuilders } from './remoteBuilders.js';
+import { buildStore, CHECK_NEEDS_LOCAL, remoteBuilders } from './remoteBuilders.js';
 import type { RemoteBuilders } from './remoteBuilders.js';
 // The commands other than build are loaded when they run: every build pays for what it imports.
 
@@ -306,7 +306,8 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
     output.err(`nixmake: error: ${escapeControl(err.message)}\n`);
     return EXIT_FAILURE;
   }
-  const jobs = cmd.jobs ?? remote.defaultJobs;
+  // --check rebuilds here only: the builders' slots are not its.
+  const jobs = cmd.jobs ?? (cmd.check ? os.availableParallelism() : remote.defaultJobs);
   const terminal = cmd.json ? undefined : output.terminal;
   const text = cmd.json
     ? undefined
@@ -336,6 +337,10 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
   let code: number;
   try {
     const root = path.resolve(cmd.dir);
+    if (cmd.check && remote.allRemote) {
+      reporter.event({ event: 'diagnostic', diagnostic: { severity: 'error', message: CHECK_NEEDS_LOCAL } });
+      return EXIT_FAILURE;
+    }
     if (cmd.check) return await checkCommand(cmd, reporter, jobs, remote, controller.signal);
     const unused = remote.warningFor(jobs);
     if (unused !== undefined) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: unused } });

@@ -33,6 +33,8 @@ export interface RemoteBuilders {
   readonly defaultJobs: number;
   /** Of `jobs` slots, those that build on the builders (undefined: no split; with max-jobs 0 every slot does). */
   slotsFor(jobs: number): { readonly from: number; readonly count: number } | undefined;
+  /** max-jobs is 0: the daemon builds nothing here, every build goes to the hook. */
+  readonly allRemote: boolean;
   /** Why builders that are set will not be used with `jobs` slots, if they will not. */
   warningFor(jobs: number): string | undefined;
   readonly probe: SshProbe;
@@ -53,12 +55,14 @@ export function remoteBuilders(nix: NixBuildOptions, env: NodeJS.ProcessEnv = pr
   const remote = machines ? remoteSlots(machines) : 0;
   const probe = sshProbe(env);
   if (settings.maxBuildJobs === 0 || remote === 0) {
-    return { machines, defaultJobs: settings.maxBuildJobs === 0 && remote > 0 ? remote : cores, slotsFor: () => undefined, warningFor: () => undefined, probe };
+    const allRemote = settings.maxBuildJobs === 0;
+    return { machines, defaultJobs: allRemote && remote > 0 ? remote : cores, allRemote, slotsFor: () => undefined, warningFor: () => undefined, probe };
   }
   const local = (jobs: number): number => Math.min(cores, jobs);
   return {
     machines,
     defaultJobs: cores + remote,
+    allRemote: false,
     slotsFor: (jobs) => (jobs > local(jobs) ? { from: local(jobs), count: jobs - local(jobs) } : undefined),
     warningFor: (jobs) =>
       jobs > local(jobs)
@@ -68,6 +72,14 @@ export function remoteBuilders(nix: NixBuildOptions, env: NodeJS.ProcessEnv = pr
     probe,
   };
 }
+
+/**
+ * Why `build --check` refuses max-jobs 0 (measured on Nix 2.8: the hook builds a check-mode build remotely as a
+ * normal one, the output is already valid here, and nothing is compared: a TU embedding __TIME__ "passed").
+ */
+export const CHECK_NEEDS_LOCAL =
+  "build --check rebuilds every node on this machine and compares it there; with max-jobs 0 the Nix daemon hands each rebuild to a remote builder, " +
+  'which compares nothing (every node would pass). Leave out --option max-jobs 0 (remote builders are not used by --check)';
 
 /**
  * A build's store: one connection per job slot plus `spare`, the settings of nix.conf, then the

@@ -117,6 +117,10 @@ describe('remote builders', () => {
     const bad = viaDaemon(['build', '-C', dir, '--option', 'builders', 'ssh-ng://h x86_64-linux - two', '--option', 'max-jobs', '0']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe("nixmake: error: bad machine specification: column 4 of 'ssh-ng://h x86_64-linux - two' must be a number, got 'two'\n");
+    // --check must compare here: with max-jobs 0 the hook would take each rebuild and compare nothing.
+    const check = viaDaemon(['build', '-C', dir, '--check', '--option', 'builders', b.machine, '--option', 'max-jobs', '0']);
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain('build --check rebuilds every node on this machine and compares it there; with max-jobs 0');
     // Builders and -j no more than the cores: every slot builds here (preferLocalBuild), and nixmake says so.
     const here = viaDaemon(['build', '--json', '-C', dir, '-j', '1', '--option', 'builders', b.machine]);
     expect(here.code, here.stderr).toBe(0);
