@@ -36,6 +36,7 @@ import { MakeLikeTool } from './tools/MakeLikeTool.js';
 import { MonolithicNixTool } from './tools/MonolithicNixTool.js';
 import { NixExportTool } from './tools/NixExportTool.js';
 import { NixFloorTool } from './tools/NixFloorTool.js';
+import { NixmakeFetchTool } from './tools/NixmakeFetchTool.js';
 import { NIXMAKE_CLI, NixmakeTool } from './tools/NixmakeTool.js';
 import { PrivateNixDaemon } from './tools/PrivateNixDaemon.js';
 import { SshBuilder } from './tools/SshBuilder.js';
@@ -45,6 +46,9 @@ import type { Workspace } from './Workspace.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CC = path.join(REPO, 'bench/tools/cc-count.sh');
+
+/** Tools a run has only when `--tools` names them. */
+const ON_REQUEST = new Set(['nixmake-remote', 'nixmake-fetch']);
 
 interface Options {
   size: number;
@@ -97,8 +101,8 @@ function options(argv: string[]): Options {
     reps: Number(values.reps ?? (quick ? 3 : 5)),
     jobs: Number(values.jobs ?? os.availableParallelism()),
     scenarios: list(values.scenarios, SCENARIOS.map((s) => s.name)),
-    // nixmake-remote only when asked for (an sshd and a second store, on a synthetic project).
-    tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja' && t !== 'nixmake-remote') : project === 'jq' ? ['nixmake', 'nix-floor', 'make'] : allTools.filter((t) => t !== 'nixmake-remote')),
+    // nixmake-remote and nixmake-fetch only when asked for (an sshd and a second store; a cache), on a synthetic project.
+    tools: list(values.tools, project === 'lua' ? allTools.filter((t) => t !== 'ninja' && !ON_REQUEST.has(t)) : project === 'jq' ? ['nixmake', 'nix-floor', 'make'] : allTools.filter((t) => !ON_REQUEST.has(t))),
     project,
     scanOnly: values['scan-only'] === true,
     work: values.work ?? path.join(os.tmpdir(), project === 'synthetic' ? `nixmake-bench-${shape}-${size}` : `nixmake-bench-${project}`),
@@ -138,10 +142,12 @@ interface Setup {
 }
 
 /**
- * nixmake-remote builds the same derivations as nixmake in the same store, so its copy carries a define of its own
- * from the start (and every scenario's tag names the tool): no build of one is answered by the other's outputs.
+ * nixmake-remote and nixmake-fetch build the same derivations as nixmake in the same store, so their copies carry a
+ * define of their own from the start (and every scenario's tag names the tool): no build of one is answered by
+ * another's outputs, and nixmake-fetch deletes only its own.
  */
-const REMOTE_FLAGS: FlagState = { clean: ['-DNIXMAKE_BENCH_REMOTE=1'], perTarget: {} };
+const OWN_DEFINE = new Set(['nixmake-remote', 'nixmake-fetch']);
+const ownFlags = (tool: string): FlagState => ({ clean: [`-DNIXMAKE_BENCH_TOOL=${tool.replace(/[^A-Za-z0-9]/g, '_')}`], perTarget: {} });
 
 function copyTree(from: string, to: string): void {
   fs.rmSync(to, { recursive: true, force: true });
@@ -214,10 +220,9 @@ async function setUp(o: Options): Promise<Setup> {
     copyTree(base, dir);
     workspaces.set(name, new SyntheticWorkspace(dir, project, CC));
     if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, project.binary));
-    if (name === 'nixmake-remote') {
-      tools.push(await remoteTool(dir, o.jobs, project.binary));
-      (workspaces.get(name) as Workspace).setFlags(REMOTE_FLAGS.clean, REMOTE_FLAGS.perTarget);
-    }
+    if (name === 'nixmake-remote') tools.push(await remoteTool(dir, o.jobs, project.binary));
+    if (name === 'nixmake-fetch') tools.push(new NixmakeFetchTool(dir, o.jobs, project.binary));
+    if (OWN_DEFINE.has(name)) (workspaces.get(name) as Workspace).setFlags(ownFlags(name).clean, {});
     if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs));
     if (name === 'ninja') tools.push(new MakeLikeTool('ninja', dir, o.jobs));
     if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, [`CC=gcc`], `build/${project.binary}`));
@@ -229,7 +234,7 @@ async function setUp(o: Options): Promise<Setup> {
     tools,
     workspaces,
     project: { name: `synthetic ${o.shape} N=${o.size}`, spec, tus: project.tus.length, headers: project.headers.length, edits: project.edits },
-    flags: new Map(o.tools.includes('nixmake-remote') ? [['nixmake-remote', REMOTE_FLAGS]] : []),
+    flags: new Map(o.tools.filter((t) => OWN_DEFINE.has(t)).map((t) => [t, ownFlags(t)])),
   };
 }
 

@@ -17,6 +17,14 @@
  * that says what to do. (Measured: Nix 2.8, a user not in trusted-users,
  * `max-build-log-size` from nixmake.json.)
  *
+ * With remote job slots (`RemoteOptions.remoteSlots`), the builds of those
+ * slots go to a second pool whose connections send max-jobs 0, so that the
+ * daemon gives each to its build hook (nixmake's derivations say
+ * preferLocalBuild, which Nix 2.8 honours only while max-jobs is not 0). A
+ * build no machine took ("unable to start any build; remote machines may
+ * not have all required system features") is explained from the hook's
+ * messages (remoteBuildFailure).
+ *
  * It does not decide what to build, and it spawns no Nix command.
  */
 import { userName } from '../core/EnvironmentError.js';
