@@ -16,8 +16,7 @@ import { formatDiagnostic, UserError } from '../core/Diagnostic.js';
 import { DaemonStore } from '../store/DaemonStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
-import { MachineSpecError } from '../store/machines.js';
-import { NixConfigError, readClientSettings } from '../store/nixConfig.js';
+import { readClientSettings } from '../store/nixConfig.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { processOutput } from '../reporters/Reporter.js';
@@ -27,7 +26,7 @@ import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escape
 import { helpFor, USAGE } from './help.js';
 import type { BuildCommand, CompdbCommand, GraphCommand, InstallCommand, LogCommand, PushCommand } from './parseArgs.js';
 import { parseArgs } from './parseArgs.js';
-import { buildStore, CHECK_NEEDS_LOCAL, remoteBuilders } from './remoteBuilders.js';
+import { buildStore, CHECK_NEEDS_LOCAL, remoteBuildersOrSay } from './remoteBuilders.js';
 import type { RemoteBuilders } from './remoteBuilders.js';
 // The commands other than build are loaded when they run: every build pays for what it imports.
 
@@ -298,14 +297,8 @@ async function checkCommand(cmd: BuildCommand, reporter: Reporter, jobs: number,
 }
 
 async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> {
-  let remote: RemoteBuilders;
-  try {
-    remote = remoteBuilders(cmd.nix);
-  } catch (err) {
-    if (!(err instanceof MachineSpecError || err instanceof NixConfigError)) throw err;
-    output.err(`nixmake: error: ${escapeControl(err.message)}\n`);
-    return EXIT_FAILURE;
-  }
+  const remote = remoteBuildersOrSay(cmd.nix, (text) => output.err(text));
+  if (!remote) return EXIT_FAILURE;
   // --check rebuilds here only: the builders' slots are not its.
   const jobs = cmd.jobs ?? (cmd.check ? os.availableParallelism() : remote.defaultJobs);
   const terminal = cmd.json ? undefined : output.terminal;

@@ -19,8 +19,9 @@ import os from 'node:os';
 import { DaemonStore } from '../store/DaemonStore.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
 import type { Machine } from '../store/machines.js';
-import { parseMachines, remoteSlots } from '../store/machines.js';
-import { readClientSettings } from '../store/nixConfig.js';
+import { MachineSpecError, parseMachines, remoteSlots } from '../store/machines.js';
+import { NixConfigError, readClientSettings } from '../store/nixConfig.js';
+import { escapeControl } from '../reporters/escapeControl.js';
 import { sshProbe } from '../store/sshProbe.js';
 import type { SshProbe } from '../store/sshProbe.js';
 import type { NixBuildOptions } from './parseArgs.js';
@@ -71,6 +72,17 @@ export function remoteBuilders(nix: NixBuildOptions, env: NodeJS.ProcessEnv = pr
           `leave -j out (its default is then ${cores + remote}: ${cores} here and ${remote} on the builders) or raise it, or give --option max-jobs 0 to build every node on them`,
     probe,
   };
+}
+
+/** `remoteBuilders`, or undefined after writing why the options cannot be used (a bad machine spec or option value). */
+export function remoteBuildersOrSay(nix: NixBuildOptions, err: (text: string) => void): RemoteBuilders | undefined {
+  try {
+    return remoteBuilders(nix);
+  } catch (e) {
+    if (!(e instanceof MachineSpecError || e instanceof NixConfigError)) throw e;
+    err(`nixmake: error: ${escapeControl(e.message)}\n`);
+    return undefined;
+  }
 }
 
 /**

@@ -12,25 +12,16 @@ import { DEFAULT_MAX_MS, DEFAULT_QUIET_MS, watchProject } from '../engine/watchP
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
-import { MachineSpecError } from '../store/machines.js';
-import { NixConfigError } from '../store/nixConfig.js';
 import type { WatchCommand } from './parseArgs.js';
-import { buildStore, remoteBuilders } from './remoteBuilders.js';
-import type { RemoteBuilders } from './remoteBuilders.js';
+import { buildStore, remoteBuildersOrSay } from './remoteBuilders.js';
 
 export async function watch(cmd: WatchCommand, output: Output): Promise<number> {
   const reporter: Reporter = cmd.json
     ? new JsonReporter(output, { printBuildLogs: cmd.printBuildLogs })
     : new TerminalReporter(output, { explain: cmd.explain, printBuildLogs: cmd.printBuildLogs, quiet: cmd.quiet });
   const root = path.resolve(cmd.dir);
-  let remote: RemoteBuilders;
-  try {
-    remote = remoteBuilders(cmd.nix);
-  } catch (err) {
-    if (!(err instanceof MachineSpecError || err instanceof NixConfigError)) throw err;
-    output.err(`nixmake: error: ${err.message}\n`);
-    return EXIT_FAILURE;
-  }
+  const remote = remoteBuildersOrSay(cmd.nix, (text) => output.err(text));
+  if (!remote) return EXIT_FAILURE;
   const jobs = cmd.jobs ?? remote.defaultJobs;
   const unused = remote.warningFor(jobs);
   if (unused !== undefined) reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message: unused } });
