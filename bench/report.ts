@@ -23,7 +23,7 @@ export interface Cell {
 }
 
 /** Every tool the bench knows, in the order of every table's columns. */
-export const TOOL_ORDER: readonly string[] = ['nixmake', 'nix-floor', 'ninja', 'make', 'nix-monolithic', 'nix-export'];
+export const TOOL_ORDER: readonly string[] = ['nixmake', 'nixmake-remote', 'nixmake-fetch', 'nix-floor', 'ninja', 'make', 'nix-monolithic', 'nix-export'];
 
 /** The ratios of medians the tables show, as [numerator, denominator]. */
 export const RATIOS: readonly (readonly [string, string])[] = [
@@ -31,6 +31,8 @@ export const RATIOS: readonly (readonly [string, string])[] = [
   ['nixmake', 'ninja'],
   ['nixmake', 'make'],
   ['nixmake', 'nix-monolithic'],
+  ['nixmake-remote', 'nixmake'],
+  ['nixmake-fetch', 'make'],
   ['nix-floor', 'ninja'],
 ];
 
@@ -110,21 +112,23 @@ export function markdownTable(r: BenchResult): string {
     }
   }
   if (r.scan) lines.push(scanLine(r));
-  const phases = phaseTable(r);
-  if (phases) lines.push('', phases);
+  for (const tool of ['nixmake', 'nixmake-remote']) {
+    const phases = phaseTable(r, tool);
+    if (phases) lines.push('', phases);
+  }
   return `${lines.join('\n')}\n`;
 }
 
 const pct = (s: Stats): string => (Number.isNaN(s.median) ? '–' : `${(100 * s.median).toFixed(0)}%`);
 
-/** nixmake's phases per scenario (medians), or '' when no nixmake cell reported them. */
-export function phaseTable(r: BenchResult): string {
+/** A nixmake tool's phases per scenario (medians), or '' when none of its cells reported them. */
+export function phaseTable(r: BenchResult, tool = 'nixmake'): string {
   const rows = r.scenarios.flatMap((s) => {
-    const c = r.cells[s.name]?.['nixmake'];
+    const c = r.cells[s.name]?.[tool];
     return c?.phases ? [{ name: s.name, wall: c.stats, p: c.phases }] : [];
   });
   if (rows.length === 0) return '';
-  const head = ['scenario', 'nixmake s', 'nodes built', 'overhead per node ms', ...SHARED_PHASES.map((p) => `${p} s (% of wall)`), 'running s'];
+  const head = ['scenario', `${tool} s`, 'nodes built', 'overhead per node ms', ...SHARED_PHASES.map((p) => `${p} s (% of wall)`), 'running s'];
   const lines = [`| ${head.join(' | ')} |`, `| ${head.map(() => '---').join(' | ')} |`];
   for (const { name, wall, p } of rows) {
     const o = p.overheadPerNode;
@@ -134,7 +138,7 @@ export function phaseTable(r: BenchResult): string {
   }
   lines.push(
     '',
-    'nixmake phases, medians over runs: overhead per node = (building − running) ÷ (objects + links built), what the daemon adds to each build beyond the compiler or linker; inputs, derivations, building and running are summed over built nodes, which run up to J at a time, so their share of wall time can reach J × 100%.',
+    `${tool} phases, medians over runs: overhead per node = (building − running) ÷ (objects + links built), what the daemon adds to each build beyond the compiler or linker; inputs, derivations, building and running are summed over built nodes, which run up to J at a time, so their share of wall time can reach J × 100%.`,
   );
   return lines.join('\n');
 }

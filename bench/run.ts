@@ -36,13 +36,19 @@ import { MakeLikeTool } from './tools/MakeLikeTool.js';
 import { MonolithicNixTool } from './tools/MonolithicNixTool.js';
 import { NixExportTool } from './tools/NixExportTool.js';
 import { NixFloorTool } from './tools/NixFloorTool.js';
+import { NixmakeFetchTool } from './tools/NixmakeFetchTool.js';
 import { NIXMAKE_CLI, NixmakeTool } from './tools/NixmakeTool.js';
+import { PrivateNixDaemon } from './tools/PrivateNixDaemon.js';
+import { SshBuilder } from './tools/SshBuilder.js';
 import type { Measure, Tool } from './tools/Tool.js';
 import { jqWorkspace, luaWorkspace, SyntheticWorkspace } from './Workspace.js';
 import type { Workspace } from './Workspace.js';
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CC = path.join(REPO, 'bench/tools/cc-count.sh');
+
+/** Tools a run has only when `--tools` names them. */
+const ON_REQUEST = new Set(['nixmake-remote', 'nixmake-fetch']);
 
 interface Options {
   size: number;
@@ -95,7 +101,8 @@ function options(argv: string[]): Options {
     reps: Number(values.reps ?? (quick ? 3 : 5)),
     jobs: Number(values.jobs ?? os.availableParallelism()),
     scenarios: list(values.scenarios, SCENARIOS.map((s) => s.name)),
-    tools: list(values.tools, project === 'synthetic' ? allTools : allTools.filter((t) => t !== 'ninja')),
+    // nixmake-remote and nixmake-fetch only when asked for (an sshd and a second store; a cache), on a synthetic project.
+    tools: list(values.tools, project === 'synthetic' ? allTools.filter((t) => !ON_REQUEST.has(t)) : allTools.filter((t) => t !== 'ninja' && !ON_REQUEST.has(t))),
     project,
     scanOnly: values['scan-only'] === true,
     work: values.work ?? path.join(os.tmpdir(), project === 'synthetic' ? `nixmake-bench-${shape}-${size}` : `nixmake-bench-${project}`),
@@ -130,7 +137,17 @@ interface Setup {
   readonly tools: Tool[];
   readonly workspaces: Map<string, Workspace>;
   readonly project: Record<string, unknown>;
+  /** Flags a tool's copy starts with (default none). */
+  readonly flags?: Map<string, FlagState>;
 }
+
+/**
+ * nixmake-remote and nixmake-fetch build the same derivations as nixmake in the same store, so their copies carry a
+ * define of their own from the start (and every scenario's tag names the tool): no build of one is answered by
+ * another's outputs, and nixmake-fetch deletes only its own.
+ */
+const OWN_DEFINE = new Set(['nixmake-remote', 'nixmake-fetch']);
+const ownFlags = (tool: string): FlagState => ({ clean: [`-DNIXMAKE_BENCH_TOOL=${tool.replace(/[^A-Za-z0-9]/g, '_')}`], perTarget: {} });
 
 function copyTree(from: string, to: string): void {
   fs.rmSync(to, { recursive: true, force: true });
@@ -155,7 +172,24 @@ function sandboxConfigure(dir: string): void {
   spawnSync('make', ['clean'], { cwd: dir, stdio: 'ignore' });
 }
 
-function setUp(o: Options): Setup {
+/** `nixmake-remote`: nixmake through a daemon of its own whose build hook reaches a builder on this machine (SshBuilder), every node built there. */
+async function remoteTool(dir: string, jobs: number, executable: string): Promise<NixmakeTool> {
+  const builder = await SshBuilder.start({ jobs });
+  const daemon = PrivateNixDaemon.start(builder.daemonEnv);
+  process.on('exit', () => {
+    daemon.stop();
+    builder.stop();
+  });
+  return new NixmakeTool(dir, jobs, executable, {
+    name: 'nixmake-remote',
+    args: ['--option', 'builders', builder.machine, '--option', 'max-jobs', '0'],
+    env: daemon.env,
+    scenarios: ['clean', 'edit-c'],
+    allRemote: true,
+  });
+}
+
+async function setUp(o: Options): Promise<Setup> {
   fs.rmSync(o.work, { recursive: true, force: true });
   fs.mkdirSync(o.work, { recursive: true });
   const base = path.join(o.work, 'base');
@@ -208,6 +242,9 @@ function setUp(o: Options): Setup {
     copyTree(base, dir);
     workspaces.set(name, new SyntheticWorkspace(dir, project, CC));
     if (name === 'nixmake') tools.push(new NixmakeTool(dir, o.jobs, project.binary));
+    if (name === 'nixmake-remote') tools.push(await remoteTool(dir, o.jobs, project.binary));
+    if (name === 'nixmake-fetch') tools.push(new NixmakeFetchTool(dir, o.jobs, project.binary));
+    if (OWN_DEFINE.has(name)) (workspaces.get(name) as Workspace).setFlags(ownFlags(name).clean, {});
     if (name === 'make') tools.push(new MakeLikeTool('make', dir, o.jobs));
     if (name === 'ninja') tools.push(new MakeLikeTool('ninja', dir, o.jobs));
     if (name === 'nix-monolithic') tools.push(new MonolithicNixTool(dir, o.jobs, [`CC=gcc`], `build/${project.binary}`));
@@ -215,7 +252,12 @@ function setUp(o: Options): Setup {
     // build.ninja names cc-count.sh as the compiler; the floor's builder is gcc itself.
     if (name === 'nix-floor') tools.push(new NixFloorTool(dir, o.jobs, { kind: 'ninja', rules: ['cc'] }, { [CC]: 'gcc' }));
   }
-  return { tools, workspaces, project: { name: `synthetic ${o.shape} N=${o.size}`, spec, tus: project.tus.length, headers: project.headers.length, edits: project.edits } };
+  return {
+    tools,
+    workspaces,
+    project: { name: `synthetic ${o.shape} N=${o.size}`, spec, tus: project.tus.length, headers: project.headers.length, edits: project.edits },
+    flags: new Map(o.tools.filter((t) => OWN_DEFINE.has(t)).map((t) => [t, ownFlags(t)])),
+  };
 }
 
 function outputOk(tool: Tool, w: Workspace): boolean {
@@ -225,14 +267,14 @@ function outputOk(tool: Tool, w: Workspace): boolean {
   return r.status === 0 && r.stdout === w.check.expected;
 }
 
-function main(argv: string[]): number {
+async function main(argv: string[]): Promise<number> {
   const o = options(argv);
   const command = `npm run bench -- ${argv.join(' ')}`.trim();
   const log = (s: string): void => {
     process.stderr.write(`${s}\n`);
   };
   log(`bench: setting up ${o.project === 'synthetic' ? `${o.shape} N=${o.size}` : o.project} in ${o.work}`);
-  const { tools: allTools, workspaces, project } = setUp(o);
+  const { tools: allTools, workspaces, project, flags: initialFlags } = await setUp(o);
   // The scan rates are nixmake's: measured only when nixmake is benchmarked.
   let scan: ScanRates | undefined;
   if (o.scanOnly || o.tools.includes('nixmake')) {
@@ -240,7 +282,7 @@ function main(argv: string[]): number {
     log(`bench: include scan: cold ${scan.cold.median.toFixed(0)} files/s (${scan.coldFiles} parsed), warm ${scan.warm.median.toFixed(0)} files/s (${scan.warmFiles} read from the memo)`);
   }
   const tools = (o.scanOnly ? [] : allTools).sort((a, b) => TOOL_ORDER.indexOf(a.name) - TOOL_ORDER.indexOf(b.name));
-  const flags = new Map<string, FlagState>(tools.map((t) => [t.name, { clean: [], perTarget: {} }]));
+  const flags = new Map<string, FlagState>(tools.map((t) => [t.name, structuredClone(initialFlags?.get(t.name) ?? { clean: [], perTarget: {} })]));
   const runId = Date.now().toString(36);
 
   for (const tool of tools) {
@@ -264,7 +306,7 @@ function main(argv: string[]): number {
         const w = workspaces.get(tool.name) as Workspace;
         const f = flags.get(tool.name) as FlagState;
         if (s.resets) tool.reset();
-        s.edit(w, f, `${runId}_${rep}`);
+        s.edit(w, f, `${runId}_${rep}_${tool.name.replace(/[^A-Za-z0-9]/g, '_')}`);
         const m = tool.build();
         const ok = m.ok && outputOk(tool, w);
         if (!ok) log(`bench: ${tool.name} ${s.name}: ${m.ok ? 'wrong output' : `build failed\n${m.detail ?? ''}`}`);
@@ -325,9 +367,12 @@ function main(argv: string[]): number {
   return wrong > 0 ? 1 : 0;
 }
 
-try {
-  process.exitCode = main(process.argv.slice(2));
-} catch (err) {
-  process.stderr.write(`bench: ${(err as Error).message}\n`);
-  process.exitCode = 1;
-}
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -29,6 +29,11 @@ const OPTION: OptionSpec = {
   value: 'NAME VALUE',
   help: "set the Nix daemon's option NAME (nix.conf's names: substituters, trusted-public-keys, builders, max-jobs, …) for this build; repeatable; wins over nixmake.json's nix.options",
 };
+const JOBS: OptionSpec = {
+  flags: ['-j'],
+  value: 'N',
+  help: "run N daemon builds at once; default: the number of cores, plus the remote builders' job slots when builders are set (with --option max-jobs 0: their slots alone)",
+};
 const HELP: OptionSpec = { flags: ['--help', '-h'], help: 'describe this command and its options' };
 
 export const COMMANDS: readonly CommandSpec[] = [
@@ -41,7 +46,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'built by the Nix daemon in its sandbox; only what changed is built again. Each target gets a result-<target> link.',
     options: [
       DIR,
-      { flags: ['-j'], value: 'N', help: 'run N daemon builds at once; default: the number of cores' },
+      JOBS,
       { flags: ['-k'], help: 'keep going past failures: build everything that does not depend on a failed node' },
       { flags: ['--json'], help: 'one JSON object per line instead of text; the last line is the summary' },
       { flags: ['--explain'], help: 'say why each node is built' },
@@ -71,7 +76,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Between builds it holds neither the project lock nor a daemon connection.',
     options: [
       DIR,
-      { flags: ['-j'], value: 'N', help: 'run N daemon builds at once; default: the number of cores' },
+      JOBS,
       { flags: ['-k'], help: 'keep going past failures: build everything that does not depend on a failed node' },
       { flags: ['--json'], help: 'one JSON object per line instead of text; every build ends with its summary line' },
       { flags: ['--explain'], help: 'say why each node is built' },
@@ -133,7 +138,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       DIR,
       { flags: ['--prefix'], value: 'DIR', help: 'where to install; default: /usr/local' },
-      { flags: ['-j'], value: 'N', help: 'run N daemon builds at once; default: the number of cores' },
+      JOBS,
       HELP,
     ],
   },

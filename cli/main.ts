@@ -26,7 +26,9 @@ import { TraceReporter } from '../reporters/TraceReporter.js';
 import { escapeControl, escapeJsonControl, escapeLog } from '../reporters/escapeControl.js';
 import { helpFor, USAGE } from './help.js';
 import type { BuildCommand, CompdbCommand, GraphCommand, InstallCommand, LogCommand, PushCommand } from './parseArgs.js';
-import { nixSettings, parseArgs } from './parseArgs.js';
+import { parseArgs } from './parseArgs.js';
+import { buildStore, CHECK_NEEDS_LOCAL, remoteBuildersOrSay } from './remoteBuilders.js';
+import type { RemoteBuilders } from './remoteBuilders.js';
 // The commands other than build are loaded when they run: every build pays for what it imports.
 
 function version(): string {
@@ -260,11 +262,6 @@ async function installCommand(cmd: InstallCommand, output: Output): Promise<numb
   }
 }
 
-/** Why `--option builders` changes nothing yet (README, "Remote builders"). */
-export const BUILDERS_UNUSED =
-  "nixmake does not use remote builders yet: every derivation it writes says preferLocalBuild, so the Nix daemon builds it on this machine " +
-  "without asking its builders (and with max-jobs 0 it cannot build at all: 'unable to start any build')";
-
 async function pushCommand(cmd: PushCommand, output: Output): Promise<number> {
   const root = path.resolve(cmd.dir);
   const store = new DaemonStore(daemonSocketPath(), readClientSettings(process.env), 2, (m) => output.err(`nixmake push: warning: ${escapeControl(m)}\n`));
@@ -293,7 +290,7 @@ async function pushCommand(cmd: PushCommand, output: Output): Promise<number> {
 }
 
 /** `build --check`: the last build's nodes rebuilt in Nix's check mode; 1 when one differs or fails to rebuild. */
-async function checkCommand(cmd: BuildCommand, output: Output, reporter: Reporter, jobs: number, signal: AbortSignal): Promise<number> {
+async function checkCommand(cmd: BuildCommand, reporter: Reporter, jobs: number, remote: RemoteBuilders, signal: AbortSignal): Promise<number> {
   const root = path.resolve(cmd.dir);
   try {
     const { checkBuild } = await import('../engine/checkBuild.js');
@@ -302,10 +299,7 @@ async function checkCommand(cmd: BuildCommand, output: Output, reporter: Reporte
       {
         emit: (e) => reporter.event(e),
         // keep-failed: a rebuild that differs is kept at <out>.check, so its NAR hash can be reported.
-        store: () =>
-          new DaemonStore(daemonSocketPath(), readClientSettings(process.env, new Map(nixSettings({ ...cmd.nix, keepFailed: true }))), jobs + 1, (message) =>
-            reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
-          ),
+        store: () => buildStore({ ...cmd.nix, keepFailed: true }, {}, jobs, 1, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
       },
     );
     if (r.interrupted) return EXIT_INTERRUPTED;
@@ -320,7 +314,10 @@ async function checkCommand(cmd: BuildCommand, output: Output, reporter: Reporte
 }
 
 async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> {
-  const jobs = cmd.jobs ?? os.availableParallelism();
+  const remote = remoteBuildersOrSay(cmd.nix, (text) => output.err(text));
+  if (!remote) return EXIT_FAILURE;
+  // --check rebuilds here only: the builders' slots are not its.
+  const jobs = cmd.jobs ?? (cmd.check ? os.availableParallelism() : remote.defaultJobs);
   const terminal = cmd.json ? undefined : output.terminal;
   const text = cmd.json
     ? undefined
@@ -350,8 +347,13 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
   let code: number;
   try {
     const root = path.resolve(cmd.dir);
-    if (cmd.check) return await checkCommand(cmd, output, reporter, jobs, controller.signal);
-    if (cmd.nix.options.some(([name, value]) => name === 'builders' && value.trim() !== '')) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: BUILDERS_UNUSED } });
+    if (cmd.check && remote.allRemote) {
+      reporter.event({ event: 'diagnostic', diagnostic: { severity: 'error', message: CHECK_NEEDS_LOCAL } });
+      return EXIT_FAILURE;
+    }
+    if (cmd.check) return await checkCommand(cmd, reporter, jobs, remote, controller.signal);
+    const unused = remote.warningFor(jobs);
+    if (unused !== undefined) emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message: unused } });
     code = await build(
       {
         root,
@@ -366,13 +368,7 @@ async function buildCommand(cmd: BuildCommand, output: Output): Promise<number> 
         // One connection per job slot, plus two for adds, queries and roots (outside the slots).
         // The command line's Nix options come after nixmake.json's, so they win.
         // What the daemon says of our settings (an option it ignores for an untrusted user) becomes a warning.
-        store: (config) =>
-          new DaemonStore(
-            daemonSocketPath(),
-            readClientSettings(process.env, new Map([...Object.entries(config.nix.options), ...nixSettings(cmd.nix)])),
-            jobs + 2,
-            (message) => emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }),
-          ),
+        store: (config) => buildStore(cmd.nix, config.nix.options, jobs, 2, (message) => emit({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
       },
     );
   } finally {

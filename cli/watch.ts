@@ -6,20 +6,16 @@
  * the build in flight (or the wait) and exits 130, a second exits at once.
  * The loop itself is engine/watchProject.
  */
-import os from 'node:os';
 import path from 'node:path';
-import { build, EXIT_INTERRUPTED } from '../engine/build.js';
+import { build, EXIT_FAILURE, EXIT_INTERRUPTED } from '../engine/build.js';
 import { TreeWatcher } from '../engine/TreeWatcher.js';
 import { DEFAULT_MAX_MS, DEFAULT_QUIET_MS, watchProject } from '../engine/watchProject.js';
 import { JsonReporter } from '../reporters/JsonReporter.js';
 import type { Output, Reporter } from '../reporters/Reporter.js';
 import { TerminalReporter } from '../reporters/TerminalReporter.js';
-import { DaemonStore } from '../store/DaemonStore.js';
 import { SharedStore } from '../store/SharedStore.js';
-import { daemonSocketPath } from '../store/daemonAddress.js';
-import { readClientSettings } from '../store/nixConfig.js';
 import type { WatchCommand } from './parseArgs.js';
-import { nixSettings } from './parseArgs.js';
+import { buildStore, remoteBuildersOrSay } from './remoteBuilders.js';
 
 /**
  * How long the daemon connections outlive the last build (a burst of edits
@@ -36,7 +32,11 @@ export async function watch(cmd: WatchCommand, output: Output): Promise<number> 
     ? new JsonReporter(output, { printBuildLogs: cmd.printBuildLogs })
     : new TerminalReporter(output, { explain: cmd.explain, printBuildLogs: cmd.printBuildLogs, quiet: cmd.quiet });
   const root = path.resolve(cmd.dir);
-  const jobs = cmd.jobs ?? os.availableParallelism();
+  const remote = remoteBuildersOrSay(cmd.nix, (text) => output.err(text));
+  if (!remote) return EXIT_FAILURE;
+  const jobs = cmd.jobs ?? remote.defaultJobs;
+  const unused = remote.warningFor(jobs);
+  if (unused !== undefined) reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message: unused } });
   const controller = new AbortController();
   let interrupts = 0;
   const onSignal = (): void => {
@@ -59,13 +59,11 @@ export async function watch(cmd: WatchCommand, output: Output): Promise<number> 
             {
               emit: (e) => reporter.event(e),
               // As `build`: one connection per job slot plus two, opened on first use; kept for the next
-              // build until STORE_IDLE_MS pass without one (see SharedStore).
-              store: (config) => {
-                const settings = readClientSettings(process.env, new Map([...Object.entries(config.nix.options), ...nixSettings(cmd.nix)]));
-                return shared.lease(JSON.stringify({ ...settings, overrides: [...settings.overrides] }), () =>
-                  new DaemonStore(daemonSocketPath(), settings, jobs + 2, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } })),
-                );
-              },
+              // build until STORE_IDLE_MS pass without one (see SharedStore), or until the project's nix.options change.
+              store: (config) =>
+                shared.lease(JSON.stringify(config.nix.options), () =>
+                  buildStore(cmd.nix, config.nix.options, jobs, 2, (message) => reporter.event({ event: 'diagnostic', diagnostic: { severity: 'warning', message } }), remote),
+                ),
             },
           ),
         watch: (onPaths) => {

@@ -81,6 +81,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     links_built?: number;
     cut_off?: number;
     substituted?: number;
+    built_remotely?: number;
     up_to_date?: number;
     failed?: number;
     submitted?: number;
@@ -93,6 +94,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       links_built: s.links_built ?? 0,
       cut_off: s.cut_off ?? 0,
       substituted: s.substituted ?? 0,
+      ...(s.built_remotely ? { built_remotely: s.built_remotely } : {}),
       up_to_date: s.up_to_date ?? 0,
       failed: s.failed ?? 0,
       submitted: s.submitted ?? 0,
@@ -146,6 +148,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       totals.linksBuilt += e.linksBuilt;
       totals.cutOff += e.cutOff;
       totals.substituted += e.substituted;
+      totals.builtRemotely += e.builtRemotely;
       totals.failed += e.failed;
       totals.submitted += e.submitted;
       totals.interrupted ||= e.interrupted;
@@ -158,6 +161,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         links_built: totals.linksBuilt,
         cut_off: totals.cutOff,
         substituted: totals.substituted,
+        built_remotely: totals.builtRemotely,
         up_to_date: rounds.at(-1)?.plan.upToDate.length ?? 0,
         failed: totals.failed,
         submitted: totals.submitted,

@@ -59,8 +59,10 @@ const OUT = hashPlaceholder('out');
  * remote machine should take it, which measured 21 ms of a trivial build's
  * 31 ms here (10 ms with it). Nix's language sets the same attribute
  * (`preferLocalBuild = true` → "1"), so an exported expression gives the
- * same derivations. Remote builders will need batched requests instead (one
- * hook per request) — see ARCHITECTURE.md.
+ * same derivations. Remote builders still work: a connection that sends
+ * max-jobs 0 makes Nix 2.8 ask its hook whatever the attribute says, and
+ * nixmake gives such connections to the job slots meant for the builders
+ * (cli/remoteBuilders.ts, ARCHITECTURE.md).
  */
 function toolchainEnv(tc: Toolchain): Record<string, string> {
   return { PATH: tc.path.join(':'), toolchainId: tc.id, preferLocalBuild: '1' };

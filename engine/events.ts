@@ -18,6 +18,8 @@ export interface Summary {
   readonly cut_off: number;
   /** Objects and links fetched from a binary cache (a substituter) instead of built; not in objects_built or links_built. */
   readonly substituted: number;
+  /** Of the nodes built, those a remote builder built (only when there were some). */
+  readonly built_remotely?: number;
   readonly up_to_date: number;
   readonly failed: number;
   readonly submitted: number;
@@ -95,6 +97,8 @@ export type BuildEvent =
       readonly log?: string;
       /** The daemon fetched the output from a substituter (a binary cache) instead of building it. */
       readonly fetched?: true;
+      /** The remote builder (its store URI) that built it; absent when it was built on this machine. */
+      readonly machine?: string;
     }
   | {
       readonly event: 'node-failed';

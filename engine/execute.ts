@@ -70,6 +70,8 @@ export interface ExecuteResult {
   cutOff: number;
   /** Objects and links the daemon fetched from a substituter (a binary cache) instead of building. */
   substituted: number;
+  /** Of the nodes built, those a remote builder built. */
+  builtRemotely: number;
   failed: number;
   submitted: number;
   interrupted: boolean;
@@ -151,6 +153,7 @@ export function nothingExecuted(): ExecuteResult {
     linksBuilt: 0,
     cutOff: 0,
     substituted: 0,
+    builtRemotely: 0,
     failed: 0,
     submitted: 0,
     interrupted: false,
@@ -378,7 +381,7 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
         await new Promise((res) => setTimeout(res, TEST_PAUSE_MS));
       }
       const onLine = (line: string): void => emit({ event: 'node-log', node: node.key, label: labelOf(node), line: clean(line) });
-      const outcome = await store.build(d.drvPath, opts.signal, onLine).finally(() => freeSlots.push(slot));
+      const outcome = await store.build(d.drvPath, opts.signal, onLine, 0, slot).finally(() => freeSlots.push(slot));
       timings.building = (performance.now() - t2) / 1000;
       // Before the slot goes to the next node: without -k, a failure stops what has not started.
       if (!outcome.ok && !opts.keepGoing) stopping = true;
@@ -408,6 +411,7 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
     else if (node.kind === 'object') result.objectsBuilt++;
     else if (node.kind === 'link') result.linksBuilt++;
     else result.generatorsBuilt++;
+    if (r.machine !== undefined) result.builtRemotely++;
     const refusal = r.status === 'Built' ? r.messages?.find((m) => SUBSTITUTE_REFUSED.test(m)) : undefined;
     if (refusal !== undefined && !refusalSaid) {
       refusalSaid = true;
@@ -431,6 +435,7 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
       timings,
       ...log,
       ...(fetched ? { fetched: true as const } : {}),
+      ...(r.machine !== undefined ? { machine: r.machine } : {}),
     });
     return 'ok';
   };

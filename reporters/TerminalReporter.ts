@@ -189,6 +189,7 @@ export class TerminalReporter implements Reporter {
         }
         const parts = [`built ${plural(e.objects_built, 'object')} and ${plural(e.links_built, 'link')}`, `${e.up_to_date} up to date`];
         if ((e.generators_built ?? 0) > 0) parts[0] = `ran ${plural(e.generators_built ?? 0, 'generator')}, ${parts[0] as string}`;
+        if ((e.built_remotely ?? 0) > 0) parts[0] = `${parts[0] as string} (${e.built_remotely ?? 0} on remote builders)`;
         if (e.cut_off > 0) parts.splice(1, 0, `${e.cut_off} cut off`);
         if (e.substituted > 0) parts.splice(1, 0, `fetched ${e.substituted} from a binary cache`);
         if (e.failed > 0) parts.push(`${e.failed} failed`);

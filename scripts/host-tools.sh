@@ -8,10 +8,13 @@
 # tools the host-package import test brings into the store (libonig-dev,
 # which jq needs, zlib1g-dev, m4, bison and python3 for the generator and
 # interpreter tests), and cmake (`nixmake init --from-cmake`
-# reads CMake's File API). Safe to run again.
+# reads CMake's File API), and openssh's server and client (the remote
+# builder test and benchmark run an sshd of their own on a localhost port;
+# Debian's policy-rc.d, where present, keeps the package's own sshd from
+# starting). Safe to run again.
 set -euo pipefail
 need=()
-for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev strace:strace patchelf:patchelf m4:m4 bison:bison /usr/bin/python3:python3 busybox:busybox-static cmake:cmake; do
+for pair in gcc:gcc g++:g++ make:make ninja:ninja-build bear:bear dpkg-source:dpkg-dev strace:strace patchelf:patchelf m4:m4 bison:bison /usr/bin/python3:python3 busybox:busybox-static cmake:cmake /usr/sbin/sshd:openssh-server ssh:openssh-client; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || need+=("${pair#*:}")
 done
 for pkg in libonig-dev zlib1g-dev; do

@@ -61,9 +61,13 @@ import type {
 export { BUILD_STATUS_NAMES, checkStorePath, ConnectionClosedError, DaemonError, DaemonProtocolError, describeConnectError, InvalidStorePathError, narHashToHex, PROTOCOL_VERSION, stripAnsi } from './workerProtocol.js';
 export type { BuildMode, BuildResult, LogField, LogLineHandler, MessageHandler, NarInfoToAdd, PathInfo } from './workerProtocol.js';
 
+/** A build started: its derivation, and the remote machine the build hook gave it to ('' when it builds here). */
+export type BuildStartHandler = (drv: string, machine: string) => void;
+
 interface StderrHandlers {
   onLog?: LogLineHandler | undefined;
   onMessage?: MessageHandler | undefined;
+  onBuildStart?: BuildStartHandler | undefined;
 }
 
 export class DaemonConnection {
@@ -270,6 +274,8 @@ export class DaemonConnection {
           const parent = await r.readU64Big();
           const drv = type === ACT_BUILD && typeof fields[0] === 'string' ? fields[0] : buildOf.get(parent);
           buildOf.set(id, drv);
+          // DerivationGoal::started: fields are the drv, the hook's machine ('' for a local build), the round and rounds.
+          if (type === ACT_BUILD && drv !== undefined) h.onBuildStart?.(drv, typeof fields[1] === 'string' ? fields[1] : '');
           break;
         }
         case STDERR_STOP_ACTIVITY:
@@ -436,7 +442,7 @@ export class DaemonConnection {
    * wopBuildPathsWithResults: one result per path, in order; a failed
    * build is a result, not a rejection. Each build log line goes to `onLog`
    * with its derivation (undefined if it belongs to no build), other daemon
-   * text to `onMessage`. Aborting closes the connection, which makes the
+   * text to `onMessage`, each build's start (and machine) to `onBuildStart`. Aborting closes the connection, which makes the
    * daemon stop the builds (MonitorFdHup), and rejects with an AbortError.
    * Before protocol 1.34 this is wopBuildPaths: success gives Built
    * (Substituted for plain paths) with no outputs, failure a DaemonError.
@@ -447,6 +453,7 @@ export class DaemonConnection {
     onLog?: LogLineHandler,
     signal?: AbortSignal,
     onMessage?: MessageHandler,
+    onBuildStart?: BuildStartHandler,
   ): Promise<BuildResult[]> {
     return this.enqueue(async () => {
       const onAbort = () => this.fail(new ConnectionClosedError('a build on this connection was aborted'));
@@ -455,7 +462,7 @@ export class DaemonConnection {
         this.checkPaths(paths.map((p) => (p.includes('!') ? p.slice(0, p.indexOf('!')) : p)));
         const op = this.minor >= 34 ? OP.buildPathsWithResults : OP.buildPaths;
         this.send(new WireWriter().u64(op).strings(paths).u64(mode));
-        await this.processStderr({ onLog, onMessage });
+        await this.processStderr({ onLog, onMessage, onBuildStart });
         if (op === OP.buildPaths) {
           // Before 1.34 there are no results: success means every path was built (or was valid already).
           await this.reader.readU64();

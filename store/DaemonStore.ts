@@ -17,14 +17,25 @@
  * that says what to do. (Measured: Nix 2.8, a user not in trusted-users,
  * `max-build-log-size` from nixmake.json.)
  *
+ * With remote job slots (`RemoteOptions.remoteSlots`), the builds of those
+ * slots go to a second pool whose connections send max-jobs 0, so that the
+ * daemon gives each to its build hook (nixmake's derivations say
+ * preferLocalBuild, which Nix 2.8 honours only while max-jobs is not 0). A
+ * build no machine took ("unable to start any build; remote machines may
+ * not have all required system features") is explained from the hook's
+ * messages (remoteBuildFailure).
+ *
  * It does not decide what to build, and it spawns no Nix command.
  */
 import { userName } from '../core/EnvironmentError.js';
 import { replaceSymlink } from '../core/links.js';
 import { DaemonConnection, DaemonError } from './DaemonConnection.js';
+import type { Machine } from './machines.js';
 import type { ClientSettings } from './nixConfig.js';
 import type { BuildMode, BuildOutcome, NixStore, PathInfo } from './NixStore.js';
 import { NixCommandError } from './NixStore.js';
+import { explainNoMachine, NO_MACHINE } from './remoteBuildFailure.js';
+import type { SshProbe } from './sshProbe.js';
 
 /** The builder's own timing line (nix-templates/builder/nixmake-builder.c). */
 const TIMING = /^@nixmake run_ms=([0-9.]+) status=(-?\d+)$/;
@@ -62,6 +73,16 @@ export function settingWarning(text: string, user: string): string {
   );
 }
 
+/** What a store knows of remote builders. */
+export interface RemoteOptions {
+  /** The machines of the `builders` nixmake sent (undefined: none sent; the daemon may have its own). */
+  readonly machines: readonly Machine[] | undefined;
+  /** How to ask a machine why it cannot be reached: a build no machine took is then explained. */
+  readonly probe: SshProbe;
+  /** Job slots `from` … `from + count − 1` build on the remote builders (their connections send max-jobs 0). */
+  readonly remoteSlots?: { readonly from: number; readonly count: number } | undefined;
+}
+
 export class DaemonStore implements NixStore {
   private readonly idle: DaemonConnection[] = [];
   private readonly all: DaemonConnection[] = [];
@@ -79,13 +100,37 @@ export class DaemonStore implements NixStore {
     private readonly maxConnections: number,
     /** Called once per distinct message the daemon sent about our settings. */
     private readonly onWarning: (message: string) => void = () => undefined,
-  ) {}
+    /** Remote builders: explaining a build no machine took; job slots that build remotely. */
+    private readonly remote: RemoteOptions | undefined = undefined,
+  ) {
+    if (remote?.remoteSlots && remote.remoteSlots.count > 0) {
+      // Job slots from `from` on build on the builders: their connections say max-jobs 0, so the daemon asks its hook
+      // (preferLocalBuild only counts while this machine has slots); the rest build here without asking it.
+      this.remotePart = new DaemonStore(socketPath, { ...settings, maxBuildJobs: 0 }, remote.remoteSlots.count, (message) => this.warnOnce(message), {
+        machines: remote.machines,
+        probe: remote.probe,
+      });
+    }
+  }
 
-  private settingsMessage(text: string): void {
-    const message = settingWarning(text.trim(), userName());
+  /** The remote slots' pool of connections, which send max-jobs 0. */
+  private readonly remotePart: DaemonStore | undefined;
+
+  private warnOnce(message: string): void {
     if (this.warned.has(message)) return;
     this.warned.add(message);
     this.onWarning(message);
+  }
+
+  /** A failed build's message; Nix's "unable to start any build" said with its cause when the hook's messages tell it. */
+  private async failureMessage(message: string, messages: readonly string[]): Promise<string> {
+    const first = firstLine(message);
+    if (!this.remote || !NO_MACHINE.test(first)) return first;
+    return (await explainNoMachine(messages, this.remote.machines, this.settings.maxBuildJobs, this.remote.probe)) ?? first;
+  }
+
+  private settingsMessage(text: string): void {
+    this.warnOnce(settingWarning(text.trim(), userName()));
   }
 
   private async acquire(): Promise<DaemonConnection> {
@@ -172,12 +217,18 @@ export class DaemonStore implements NixStore {
     });
   }
 
-  async build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode: BuildMode = 0): Promise<BuildOutcome> {
+  async build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode: BuildMode = 0, slot?: number): Promise<BuildOutcome> {
+    const from = this.remote?.remoteSlots?.from;
+    if (this.remotePart && slot !== undefined && from !== undefined && slot >= from) return this.remotePart.build(drvPath, signal, onLine, mode);
     return this.with(async (c) => {
       const lines: string[] = [];
       const messages: string[] = [];
       let runMs: number | undefined;
       let keptBuildDir: string | undefined;
+      let machine: string | undefined;
+      const onBuildStart = (drv: string, on: string): void => {
+        if (drv === drvPath && on !== '') machine = on;
+      };
       const onLog = (line: string): void => {
         const m = TIMING.exec(line);
         if (m) {
@@ -199,10 +250,10 @@ export class DaemonStore implements NixStore {
       };
       let results;
       try {
-        results = await c.buildPathsWithResults([`${drvPath}!out`], mode, onLog, signal, onMessage);
+        results = await c.buildPathsWithResults([`${drvPath}!out`], mode, onLog, signal, onMessage, onBuildStart);
       } catch (err) {
         if (err instanceof DaemonError) {
-          return { ok: false, status: 'Error', message: firstLine(err.message), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir, messages };
+          return { ok: false, status: 'Error', message: await this.failureMessage(err.message, messages), log: lines.join('\n'), runMs, startTime: 0, stopTime: 0, keptBuildDir, messages, machine };
         }
         throw err;
       }
@@ -211,13 +262,14 @@ export class DaemonStore implements NixStore {
       return {
         ok: r.success,
         status: r.statusName,
-        message: r.success ? '' : firstLine(r.errorMsg),
+        message: r.success ? '' : await this.failureMessage(r.errorMsg, messages),
         log: lines.join('\n'),
         runMs,
         startTime: r.startTime,
         stopTime: r.stopTime,
         keptBuildDir,
         messages,
+        machine,
       };
     });
   }
@@ -234,6 +286,7 @@ export class DaemonStore implements NixStore {
   }
 
   close(): void {
+    this.remotePart?.close();
     this.closed = true;
     for (const c of this.all) c.close();
     this.all.length = 0;

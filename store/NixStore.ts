@@ -29,6 +29,8 @@ export interface BuildOutcome {
   readonly keptBuildDir?: string | undefined;
   /** Other messages the daemon said during the build (a substitute it refused, say), without colour. */
   readonly messages?: readonly string[];
+  /** The remote builder (its store URI) the daemon's build hook gave the build to; undefined when built here. */
+  readonly machine?: string | undefined;
 }
 
 export interface PathInfo {
@@ -60,9 +62,10 @@ export interface NixStore {
   /**
    * Builds output `out` of a derivation, collecting its log; never throws for
    * a failed build. `onLine` sees each log line as the daemon streams it
-   * (nixmake's timing line excepted).
+   * (nixmake's timing line excepted). `slot` is the job slot building it,
+   * which decides where a store with remote slots sends it.
    */
-  build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode?: BuildMode): Promise<BuildOutcome>;
+  build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode?: BuildMode, slot?: number): Promise<BuildOutcome>;
   pathInfo(path: string): Promise<PathInfo | undefined>;
   /** Points the symlink `gcRoot` at `target` and registers it with Nix as an indirect root. */
   addRoot(target: string, gcRoot: string): Promise<void>;

@@ -9,7 +9,8 @@
  * with whitespace-separated tokens, `include FILE` / `!include FILE`
  * relative to the including file.
  *
- * Only the fixed fields of wopSetOptions are interpreted; other keys in the
+ * Only the fixed fields of wopSetOptions are interpreted, and `builders`
+ * noted (for the job slots); other keys in the
  * files are ignored (the daemon reads its own nix.conf), and `cli` pairs
  * that are not fixed fields are passed on as `overrides`. Reads files
  * through `ConfigIo`; nothing else.
@@ -31,6 +32,11 @@ export interface ClientSettings {
   buildCores: number;
   useSubstitutes: boolean;
   overrides: Map<string, string>;
+  /**
+   * `builders` as this client sees it (nix.conf, NIX_CONFIG, `--option`); not a fixed field, and sent
+   * only when given with `--option` (the daemon reads its own nix.conf). Undefined when nowhere set.
+   */
+  builders?: string | undefined;
 }
 
 export interface ConfigIo {
@@ -139,6 +145,7 @@ export function readClientSettings(
         continue;
       }
       if (tokens[1] !== '=') throw illegal();
+      if (t0 === 'builders') s.builders = tokens.slice(2).join(' ');
       set(t0, tokens.slice(2).join(' '), path);
     }
   };
@@ -154,6 +161,7 @@ export function readClientSettings(
   if (fromEnv !== undefined) applyText(fromEnv, 'NIX_CONFIG', 0);
 
   for (const [name, value] of cli) {
+    if (name === 'builders') s.builders = value;
     if (set(name, value, `--option ${name}`)) continue;
     if (!NOT_FORWARDED.has(name)) s.overrides.set(name, value);
   }

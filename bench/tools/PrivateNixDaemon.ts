@@ -31,8 +31,11 @@ export class PrivateNixDaemon {
     process.on('exit', this.onExit);
   }
 
-  /** Starts a daemon and waits (up to 10 s) for its socket; throws with the daemon's log otherwise. */
-  static start(): PrivateNixDaemon {
+  /**
+   * Starts a daemon and waits (up to 10 s) for its socket; throws with the daemon's log otherwise.
+   * `daemonEnv` goes to the daemon's own environment (NIX_SSHOPTS for its build hook's ssh).
+   */
+  static start(daemonEnv: Readonly<Record<string, string>> = {}): PrivateNixDaemon {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nix-floor-'));
     fs.mkdirSync(path.join(dir, 'conf'));
     fs.mkdirSync(path.join(dir, 'xdg'));
@@ -40,7 +43,11 @@ export class PrivateNixDaemon {
     const socket = path.join(dir, 'socket');
     const env = { NIX_CONF_DIR: path.join(dir, 'conf'), XDG_CONFIG_HOME: path.join(dir, 'xdg'), NIX_DAEMON_SOCKET_PATH: socket };
     const log = fs.openSync(path.join(dir, 'daemon.log'), 'w');
-    const child = spawn('nix-daemon', [], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...env } });
+    const own: NodeJS.ProcessEnv = { ...process.env, ...env, ...daemonEnv };
+    // A NIX_REMOTE naming another daemon would make this one its client.
+    delete own['NIX_REMOTE'];
+    delete own['NIX_CONFIG'];
+    const child = spawn('nix-daemon', [], { detached: true, stdio: ['ignore', log, log], env: own });
     fs.closeSync(log);
     child.unref();
     if (child.pid === undefined) throw new Error('nix-floor: could not start nix-daemon');

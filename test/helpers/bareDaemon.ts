@@ -18,7 +18,8 @@ export interface Daemon {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export async function startBareDaemon(nixConf: string, prefix = 'nixmake-bare-daemon-'): Promise<Daemon> {
+/** `daemonEnv` goes to the daemon's own environment (NIX_SSHOPTS for its build hook's ssh), not to its clients'. */
+export async function startBareDaemon(nixConf: string, prefix = 'nixmake-bare-daemon-', daemonEnv: Readonly<Record<string, string>> = {}): Promise<Daemon> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   fs.mkdirSync(path.join(dir, 'conf'));
   fs.writeFileSync(path.join(dir, 'conf/nix.conf'), nixConf);
@@ -28,7 +29,7 @@ export async function startBareDaemon(nixConf: string, prefix = 'nixmake-bare-da
   // A NIX_REMOTE pointing at another daemon would make this one a client of it.
   delete env['NIX_REMOTE'];
   const log = fs.openSync(path.join(dir, 'daemon.log'), 'w');
-  const child = spawn('nix-daemon', [], { detached: true, stdio: ['ignore', log, log], env });
+  const child = spawn('nix-daemon', [], { detached: true, stdio: ['ignore', log, log], env: { ...env, ...daemonEnv } });
   fs.closeSync(log);
   child.unref();
   for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));

@@ -43,6 +43,7 @@ export interface Summary {
   links_built: number;
   cut_off: number;
   substituted?: number;
+  built_remotely?: number;
   up_to_date: number;
   failed: number;
   submitted: number;
