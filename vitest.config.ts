@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real-world suite runs with `npm run realworld` (vitest.realworld.config.ts).
+    exclude: ['test/realworld/**', '**/node_modules/**'],
     // Native modules (tree-sitter, better-sqlite3) are safest in child processes.
     pool: 'forks',
     // Integration tests share one Nix daemon and one test runs the garbage
