@@ -143,16 +143,26 @@ export function placeOutputs(root: string, steps: Steps): Map<string, string> {
   return placed;
 }
 
-/** `-o FILE` for each placed file, relative to every folder above it that has a Makefile (recursive makes name targets locally). */
-export function assumeOld(root: string, placed: Iterable<string>): string[] {
-  const args: string[] = [];
-  for (const p of placed) {
-    for (let dir = path.dirname(p); dir.startsWith(root); dir = path.dirname(dir)) {
-      if (fs.existsSync(path.join(dir, 'Makefile'))) args.push('-o', path.relative(dir, p));
-      if (dir === root) break;
-    }
-  }
-  return args;
+/**
+ * A `make` that passes `-o FILE` (never remake it) for each placed file
+ * under the folder it runs in. make does not hand `-o` down to its
+ * recursive makes, but they run `$(MAKE)`, which is this wrapper again
+ * (it runs make as `make`, so `$(MAKE)` is looked up on PATH).
+ */
+function makeWrapper(placed: Iterable<string>): string {
+  const dir = tempDir('make-wrapper');
+  fs.writeFileSync(path.join(dir, 'placed'), [...placed].map((p) => `${p}\n`).join(''));
+  const script = `#!/bin/bash
+dir=$PWD
+for ((i = 1; i <= $#; i++)); do
+  if [ "\${!i}" = -C ]; then j=$((i + 1)); dir=$(cd "$dir" && cd "\${!j}" && pwd); fi
+done
+args=()
+while IFS= read -r p; do case "$p" in "$dir"/*) args+=(-o "\${p#"$dir"/}") ;; esac; done < ${JSON.stringify(path.join(dir, 'placed'))}
+exec -a make /usr/bin/make "\${args[@]}" "$@"
+`;
+  fs.writeFileSync(path.join(dir, 'make'), script, { mode: 0o755 });
+  return dir;
 }
 
 export interface TestRun extends TestCount {
@@ -165,8 +175,9 @@ export interface TestRun extends TestCount {
 }
 
 export async function runProjectTests(p: RealProject, root: string, placed: Map<string, string>, removed: readonly string[]): Promise<TestRun> {
-  const command = p.testIsMake ? `${p.test} ${assumeOld(root, placed.keys()).map((a) => `'${a}'`).join(' ')}` : p.test;
-  const r = await shell(command, root);
+  const wrapper = p.testIsMake ? makeWrapper(placed.keys()) : undefined;
+  const r = await shell(wrapper === undefined ? p.test : `PATH=${JSON.stringify(wrapper)}:$PATH; ${p.test}`, root);
+  if (wrapper !== undefined) fs.rmSync(wrapper, { recursive: true, force: true });
   const changed = [...placed].filter(([f, h]) => !fs.existsSync(f) || sha256(f) !== h).map(([f]) => path.relative(root, f));
   const remade = removed.filter((f) => !placed.has(f) && fs.existsSync(f)).map((f) => path.relative(root, f));
   return { ...p.count(r.output, r.code, root), code: r.code, output: r.output, changed, remade };

@@ -26,4 +26,88 @@ export const bzip2: RealProject = {
   expect: { minTus: 9 },
 };
 
-export const PROJECTS: readonly RealProject[] = [bzip2];
+/** automake's test harness summary (`# PASS:  12`, `# TOTAL: 12`), summed over its test folders. */
+function automakeSummary(output: string, code: number): TestCount {
+  const sum = (label: string): number => [...output.matchAll(new RegExp(`^# ${label}: +(\\d+)$`, 'gm'))].reduce((n, m) => n + Number(m[1]), 0);
+  const total = sum('TOTAL') - sum('SKIP');
+  return { passed: code === 0 ? sum('PASS') + sum('XFAIL') : sum('PASS'), total };
+}
+
+/** automake projects: check programs built by the recorded build, tests run by `make check`. */
+const automakeCheck = { clean: 'make clean', test: 'make check', testIsMake: true, count: automakeSummary } as const;
+
+export const xz: RealProject = {
+  name: 'xz-utils',
+  source: 'xz-utils',
+  language: 'C',
+  buildSystem: 'autotools/libtool',
+  configure: './configure --disable-nls --disable-doc',
+  build: ['make', '-j2', 'check', 'TESTS='],
+  ...automakeCheck,
+  edit: 'src/liblzma/common/common.c',
+  expect: { minTus: 100 },
+};
+
+/** ctest's last line: `100% tests passed, 0 tests failed out of 9`. */
+function ctestSummary(output: string): TestCount {
+  const m = /(\d+)% tests passed, (\d+) tests? failed out of (\d+)/.exec(output);
+  return m ? { passed: Number(m[3]) - Number(m[2]), total: Number(m[3]) } : { passed: 0, total: 0 };
+}
+
+/** CMake projects: configured in build/, built with `cmake --build`, tested by ctest (which builds nothing). */
+function cmakeProject(options: string): Pick<RealProject, 'configure' | 'build' | 'clean' | 'test' | 'testIsMake' | 'count'> {
+  return {
+    configure: `cmake -S . -B build -DCMAKE_BUILD_TYPE=Release ${options} >/dev/null`,
+    build: ['cmake', '--build', 'build', '-j2'],
+    clean: 'cmake --build build --target clean',
+    test: 'cd build && ctest --output-on-failure',
+    testIsMake: false,
+    count: ctestSummary,
+  };
+}
+
+export const tinyxml2: RealProject = {
+  name: 'tinyxml2',
+  source: 'tinyxml2',
+  language: 'C++',
+  buildSystem: 'CMake',
+  ...cmakeProject('-Dtinyxml2_BUILD_TESTING=ON -DBUILD_SHARED_LIBS=ON'),
+  edit: 'tinyxml2.cpp',
+  expect: { minTus: 2 },
+};
+
+export const doubleConversion: RealProject = {
+  name: 'double-conversion',
+  source: 'double-conversion',
+  language: 'C++',
+  buildSystem: 'CMake',
+  ...cmakeProject('-DBUILD_TESTING=ON'),
+  edit: 'double-conversion/strtod.cc',
+  expect: { minTus: 15 },
+};
+
+/** gawk's `make check`: each test echoes its name on a line of its own; then `ALL TESTS PASSED` or `N TESTS FAILED`. */
+function gawkTests(output: string, code: number): TestCount {
+  const total = output.split('\n').filter((l) => /^[A-Za-z][\w+-]*$/.test(l)).length;
+  const failed = /^(\d+) TESTS? FAILED/m.exec(output);
+  return { passed: code === 0 && /^ALL TESTS PASSED/m.test(output) ? total : total - Number(failed?.[1] ?? total), total };
+}
+
+export const gawk: RealProject = {
+  name: 'gawk',
+  source: 'gawk',
+  language: 'C',
+  buildSystem: 'autotools/libtool',
+  configure: './configure --disable-nls >/dev/null',
+  // Shipped in the tarball, made by bison in the build.
+  regenerate: ['awkgram.c', 'command.c'],
+  build: ['make', '-j2'],
+  clean: 'make clean',
+  test: 'make check',
+  testIsMake: true,
+  count: gawkTests,
+  edit: 'builtin.c',
+  expect: { minTus: 60, generators: ['parser-awkgram', 'parser-command'] },
+};
+
+export const PROJECTS: readonly RealProject[] = [bzip2, xz, tinyxml2, doubleConversion, gawk];
