@@ -22,6 +22,7 @@ import type { FileHasher } from '../cache/FileHasher.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { ToolchainConfig } from '../config/Config.js';
 import { UserError } from '../core/Diagnostic.js';
+import { HOST_PACKAGES_LAYOUT } from './hostPackagesLayout.js';
 import type { ImportedPackages } from './importHostPackages.js';
 import type { ImportedToolchain } from './importToolchain.js';
 import { IMPORT_LAYOUT } from './importToolchain.js';
@@ -172,7 +173,7 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
   let key: string;
   try {
     const st = fs.statSync('/var/lib/dpkg/status');
-    key = createHash('sha256').update(JSON.stringify({ request, st: [st.size, st.mtimeMs, st.ino], tc: tc.storePaths })).digest('hex');
+    key = createHash('sha256').update(JSON.stringify({ request, st: [st.size, st.mtimeMs, st.ino], tc: tc.storePaths, layout: HOST_PACKAGES_LAYOUT })).digest('hex');
   } catch {
     key = 'no-dpkg';
   }
