@@ -82,7 +82,8 @@ const SCRIPT_OPTIONS = new Map([
   ['--script', '-T'],
   ['-script', '-T'],
 ]);
-const KEPT_LDFLAGS = /^(-pthread|-rdynamic|-fopenmp|-static-libgcc|-static-libstdc\+\+|-flto.*|-fsanitize=.*|-m32|-m64)$/;
+/** Driver flags of a link line that change the program made (`-no-pie`: gawk's persistent memory needs fixed addresses). */
+const KEPT_LDFLAGS = /^(-pthread|-rdynamic|-fopenmp|-static-libgcc|-static-libstdc\+\+|-flto.*|-fsanitize=.*|-m32|-m64|-no-pie|-pie)$/;
 
 const base = (p: string): string => path.basename(p);
 
@@ -221,7 +222,7 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
     inputs.push(obj);
   }
   if (inputs.length === 0) return;
-  for (const f of flags) if (KEPT_LDFLAGS.test(f)) ldflags.push(f);
+  for (const f of flags) if (KEPT_LDFLAGS.test(f) && !ldflags.includes(f)) ldflags.push(f);
   const shared = flags.includes('-shared');
   steps.links.push({
     kind: shared ? 'shared-library' : 'executable',

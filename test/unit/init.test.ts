@@ -81,6 +81,13 @@ describe('classifyCommands', () => {
   });
 });
 
+describe('classifyCommands: driver flags of a link', () => {
+  it('keeps -no-pie (once, however often the line repeats it) and drops flags that only matter to compiles', () => {
+    const link = classifyCommands(readInterceptLog(exec(['gcc', '-g', '-O2', '-DNDEBUG', '-no-pie', '-no-pie', '-o', 'gawk', 'main.o', '-lreadline', '-no-pie', '-lm'])).execs).links[0];
+    expect(link).toMatchObject({ kind: 'executable', libs: ['readline', 'm'], ldflags: ['-no-pie'] });
+  });
+});
+
 describe('inferConfig', () => {
   const steps = classifyCommands(readInterceptLog(log).execs);
   const { config, notes, unmapped } = inferConfig(steps, R, (p) => !p.includes('conftest'));
