@@ -42,6 +42,13 @@ export interface LinkStep {
    * with the path absolute.
    */
   readonly scripts: readonly { readonly flag: string; readonly path: string }[];
+  /**
+   * Archives among `inputs` linked whole (between `--whole-archive` and
+   * `--no-whole-archive`, as libtool links a convenience library into a
+   * shared one): every member is part of the link. The two flags are
+   * not in `ldflags`.
+   */
+  readonly wholeArchives?: readonly string[];
   readonly order: number;
 }
 
@@ -166,6 +173,8 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
     ldflags.push(`${flag}${abs(file)}`);
   };
   let soname: string | undefined;
+  let whole = false;
+  const wholeArchives: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const next = (): string => args[++i] ?? '';
@@ -198,13 +207,18 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
           script(`-Wl,${SCRIPT_OPTIONS.get(p.slice(0, eq)) as string},`, p.slice(eq + 1));
         }
         else if (p === '-rpath' || p === '-R') dropped.push(`-Wl,${p},${parts[++j] ?? ''}`);
+        else if (p === '--whole-archive' || p === '-whole-archive') whole = true;
+        else if (p === '--no-whole-archive' || p === '-no-whole-archive') whole = false;
         else rest.push(p);
       }
       if (rest.length > 0) ldflags.push(`-Wl,${rest.join(',')}`);
     } else if (a === '-T') script('-Wl,-T,', next());
     else if (a.startsWith('-T') && a.length > 2 && !compile) script('-Wl,-T,', a.slice(2));
     else if (!a.startsWith('-') && SOURCE.test(a)) sources.push(a);
-    else if (!a.startsWith('-') && (OBJECT.test(a) || ARCHIVE.test(a) || SHARED.test(a))) inputs.push(abs(a));
+    else if (!a.startsWith('-') && (OBJECT.test(a) || ARCHIVE.test(a) || SHARED.test(a))) {
+      inputs.push(abs(a));
+      if (whole && ARCHIVE.test(a)) wholeArchives.push(abs(a));
+    }
     else if (WITH_VALUE.has(a)) flags.push(a, next());
     else flags.push(a);
   }
@@ -235,6 +249,7 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
     soname,
     dropped,
     scripts,
+    ...(wholeArchives.length > 0 ? { wholeArchives } : {}),
     order: e.order,
   });
 }

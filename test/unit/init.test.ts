@@ -88,6 +88,33 @@ describe('classifyCommands: driver flags of a link', () => {
   });
 });
 
+describe('inferConfig: a convenience library linked whole into a shared one (libtool, expat)', () => {
+  const convenience = [
+    exec(['gcc', '-O2', '-c', 'lib/a.c', '-fPIC', '-DPIC', '-o', 'lib/.libs/a.o']),
+    exec(['gcc', '-O2', '-c', 'lib/b.c', '-fPIC', '-DPIC', '-o', 'lib/.libs/b.o']),
+    exec(['ar', 'cr', 'lib/.libs/libxinternal.a', 'lib/.libs/a.o', 'lib/.libs/b.o']),
+    exec(['gcc', '-shared', '-fPIC', '-DPIC', '-Wl,--whole-archive', './.libs/libxinternal.a', '-Wl,--no-whole-archive', '-lm', '-Wl,-soname', '-Wl,libx.so.1', '-o', '.libs/libx.so.1.8.10'], `${R}/lib`),
+    exec(['gcc', '-O2', '-c', 'tool.c', '-o', 'tool.o']),
+    exec(['gcc', '-o', '.libs/tool', 'tool.o', 'lib/.libs/libx.so']),
+    exec(['ln', '-s', 'libx.so.1.8.10', 'libx.so'], `${R}/lib/.libs`),
+  ].join('\n');
+  const steps = classifyCommands(readInterceptLog(convenience).execs);
+
+  it('records the archive as linked whole, without the two flags', () => {
+    const shared = steps.links.find((l) => l.kind === 'shared-library');
+    expect(shared).toMatchObject({ wholeArchives: [`${R}/lib/.libs/libxinternal.a`], ldflags: [] });
+  });
+
+  it('gives the shared library the archive\'s members as sources, and what links it a valid dep', () => {
+    const { config } = inferConfig(steps, R, () => true);
+    const targets = config['targets'] as Record<string, Record<string, unknown>>;
+    expect(targets['x']).toMatchObject({ type: 'shared-library', sources: ['lib/a.c', 'lib/b.c'], soname: 'libx.so.1', libs: ['m'] });
+    expect(targets['x']?.['deps']).toBeUndefined();
+    expect(targets['tool']).toMatchObject({ type: 'executable', deps: ['x'] });
+    expect(parseConfig(JSON.stringify(config), R).ok).toBe(true);
+  });
+});
+
 describe('inferConfig', () => {
   const steps = classifyCommands(readInterceptLog(log).execs);
   const { config, notes, unmapped } = inferConfig(steps, R, (p) => !p.includes('conftest'));
