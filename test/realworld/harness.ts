@@ -29,12 +29,19 @@ export interface Ran {
 export function runAsync(cmd: string, args: readonly string[], cwd: string): Promise<Ran> {
   const start = process.hrtime.bigint();
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd, env: { ...process.env, NIX_REMOTE: 'daemon' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd, env: projectEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (b: Buffer) => (output += b.toString()));
     child.stderr.on('data', (b: Buffer) => (output += b.toString()));
     child.on('close', (code) => resolve({ code: code ?? 128, output, seconds: Number(process.hrtime.bigint() - start) / 1e9 }));
   });
+}
+
+/** The environment without what vitest adds (`TEST=true` shows in gawk's argarray test). */
+function projectEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NIX_REMOTE: 'daemon' };
+  for (const k of Object.keys(env)) if (k === 'TEST' || k === 'VITEST' || k.startsWith('VITEST_') || k === 'NODE_ENV') delete env[k];
+  return env;
 }
 
 export function shell(command: string, cwd: string): Promise<Ran> {
@@ -80,11 +87,15 @@ export function recordedSteps(root: string): Steps {
   return classifyCommands(execs);
 }
 
-/** Deletes every object, archive, library and program the recorded build made; answers their paths. */
-export function removeBuildOutputs(steps: Steps): string[] {
-  const outputs = [...steps.compiles.map((c) => c.output), ...steps.archives.map((a) => a.output), ...steps.links.map((l) => l.output)];
-  for (const o of outputs) fs.rmSync(o, { force: true });
-  return outputs;
+/** Every object, archive, library and program the recorded build made (not the objects init imagines for a compile-and-link). */
+export function buildOutputs(steps: Steps): string[] {
+  const objects = steps.compiles.map((c) => c.output).filter((o) => !o.endsWith('.nixmake-init.o'));
+  return [...objects, ...steps.archives.map((a) => a.output), ...steps.links.map((l) => l.output)];
+}
+
+/** Deletes the recorded build's outputs. */
+export function removeBuildOutputs(steps: Steps): void {
+  for (const o of buildOutputs(steps)) fs.rmSync(o, { force: true });
 }
 
 interface ConfigJson {
@@ -114,15 +125,30 @@ function isLibtoolWrapper(file: string): boolean {
   }
 }
 
+function place(from: string, to: string, mode: number, placed: Map<string, string>): void {
+  fs.rmSync(to, { force: true });
+  fs.mkdirSync(path.dirname(to), { recursive: true });
+  fs.copyFileSync(from, to);
+  fs.chmodSync(to, mode);
+  placed.set(to, sha256(to));
+}
+
 /**
  * Copies each target's output from its result link to where the recorded
- * build wrote it (and over a libtool wrapper script beside `.libs/`), so
- * the project's tests run nixmake's files. Answers path → sha256.
+ * build wrote it (and over a libtool wrapper script beside `.libs/`), and
+ * each object nixmake compiled to where the build wrote its object (a
+ * test may look at one: gawk's stats `gawkapi.o`), so the project's tests
+ * run nixmake's files. `objects`: TU (project path) → an object nixmake
+ * built from it. Answers path → sha256.
  */
-export function placeOutputs(root: string, steps: Steps): Map<string, string> {
+export function placeOutputs(root: string, steps: Steps, objects: ReadonlyMap<string, string>): Map<string, string> {
   const config = readConfig(root);
   const made = [...steps.links.map((l) => l.output), ...steps.archives.map((a) => a.output)];
   const placed = new Map<string, string>();
+  for (const c of steps.compiles) {
+    const object = objects.get(path.relative(root, c.source));
+    if (object !== undefined && !c.output.endsWith('.nixmake-init.o')) place(object, c.output, 0o644, placed);
+  }
   for (const [name, t] of Object.entries(config.targets)) {
     const file = fileNameOf(name, t);
     const built = path.join(fs.realpathSync(path.join(root, `result-${name}`)), t.type === 'executable' ? 'bin' : 'lib', file);
@@ -132,12 +158,7 @@ export function placeOutputs(root: string, steps: Steps): Map<string, string> {
     for (const dest of where) {
       const wrapper = path.join(path.dirname(path.dirname(dest)), file);
       const dests = path.basename(path.dirname(dest)) === '.libs' && isLibtoolWrapper(wrapper) ? [dest, wrapper] : [dest];
-      for (const d of dests) {
-        fs.rmSync(d, { force: true });
-        fs.copyFileSync(built, d);
-        fs.chmodSync(d, 0o755);
-        placed.set(d, sha256(d));
-      }
+      for (const d of dests) place(built, d, 0o755, placed);
     }
   }
   return placed;

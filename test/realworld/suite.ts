@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { measure, nixmakeRun, placeOutputs, prepareTree, readConfig, recordedSteps, removeBuildOutputs, runProjectTests, tempDir } from './harness.js';
+import { buildOutputs, measure, nixmakeRun, placeOutputs, prepareTree, readConfig, recordedSteps, removeBuildOutputs, runProjectTests, tempDir } from './harness.js';
 import type { Measured } from './harness.js';
 import type { RealProject } from './RealProject.js';
 
@@ -32,6 +32,8 @@ export function realWorldProject(p: RealProject): void {
     let root = '';
     let tus = 0;
     let tested: { passed: number; total: number } | undefined;
+    /** TU → an object nixmake built from it. */
+    const objects = new Map<string, string>();
     beforeAll(async () => {
       root = tempDir(p.name);
       await prepareTree(p, root);
@@ -54,14 +56,18 @@ export function realWorldProject(p: RealProject): void {
       expect(failed, failed.join('\n')).toEqual([]);
       expect(b.code, b.output.slice(-4000)).toBe(0);
       tus = events.filter((e) => e['event'] === 'node-planned' && e['kind'] === 'object').length;
+      for (const e of events) {
+        const tu = String(e['node']).split(':').slice(2).join(':');
+        if (e['event'] === 'node-built' && e['kind'] === 'object' && !objects.has(tu)) objects.set(tu, String(e['out']));
+      }
       expect(tus).toBeGreaterThanOrEqual(p.expect.minTus);
       for (const g of Object.values(config.generators ?? {})) for (const o of g.outputs) expect(fs.existsSync(path.join(root, o)), o).toBe(false);
     }, 3_600_000);
 
     it('its own tests pass with nixmake\'s programs and libraries, and none of them was rebuilt', async () => {
       const steps = recordedSteps(root);
-      const removed = [...steps.compiles.map((c) => c.output), ...steps.archives.map((a) => a.output), ...steps.links.map((l) => l.output)];
-      const placed = placeOutputs(root, steps);
+      const removed = buildOutputs(steps);
+      const placed = placeOutputs(root, steps, objects);
       expect(placed.size).toBeGreaterThan(0);
       const t = await runProjectTests(p, root, placed, removed);
       expect(t.changed, 'rebuilt by the project\'s tests').toEqual([]);
