@@ -94,13 +94,14 @@ const KEPT_LDFLAGS = /^(-pthread|-rdynamic|-fopenmp|-static-libgcc|-static-libst
 
 const base = (p: string): string => path.basename(p);
 
-/** Ancestors are found by pid among earlier processes (pids are reused, so the latest one wins). */
+/** Ancestors are found by pid among earlier processes: the latest with that pid, if it had not ended when the child started (pids are reused). */
 function underDriver(execs: readonly Exec[]): Set<Exec> {
   const byPid = new Map<number, Exec>();
   const inside = new Set<Exec>();
   for (const e of execs) {
     const parent = byPid.get(e.ppid);
-    if (parent && (inside.has(parent) || DRIVER.test(base(parent.argv[0] ?? parent.executable)))) inside.add(e);
+    const alive = parent !== undefined && (parent.ended === undefined || e.order < parent.ended);
+    if (parent && alive && (inside.has(parent) || DRIVER.test(base(parent.argv[0] ?? parent.executable)))) inside.add(e);
     byPid.set(e.pid, e);
   }
   return inside;

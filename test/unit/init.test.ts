@@ -81,6 +81,19 @@ describe('classifyCommands', () => {
   });
 });
 
+describe('classifyCommands: pids reused in a long build', () => {
+  it('takes a process whose ppid was a driver child that had already ended for a step of its own', () => {
+    const reused = [
+      exec(['gcc', '-O2', '-o', 'old', 'old.c'], R, { pid: 500 }),
+      exec(['collect2', '-o', 'old'], R, { pid: 501, ppid: 500 }),
+      // Later, an unrecorded shell got pid 501 and ran this link.
+      exec(['gcc', '-g', '-O2', '-o', 'test-array', 'test-array.o', 'libtests.a'], `${R}/tests`, { ppid: 501 }),
+    ].join('\n');
+    const steps = classifyCommands(readInterceptLog(reused).execs);
+    expect(steps.links.map((l) => l.output)).toEqual([`${R}/old`, `${R}/tests/test-array`]);
+  });
+});
+
 describe('classifyCommands: driver flags of a link', () => {
   it('keeps -no-pie (once, however often the line repeats it) and drops flags that only matter to compiles', () => {
     const link = classifyCommands(readInterceptLog(exec(['gcc', '-g', '-O2', '-DNDEBUG', '-no-pie', '-no-pie', '-o', 'gawk', 'main.o', '-lreadline', '-no-pie', '-lm'])).execs).links[0];
