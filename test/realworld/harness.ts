@@ -99,7 +99,7 @@ export function removeBuildOutputs(steps: Steps): void {
 }
 
 interface ConfigJson {
-  targets: Record<string, { type: string; fileName?: string }>;
+  targets: Record<string, { type: string; fileName?: string; aliases?: string[] }>;
   generators?: Record<string, { outputs: string[] }>;
 }
 
@@ -159,6 +159,8 @@ export function placeOutputs(root: string, steps: Steps, objects: ReadonlyMap<st
       const wrapper = path.join(path.dirname(path.dirname(dest)), file);
       const dests = path.basename(path.dirname(dest)) === '.libs' && isLibtoolWrapper(wrapper) ? [dest, wrapper] : [dest];
       for (const d of dests) place(built, d, 0o755, placed);
+      // Its other names (git's builtins, hard links to git) are copies of it too.
+      for (const alias of t.aliases ?? []) if (fs.existsSync(path.join(path.dirname(dest), alias))) place(built, path.join(path.dirname(dest), alias), 0o755, placed);
     }
   }
   return placed;

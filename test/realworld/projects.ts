@@ -176,4 +176,30 @@ export const expat: RealProject = {
   expect: { minTus: 10 },
 };
 
-export const PROJECTS: readonly RealProject[] = [bzip2, xz, tinyxml2, doubleConversion, gawk, m4, units, expat];
+/** git's test scripts (TAP): `ok N - …` and `not ok N - …` lines; known breakages (`# TODO`) are not counted. */
+function tapTests(output: string): TestCount {
+  const lines = output.split('\n');
+  const ok = lines.filter((l) => /^ok \d+ /.test(l) && !/# (TODO|skip)/i.test(l)).length;
+  const notOk = lines.filter((l) => /^not ok \d+ /.test(l) && !/# TODO/.test(l)).length;
+  return { passed: ok, total: ok + notOk };
+}
+
+/** What git is built without (no libcurl, expat, gettext, Tcl/Tk, Perl or Python on this machine's build). */
+const GIT_MAKE_VARS = ['NO_CURL=1', 'NO_EXPAT=1', 'NO_GETTEXT=1', 'NO_TCLTK=1', 'NO_PERL=1', 'NO_PYTHON=1'];
+
+export const git: RealProject = {
+  name: 'git',
+  source: 'git',
+  language: 'C',
+  buildSystem: 'make (per-file -D flags)',
+  build: ['make', '-j2', ...GIT_MAKE_VARS, 'all'],
+  clean: `make ${GIT_MAKE_VARS.join(' ')} clean`,
+  // The basic test scripts (t0000–t0099): git's whole suite takes hours on two cores.
+  test: 'cd t && for s in t00[0-9][0-9]-*.sh; do sh "$s"; done',
+  testIsMake: false,
+  count: tapTests,
+  edit: 'diff.c',
+  expect: { minTus: 400 },
+};
+
+export const PROJECTS: readonly RealProject[] = [bzip2, xz, tinyxml2, doubleConversion, gawk, m4, units, expat, git];
