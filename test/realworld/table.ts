@@ -5,7 +5,8 @@ import type { ProjectResult } from './suite.js';
 
 function times(t: Timing | undefined): string {
   if (t === undefined || t.make.length === 0) return '–';
-  return `${median(t.make).toFixed(1)} s / ${median(t.nixmake).toFixed(1)} s (n=${t.nixmake.length})`;
+  const compiled = t.compiled === undefined ? '' : `, ${median(t.compiled)} compiled`;
+  return `${median(t.make).toFixed(1)} s / ${median(t.nixmake).toFixed(1)} s (n=${t.nixmake.length}${compiled})`;
 }
 
 export function renderTable(results: readonly ProjectResult[]): string {
