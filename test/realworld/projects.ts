@@ -187,6 +187,14 @@ function tapTests(output: string): TestCount {
 /** What git is built without (no libcurl, expat, gettext, Tcl/Tk, Perl or Python on this machine's build). */
 const GIT_MAKE_VARS = ['NO_CURL=1', 'NO_EXPAT=1', 'NO_GETTEXT=1', 'NO_TCLTK=1', 'NO_PERL=1', 'NO_PYTHON=1'];
 
+/**
+ * Not in PROJECTS yet: init records git's build (501 TUs in 13 targets,
+ * per-file -D flags as perSource) and nixmake builds all of it but
+ * t/helper/test-tool, whose tests need it. Its libraries need each other
+ * (libgit.a and xdiff/lib.a; the recorded link lists libgit.a three times
+ * and reftable/libreftable.a twice), and `deps` cannot say so: the link
+ * cycles of issue 15.
+ */
 export const git: RealProject = {
   name: 'git',
   source: 'git',
@@ -202,4 +210,4 @@ export const git: RealProject = {
   expect: { minTus: 400 },
 };
 
-export const PROJECTS: readonly RealProject[] = [bzip2, xz, tinyxml2, doubleConversion, gawk, m4, units, expat, git];
+export const PROJECTS: readonly RealProject[] = [bzip2, xz, tinyxml2, doubleConversion, gawk, m4, units, expat];
