@@ -211,3 +211,6 @@ export const git: RealProject = {
 };
 
 export const PROJECTS: readonly RealProject[] = [bzip2, xz, tinyxml2, doubleConversion, gawk, m4, units, expat];
+
+/** Projects that do not pass yet (above, why): run only when NIXMAKE_REALWORLD names them. */
+export const AWAITING: readonly RealProject[] = [git];

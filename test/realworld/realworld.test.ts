@@ -1,18 +1,18 @@
 /**
- * `npm run realworld`: every project of projects.ts, or those named in
- * NIXMAKE_REALWORLD (comma-separated). With NIXMAKE_REALWORLD_MEASURE=1 the
+ * `npm run realworld`: every project of projects.ts's PROJECTS, or those
+ * named in NIXMAKE_REALWORLD (comma-separated; AWAITING ones too). With NIXMAKE_REALWORLD_MEASURE=1 the
  * table of timings is written next to the results (table.md).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll } from 'vitest';
-import { PROJECTS } from './projects.js';
+import { AWAITING, PROJECTS } from './projects.js';
 import { realWorldProject, RESULTS } from './suite.js';
 import type { ProjectResult } from './suite.js';
 import { renderTable } from './table.js';
 
 const only = process.env['NIXMAKE_REALWORLD']?.split(',').filter(Boolean);
-for (const p of PROJECTS) if (only === undefined || only.includes(p.name)) realWorldProject(p);
+for (const p of [...PROJECTS, ...AWAITING]) if (only === undefined ? PROJECTS.includes(p) : only.includes(p.name)) realWorldProject(p);
 
 afterAll(() => {
   if (!fs.existsSync(RESULTS)) return;
