@@ -8,6 +8,8 @@
 export interface TestCount {
   readonly passed: number;
   readonly total: number;
+  /** The failed tests by name, when the output names them. */
+  readonly failed?: readonly string[];
 }
 
 export interface RealProject {
@@ -37,6 +39,12 @@ export interface RealProject {
   readonly testIsMake: boolean;
   /** Reads the test run's output (and exit code): tests passed, of how many. */
   readonly count: (output: string, code: number, root: string) => TestCount;
+  /**
+   * Tests that fail on this machine with the project's own build too, and
+   * why: they must be exactly the ones that fail (the run then exits
+   * non-zero), and count as not passed.
+   */
+  readonly knownFailures?: { readonly tests: readonly string[]; readonly why: string };
   /** A `.c` (or `.cc`) file for the one-file edit timing. */
   readonly edit: string;
   /** The suite's checks on what init found. */

@@ -118,7 +118,9 @@ function m4Tests(output: string, code: number): TestCount {
   const harness = automakeSummary(output, code);
   const listed = (label: string): number => (new RegExp(`^${label} checks were:\\n (.*)$`, 'm').exec(output)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).length;
   const checks = output.split('\n').filter((l) => l.startsWith('Checking ')).length - listed('Skipped');
-  return { passed: harness.passed + checks - listed('Failed'), total: harness.total + checks };
+  // `./198.sysval:err` → `198.sysval`, once however many of its outputs differed.
+  const failed = [...new Set((/^Failed checks were:\n (.*)$/m.exec(output)?.[1] ?? '').trim().split(/\s+/).filter(Boolean).map((f) => f.replace(/^\.\//, '').replace(/:\w+$/, '')))];
+  return { passed: harness.passed + checks - failed.length, total: harness.total + checks, failed };
 }
 
 export const m4: RealProject = {
@@ -133,6 +135,7 @@ export const m4: RealProject = {
   test: 'make -C tests check && make -C checks check',
   testIsMake: true,
   count: m4Tests,
+  knownFailures: { tests: ['198.sysval'], why: "the shell says 'Killed' on stderr, which the check does not expect; Debian's m4 binary fails it the same way here, and Debian's packaging deletes it before running the checks" },
   edit: 'src/builtin.c',
   expect: { minTus: 300 },
 };

@@ -72,9 +72,11 @@ export function realWorldProject(p: RealProject): void {
       const t = await runProjectTests(p, root, placed, removed);
       expect(t.changed, 'rebuilt by the project\'s tests').toEqual([]);
       expect(t.remade, 'recompiled by the project\'s tests').toEqual([]);
-      expect(t.code, t.output.slice(-4000)).toBe(0);
+      const known = p.knownFailures?.tests ?? [];
+      if (known.length === 0) expect(t.code, t.output.slice(-4000)).toBe(0);
+      else expect(t.failed, t.output.slice(-4000)).toEqual(known);
       expect(t.total).toBeGreaterThan(0);
-      expect(t.passed).toBe(t.total);
+      expect(t.passed, t.output.slice(-4000)).toBe(t.total - known.length);
       tested = { passed: t.passed, total: t.total };
     }, 3_600_000);
 
