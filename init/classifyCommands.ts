@@ -42,6 +42,13 @@ export interface LinkStep {
    * with the path absolute.
    */
   readonly scripts: readonly { readonly flag: string; readonly path: string }[];
+  /**
+   * Archives among `inputs` linked whole (between `--whole-archive` and
+   * `--no-whole-archive`, as libtool links a convenience library into a
+   * shared one): every member is part of the link. The two flags are
+   * not in `ldflags`.
+   */
+  readonly wholeArchives?: readonly string[];
   readonly order: number;
 }
 
@@ -82,17 +89,19 @@ const SCRIPT_OPTIONS = new Map([
   ['--script', '-T'],
   ['-script', '-T'],
 ]);
-const KEPT_LDFLAGS = /^(-pthread|-rdynamic|-fopenmp|-static-libgcc|-static-libstdc\+\+|-flto.*|-fsanitize=.*|-m32|-m64)$/;
+/** Driver flags of a link line that change the program made (`-no-pie`: gawk's persistent memory needs fixed addresses). */
+const KEPT_LDFLAGS = /^(-pthread|-rdynamic|-fopenmp|-static-libgcc|-static-libstdc\+\+|-flto.*|-fsanitize=.*|-m32|-m64|-no-pie|-pie)$/;
 
 const base = (p: string): string => path.basename(p);
 
-/** Ancestors are found by pid among earlier processes (pids are reused, so the latest one wins). */
+/** Ancestors are found by pid among earlier processes: the latest with that pid, if it had not ended when the child started (pids are reused). */
 function underDriver(execs: readonly Exec[]): Set<Exec> {
   const byPid = new Map<number, Exec>();
   const inside = new Set<Exec>();
   for (const e of execs) {
     const parent = byPid.get(e.ppid);
-    if (parent && (inside.has(parent) || DRIVER.test(base(parent.argv[0] ?? parent.executable)))) inside.add(e);
+    const alive = parent !== undefined && (parent.ended === undefined || e.order < parent.ended);
+    if (parent && alive && (inside.has(parent) || DRIVER.test(base(parent.argv[0] ?? parent.executable)))) inside.add(e);
     byPid.set(e.pid, e);
   }
   return inside;
@@ -165,6 +174,8 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
     ldflags.push(`${flag}${abs(file)}`);
   };
   let soname: string | undefined;
+  let whole = false;
+  const wholeArchives: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
     const next = (): string => args[++i] ?? '';
@@ -197,13 +208,18 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
           script(`-Wl,${SCRIPT_OPTIONS.get(p.slice(0, eq)) as string},`, p.slice(eq + 1));
         }
         else if (p === '-rpath' || p === '-R') dropped.push(`-Wl,${p},${parts[++j] ?? ''}`);
+        else if (p === '--whole-archive' || p === '-whole-archive') whole = true;
+        else if (p === '--no-whole-archive' || p === '-no-whole-archive') whole = false;
         else rest.push(p);
       }
       if (rest.length > 0) ldflags.push(`-Wl,${rest.join(',')}`);
     } else if (a === '-T') script('-Wl,-T,', next());
     else if (a.startsWith('-T') && a.length > 2 && !compile) script('-Wl,-T,', a.slice(2));
     else if (!a.startsWith('-') && SOURCE.test(a)) sources.push(a);
-    else if (!a.startsWith('-') && (OBJECT.test(a) || ARCHIVE.test(a) || SHARED.test(a))) inputs.push(abs(a));
+    else if (!a.startsWith('-') && (OBJECT.test(a) || ARCHIVE.test(a) || SHARED.test(a))) {
+      inputs.push(abs(a));
+      if (whole && ARCHIVE.test(a)) wholeArchives.push(abs(a));
+    }
     else if (WITH_VALUE.has(a)) flags.push(a, next());
     else flags.push(a);
   }
@@ -221,7 +237,7 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
     inputs.push(obj);
   }
   if (inputs.length === 0) return;
-  for (const f of flags) if (KEPT_LDFLAGS.test(f)) ldflags.push(f);
+  for (const f of flags) if (KEPT_LDFLAGS.test(f) && !ldflags.includes(f)) ldflags.push(f);
   const shared = flags.includes('-shared');
   steps.links.push({
     kind: shared ? 'shared-library' : 'executable',
@@ -234,6 +250,7 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
     soname,
     dropped,
     scripts,
+    ...(wholeArchives.length > 0 ? { wholeArchives } : {}),
     order: e.order,
   });
 }

@@ -143,7 +143,8 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       if (rel(l.output) !== undefined) notes.push(`skipped ${show(l.output)}: linked during the build but gone at its end (a configure test?)`);
       continue;
     }
-    const objects = l.inputs.filter((i) => producer.has(i));
+    // An archive linked whole (libtool's convenience library in a shared one) gives its members.
+    const objects = l.inputs.flatMap((i) => (producer.has(i) ? [i] : l.wholeArchives?.includes(i) ? lastArchive.get(i)?.members ?? [] : []));
     targets.push({ ...named(l.output, l.kind === 'shared-library' ? libName(l.output) : path.basename(l.output)), type: l.kind, output: l.output, objects, link: l });
   }
   nameTargets(targets, rel);
@@ -206,7 +207,7 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
         if (lib !== t && !deps.includes(lib.name)) deps.push(lib.name);
       };
       for (const input of t.link.inputs) {
-        if (producer.has(input)) continue;
+        if (producer.has(input) || (t.link.wholeArchives?.includes(input) && lastArchive.has(input))) continue;
         const lib = byOutput.get(resolveLink(input));
         const system = rel(input) === undefined ? systemLibrary(input) : undefined;
         if (lib) addDep(lib);

@@ -19,6 +19,13 @@ export interface Exec {
   status: number | undefined;
   /** Position in the log, i.e. start order. */
   readonly order: number;
+  /**
+   * How many processes had started when its end was recorded: a process
+   * with `order` at or past it started after this one ended, so it is not
+   * this one's child even if its ppid is this pid (pids are reused, every
+   * 32,768 processes by default).
+   */
+  ended?: number;
 }
 
 interface Line {
@@ -56,12 +63,11 @@ export function readInterceptLog(text: string): { execs: Exec[]; errors: string[
       };
       execs.push(e);
       byRid.set(rid, e);
-    } else if (line.terminated) {
+    } else if (line.terminated || line.signalled) {
       const e = byRid.get(rid);
-      if (e) e.status = Number(line.terminated.status ?? 1);
-    } else if (line.signalled) {
-      const e = byRid.get(rid);
-      if (e) e.status = 128 + Number(line.signalled.number ?? 0);
+      if (!e) return;
+      e.status = line.terminated ? Number(line.terminated.status ?? 1) : 128 + Number(line.signalled?.number ?? 0);
+      e.ended = execs.length;
     }
   });
   return { execs, errors };

@@ -55,11 +55,11 @@ import { narOfPath } from '../store/nar.js';
 import { DPKG_STATUS, bareName, canonicalUsrPath, mergedUsrDirs, packageFiles, queryInstalled } from './dpkg.js';
 import type { InstalledPackage } from './dpkg.js';
 import { elfKind } from './elf.js';
+import { HOST_PACKAGES_LAYOUT } from './hostPackagesLayout.js';
 import { parseLdd } from './hostToolchain.js';
 import type { ImportedToolchain } from './importToolchain.js';
 
-/** Bump when the staged layout changes: the cache is then ignored. */
-export const HOST_PACKAGES_LAYOUT = 1;
+export { HOST_PACKAGES_LAYOUT };
 
 /** -dev packages whose files the imported toolchain's sysroot already holds; a dependency on them is not followed. */
 export const TOOLCHAIN_DEV_PACKAGES: readonly RegExp[] = [/^libc6?-dev$/, /^linux-libc-dev$/, /^libcrypt-dev$/, /^libgcc-\d+-dev$/, /^libstdc\+\+-\d+-dev$/];
@@ -305,6 +305,17 @@ export function stagePackages(plan: StagingPlan, tc: PackagesToolchain, dir: str
 }
 
 /** The include, lib and bin folders of a staged tree at store path `p` (reads the staged tree). */
+/**
+ * `-L` and `-rpath` for each library folder, and `-rpath-link`: a library
+ * linked by name may need another (libreadline.so needs libtinfo.so.6, of
+ * another package), which ld looks for in `-rpath-link` folders. Its
+ * manual says `-rpath` folders are searched too, but with `--sysroot`
+ * (every link of ours) binutils 2.40 does not find it there.
+ */
+export function hostLinkFlags(libDirs: readonly string[]): string[] {
+  return libDirs.flatMap((d) => [`-L${d}`, `-Wl,-rpath-link,${d}`, `-Wl,-rpath,${d}`]);
+}
+
 function folders(dir: string, p: string, requested: readonly string[], target: string): Pick<ImportedPackages, 'includeDirs' | 'libDirs' | 'binDirs'> {
   const isDir = (rel: string): boolean => fs.statSync(path.join(dir, rel), { throwIfNoEntry: false })?.isDirectory() ?? false;
   const holdsFiles = (rel: string): boolean => isDir(rel) && fs.readdirSync(path.join(dir, rel), { withFileTypes: true }).some((e) => !e.isDirectory());
@@ -363,7 +374,7 @@ export async function importHostPackages(names: readonly string[], opts: ImportP
         references,
         ...dirs,
         cflags: dirs.includeDirs.flatMap((d) => ['-isystem', d]),
-        ldflags: dirs.libDirs.flatMap((d) => [`-L${d}`, `-Wl,-rpath,${d}`]),
+        ldflags: hostLinkFlags(dirs.libDirs),
         narSize: nar.byteLength,
       };
       await addRoot(conn, full, opts.gcRootDir);

@@ -22,6 +22,7 @@ import type { FileHasher } from '../cache/FileHasher.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { ToolchainConfig } from '../config/Config.js';
 import { UserError } from '../core/Diagnostic.js';
+import { HOST_PACKAGES_LAYOUT } from './hostPackagesLayout.js';
 import type { ImportedPackages } from './importHostPackages.js';
 import type { ImportedToolchain } from './importToolchain.js';
 import { IMPORT_LAYOUT } from './importToolchain.js';
@@ -172,7 +173,7 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
   let key: string;
   try {
     const st = fs.statSync('/var/lib/dpkg/status');
-    key = createHash('sha256').update(JSON.stringify({ request, st: [st.size, st.mtimeMs, st.ino], tc: tc.storePaths })).digest('hex');
+    key = createHash('sha256').update(JSON.stringify({ request, st: [st.size, st.mtimeMs, st.ino], tc: tc.storePaths, layout: HOST_PACKAGES_LAYOUT })).digest('hex');
   } catch {
     key = 'no-dpkg';
   }
@@ -214,10 +215,10 @@ async function withHostPackages(tc: Toolchain, names: readonly string[], project
     storePaths,
     cflags: [...tc.cflags, ...imported.cflags],
     // The packages' library folders before the toolchain's: its C library folder also holds the
-    // libraries GCC itself loads (zlib, gmp …), which must not shadow the packages' own.
-    // -rpath-link too: a package library's own NEEDED (libgnutls.so → libhogweed.so.6) is looked
-    // for there, not in the -L folders, and the sysroot'd linker does not search -rpath for it.
-    ldflags: [...imported.ldflags, ...imported.libDirs.map((d) => `-Wl,-rpath-link,${d}`), ...tc.ldflags],
+    // libraries GCC itself loads (zlib, gmp …), which must not shadow the packages' own. Their
+    // -rpath-link (importHostPackages) finds a package library's own NEEDED (libgnutls.so →
+    // libhogweed.so.6), which the sysroot'd linker does not look for in -L or -rpath folders.
+    ldflags: [...imported.ldflags, ...tc.ldflags],
     path: [...tc.path, ...imported.binDirs],
     toolEnv: toolEnvOf(imported.storePath),
     systemIncludeDirs: { c: [...imported.includeDirs, ...tc.systemIncludeDirs.c], 'c++': [...imported.includeDirs, ...tc.systemIncludeDirs['c++']] },

@@ -120,7 +120,8 @@ describe.skipIf(!HAS_TOOLS)('host packages imported into the store', () => {
     expect(libs.includeDirs).toEqual([`${libs.storePath}/usr/include`]);
     expect(libs.libDirs).toEqual([`${libs.storePath}/usr/lib/x86_64-linux-gnu`]);
     expect(libs.cflags).toEqual(['-isystem', `${libs.storePath}/usr/include`]);
-    expect(libs.ldflags).toEqual([`-L${libs.storePath}/usr/lib/x86_64-linux-gnu`, `-Wl,-rpath,${libs.storePath}/usr/lib/x86_64-linux-gnu`]);
+    const libDir = `${libs.storePath}/usr/lib/x86_64-linux-gnu`;
+    expect(libs.ldflags).toEqual([`-L${libDir}`, `-Wl,-rpath-link,${libDir}`, `-Wl,-rpath,${libDir}`]);
     const lib = `${libs.storePath}/usr/lib/x86_64-linux-gnu`;
     for (const f of ['usr/include/oniguruma.h', 'usr/include/zlib.h', 'usr/include/zconf.h']) expect(fs.statSync(`${libs.storePath}/${f}`).isFile(), f).toBe(true);
     // The linker's names and the sonames, as relative links to the real files.

@@ -82,6 +82,53 @@ describe('classifyCommands', () => {
   });
 });
 
+describe('classifyCommands: pids reused in a long build', () => {
+  it('takes a process whose ppid was a driver child that had already ended for a step of its own', () => {
+    const reused = [
+      exec(['gcc', '-O2', '-o', 'old', 'old.c'], R, { pid: 500 }),
+      exec(['collect2', '-o', 'old'], R, { pid: 501, ppid: 500 }),
+      // Later, an unrecorded shell got pid 501 and ran this link.
+      exec(['gcc', '-g', '-O2', '-o', 'test-array', 'test-array.o', 'libtests.a'], `${R}/tests`, { ppid: 501 }),
+    ].join('\n');
+    const steps = classifyCommands(readInterceptLog(reused).execs);
+    expect(steps.links.map((l) => l.output)).toEqual([`${R}/old`, `${R}/tests/test-array`]);
+  });
+});
+
+describe('classifyCommands: driver flags of a link', () => {
+  it('keeps -no-pie (once, however often the line repeats it) and drops flags that only matter to compiles', () => {
+    const link = classifyCommands(readInterceptLog(exec(['gcc', '-g', '-O2', '-DNDEBUG', '-no-pie', '-no-pie', '-o', 'gawk', 'main.o', '-lreadline', '-no-pie', '-lm'])).execs).links[0];
+    expect(link).toMatchObject({ kind: 'executable', libs: ['readline', 'm'], ldflags: ['-no-pie'] });
+  });
+});
+
+describe('inferConfig: a convenience library linked whole into a shared one (libtool, expat)', () => {
+  const convenience = [
+    exec(['gcc', '-O2', '-c', 'lib/a.c', '-fPIC', '-DPIC', '-o', 'lib/.libs/a.o']),
+    exec(['gcc', '-O2', '-c', 'lib/b.c', '-fPIC', '-DPIC', '-o', 'lib/.libs/b.o']),
+    exec(['ar', 'cr', 'lib/.libs/libxinternal.a', 'lib/.libs/a.o', 'lib/.libs/b.o']),
+    exec(['gcc', '-shared', '-fPIC', '-DPIC', '-Wl,--whole-archive', './.libs/libxinternal.a', '-Wl,--no-whole-archive', '-lm', '-Wl,-soname', '-Wl,libx.so.1', '-o', '.libs/libx.so.1.8.10'], `${R}/lib`),
+    exec(['gcc', '-O2', '-c', 'tool.c', '-o', 'tool.o']),
+    exec(['gcc', '-o', '.libs/tool', 'tool.o', 'lib/.libs/libx.so']),
+    exec(['ln', '-s', 'libx.so.1.8.10', 'libx.so'], `${R}/lib/.libs`),
+  ].join('\n');
+  const steps = classifyCommands(readInterceptLog(convenience).execs);
+
+  it('records the archive as linked whole, without the two flags', () => {
+    const shared = steps.links.find((l) => l.kind === 'shared-library');
+    expect(shared).toMatchObject({ wholeArchives: [`${R}/lib/.libs/libxinternal.a`], ldflags: [] });
+  });
+
+  it('gives the shared library the archive\'s members as sources, and what links it a valid dep', () => {
+    const { config } = inferConfig(steps, R, () => true);
+    const targets = config['targets'] as Record<string, Record<string, unknown>>;
+    expect(targets['x']).toMatchObject({ type: 'shared-library', sources: ['lib/a.c', 'lib/b.c'], soname: 'libx.so.1', libs: ['m'] });
+    expect(targets['x']?.['deps']).toBeUndefined();
+    expect(targets['tool']).toMatchObject({ type: 'executable', deps: ['x'] });
+    expect(parseConfig(JSON.stringify(config), R).ok).toBe(true);
+  });
+});
+
 describe('inferConfig', () => {
   const steps = classifyCommands(readInterceptLog(log).execs);
   const { config, notes, unmapped } = inferConfig(steps, R, (p) => !p.includes('conftest'));
