@@ -8,10 +8,10 @@
  * and removes the folder; a daemon still running when the process exits is
  * stopped then.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ProcessGroup } from './ProcessGroup.js';
 
 const NIX_CONF = ['sandbox = true', 'sandbox-fallback = false', 'build-users-group = nixbld', 'extra-sandbox-paths = /usr /bin /lib /lib64', 'substituters =', ''].join('\n');
 
@@ -20,15 +20,13 @@ const sleep = (ms: number): void => {
 };
 
 export class PrivateNixDaemon {
-  private stopped = false;
-  private readonly onExit = (): void => this.stop();
-
   private constructor(
-    readonly dir: string,
-    private readonly pid: number,
+    private readonly group: ProcessGroup,
     readonly env: Readonly<Record<string, string>>,
-  ) {
-    process.on('exit', this.onExit);
+  ) {}
+
+  get dir(): string {
+    return this.group.dir;
   }
 
   /**
@@ -42,34 +40,21 @@ export class PrivateNixDaemon {
     fs.writeFileSync(path.join(dir, 'conf/nix.conf'), NIX_CONF);
     const socket = path.join(dir, 'socket');
     const env = { NIX_CONF_DIR: path.join(dir, 'conf'), XDG_CONFIG_HOME: path.join(dir, 'xdg'), NIX_DAEMON_SOCKET_PATH: socket };
-    const log = fs.openSync(path.join(dir, 'daemon.log'), 'w');
     const own: NodeJS.ProcessEnv = { ...process.env, ...env, ...daemonEnv };
     // A NIX_REMOTE naming another daemon would make this one its client.
     delete own['NIX_REMOTE'];
     delete own['NIX_CONFIG'];
-    const child = spawn('nix-daemon', [], { detached: true, stdio: ['ignore', log, log], env: own });
-    fs.closeSync(log);
-    child.unref();
-    if (child.pid === undefined) throw new Error('nix-floor: could not start nix-daemon');
-    const daemon = new PrivateNixDaemon(dir, child.pid, { ...env, NIX_REMOTE: `unix://${socket}` });
+    const daemon = new PrivateNixDaemon(ProcessGroup.start(dir, 'daemon.log', 'nix-daemon', [], own), { ...env, NIX_REMOTE: `unix://${socket}` });
     for (let i = 0; i < 100 && !fs.existsSync(socket); i++) sleep(100);
     if (!fs.existsSync(socket)) {
-      const text = fs.readFileSync(path.join(dir, 'daemon.log'), 'utf8').trim();
+      const text = daemon.group.logTail('daemon.log');
       daemon.stop();
-      throw new Error(`nix-floor: its nix-daemon did not open ${socket}: ${text.split('\n').slice(-3).join(' / ') || 'no output'}`);
+      throw new Error(`nix-floor: its nix-daemon did not open ${socket}: ${text}`);
     }
     return daemon;
   }
 
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    process.off('exit', this.onExit);
-    try {
-      process.kill(-this.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.group.stop();
   }
 }

@@ -14,11 +14,12 @@
  * to the port, with `HostKeyAlias` so that the host key Nix writes for the
  * alias matches. It does not start that daemon (the caller's kind does).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { ProcessGroup } from './ProcessGroup.js';
 
 /** The remote end's nix.conf: the test suite's stock settings. */
 const REMOTE_NIX_CONF = ['sandbox = true', 'build-users-group = nixbld', 'substituters =', ''].join('\n');
@@ -47,12 +48,8 @@ function keygen(file: string): void {
 }
 
 export class SshBuilder {
-  private stopped = false;
-  private readonly onExit = (): void => this.stop();
-
   private constructor(
-    readonly dir: string,
-    private readonly pid: number,
+    private readonly group: ProcessGroup,
     /** The chroot store's root: its store is `<storeRoot>/nix/store`. */
     readonly storeRoot: string,
     /** The `builders` line: `ssh-ng://nixmake-remote?remote-store=… x86_64-linux KEY JOBS 1 - - HOSTKEY`. */
@@ -61,8 +58,10 @@ export class SshBuilder {
     readonly daemonEnv: Readonly<Record<string, string>>,
     /** A `builders` line for a host alias whose port nothing listens on. */
     readonly closedMachine: string,
-  ) {
-    process.on('exit', this.onExit);
+  ) {}
+
+  get dir(): string {
+    return this.group.dir;
   }
 
   /** Starts sshd and waits (up to 10 s) until it answers; throws with its log otherwise. */
@@ -105,23 +104,19 @@ export class SshBuilder {
         ...['Host nixmake-closed', '  HostName 127.0.0.1', `  Port ${closedPort}`, '  User root', '  BatchMode yes', ''],
       ].join('\n'),
     );
-    const log = fs.openSync(path.join(dir, 'sshd.log'), 'w');
-    const child = spawn(SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], { detached: true, stdio: ['ignore', log, log] });
-    fs.closeSync(log);
-    child.unref();
-    if (child.pid === undefined) throw new Error('could not start sshd');
+    const group = ProcessGroup.start(dir, 'sshd.log', SSHD, ['-D', '-e', '-f', path.join(dir, 'sshd_config')]);
     const hostKey = Buffer.from(fs.readFileSync(path.join(dir, 'host_key.pub'), 'utf8').trim()).toString('base64');
     const machine = `ssh-ng://nixmake-remote?remote-store=local?root=${storeRoot} x86_64-linux ${dir}/client_key ${opts.jobs} 1 - - ${hostKey}`;
     const closed = `ssh-ng://nixmake-closed x86_64-linux ${dir}/client_key 1 1 - - ${hostKey}`;
-    const b = new SshBuilder(dir, child.pid, storeRoot, machine, { NIX_SSHOPTS: `-F ${dir}/ssh_config` }, closed);
+    const b = new SshBuilder(group, storeRoot, machine, { NIX_SSHOPTS: `-F ${dir}/ssh_config` }, closed);
     const probe = ['-F', path.join(dir, 'ssh_config'), '-i', path.join(dir, 'client_key'), '-o', `UserKnownHostsFile=${dir}/known_hosts`, '-o', 'StrictHostKeyChecking=accept-new'];
     for (let i = 0; i < 100; i++) {
       if (spawnSync('ssh', [...probe, 'nixmake-remote', 'true'], { stdio: 'ignore' }).status === 0) return b;
       sleep(100);
     }
-    const text = fs.readFileSync(path.join(dir, 'sshd.log'), 'utf8').trim();
+    const text = group.logTail('sshd.log');
     b.stop();
-    throw new Error(`sshd on port ${port} did not answer: ${text.split('\n').slice(-3).join(' / ') || 'no output'}`);
+    throw new Error(`sshd on port ${port} did not answer: ${text}`);
   }
 
   /** The store paths the remote store holds (base names). */
@@ -131,14 +126,6 @@ export class SshBuilder {
   }
 
   stop(): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    process.off('exit', this.onExit);
-    try {
-      process.kill(-this.pid, 'SIGTERM');
-    } catch {
-      // already gone
-    }
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.group.stop();
   }
 }

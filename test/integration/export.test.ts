@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildAsync, nixmake, run, spawnAsync, useTempProjects } from '../helpers/project.js';
+import { GRAMMAR } from '../helpers/calcGrammar.js';
 
 const project = useTempProjects(afterEach);
 const installed = (pkg: string): boolean => spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', pkg], { encoding: 'utf8' }).stdout.startsWith('ii');
@@ -162,22 +163,6 @@ describe('nixmake export', () => {
   });
 });
 
-const GRAMMAR = `%{
-#include <stdio.h>
-int yylex(void);
-void yyerror(const char *s);
-int result;
-%}
-%define api.value.type {int}
-%token NUM
-%%
-input: expr { result = $1; } ;
-expr: expr '+' NUM { $$ = $1 + $3; }
-    | expr '*' NUM { $$ = $1 * $3; }
-    | NUM ;
-%%
-void yyerror(const char *s) { fprintf(stderr, "%s\\n", s); }
-`;
 
 describe.skipIf(!HAS_BISON)(`nixmake export of generators${HAS_BISON ? '' : ' (SKIPPED: bison or m4 not installed)'}`, () => {
   it('a bison grammar: the same generator and object derivations as the build; a grammar edit reruns bison and recompiles what reads its outputs', async () => {

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { build, nixmake, run, useTempProjects } from '../helpers/project.js';
+import { GRAMMAR } from '../helpers/calcGrammar.js';
 
 const project = useTempProjects(afterEach);
 const installed = (pkg: string): boolean => spawnSync('dpkg-query', ['-W', '-f=${db:Status-Abbrev}', pkg], { encoding: 'utf8' }).stdout.startsWith('ii');
@@ -21,22 +22,6 @@ const built = (events: Events, kind: string): string[] =>
   events.filter((e) => e['event'] === 'node-built' && e['kind'] === kind).map((e) => String(e['label'])).sort();
 const generatorsBuilt = (events: Events): unknown => events.find((e) => e['event'] === 'summary')?.['generators_built'];
 
-const GRAMMAR = `%{
-#include <stdio.h>
-int yylex(void);
-void yyerror(const char *s);
-int result;
-%}
-%define api.value.type {int}
-%token NUM
-%%
-input: expr { result = $1; } ;
-expr: expr '+' NUM { $$ = $1 + $3; }
-    | expr '*' NUM { $$ = $1 * $3; }
-    | NUM ;
-%%
-void yyerror(const char *s) { fprintf(stderr, "%s\\n", s); }
-`;
 
 const calc = (): Record<string, string> => ({
   'nixmake.json': JSON.stringify({
