@@ -36,12 +36,21 @@ describe('nixmake watch', () => {
   const builds = (): number => w.all('summary').length;
   const lastRebuild = (): unknown => w.all('watch-rebuild').at(-1)?.['files'];
 
+  /** The target of one of the watcher's descriptors, or '' when it was closed since the folder was listed. */
+  const fdTarget = (fd: string): string => {
+    try {
+      return fs.readlinkSync(`/proc/${w.pid}/fd/${fd}`);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return '';
+      throw e;
+    }
+  };
   /** Sockets other than stdio (Node's child stdio are socket pairs): daemon connections. */
   const sockets = (): string[] =>
     fs
       .readdirSync(`/proc/${w.pid}/fd`)
       .filter((fd) => Number(fd) > 2)
-      .map((fd) => fs.readlinkSync(`/proc/${w.pid}/fd/${fd}`))
+      .map(fdTarget)
       .filter((l) => l.startsWith('socket:'))
       .sort();
 
