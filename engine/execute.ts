@@ -352,10 +352,13 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
       timings.derivation = (performance.now() - t0) / 1000;
     } else if (node.kind === 'link') {
       const li = linkInputs(node);
-      resultKey = li.key(item.fp.inputs);
+      const fpInputs = item.fp.inputs;
+      resultKey = li.key(fpInputs);
       if (await cutOff(resultKey, 'link')) return 'ok';
       const scripts = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
-      d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, (await setup).builder, toolchain, scripts));
+      // How the derivation names what it links is part of the fingerprint (pinnedLinks.ts).
+      const by = fpInputs.kind === 'link' && fpInputs.inputsBy === 'outputs' ? 'outputs' : 'derivations';
+      d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, (await setup).builder, toolchain, scripts, by));
       timings.derivation = (performance.now() - t0) / 1000;
     } else if (prepared) {
       d = prepared.d;

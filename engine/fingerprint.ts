@@ -17,6 +17,7 @@ import type { ContentHash, Fingerprint } from '../cache/hashes.js';
 import { closureDigest, systemDigest } from '../analyzers/closureDigest.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
 import { canonicalJson, fingerprintOf } from '../cache/hashes.js';
+import { pinnedLinks } from './pinnedLinks.js';
 import type { BuildGraph, LinkNode } from './BuildGraph.js';
 
 export interface ObjectInputs {
@@ -50,6 +51,8 @@ export interface LinkInputs {
   readonly aliases?: readonly string[];
   /** Project files the link reads (project-relative) → content hash. */
   readonly files?: Readonly<Record<string, string>>;
+  /** Only for links that are not pinned (pinnedLinks.ts): their derivation names its inputs' outputs, not their derivations. */
+  readonly inputsBy?: 'outputs';
   readonly toolchain: string;
   readonly template: string;
   readonly platform: string;
@@ -173,6 +176,7 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext, kno
       platform: ctx.platform,
     };
   };
+  const pinned = pinnedLinks(graph);
   for (const name of graph.targetOrder) {
     const l = graph.links.get(`link:${name}`);
     if (!l) continue;
@@ -189,6 +193,7 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext, kno
       libs: l.libs,
       soname: l.soname ?? null,
       ...outputNames(l, rel),
+      ...(pinned.has(l.key) ? {} : { inputsBy: 'outputs' as const }),
       toolchain: ctx.toolchainId,
       template: ctx.templateHash,
       platform: ctx.platform,

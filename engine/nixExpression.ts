@@ -23,7 +23,9 @@ export function defaultNix(): string {
   return `# Written by \`nixmake export\`; export again rather than edit it.
 #
 # One derivation per generator, one per object and one per target: with the
-# locked toolchain, the very derivations \`nixmake build\` makes. Stock Nix 2.8 or later, no
+# locked toolchain, the very derivations \`nixmake build\` makes, but for the
+# links of static libraries and programs, which nixmake writes over its objects'
+# outputs (same bytes; see its ARCHITECTURE.md). Stock Nix 2.8 or later, no
 # import-from-derivation, no experimental features, no nixmake.
 #
 #   nix-build -A <target>     one target (also under targets.<target>)

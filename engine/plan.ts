@@ -104,7 +104,7 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
     }
     const current = io.getCurrent(node.key);
     const record = io.getNode(fp.fingerprint);
-    // The derivation too: a link that relinks this node's output names it as an input.
+    // The derivation too: a pinned link or a generator that uses this node's output names it as an input.
     if (record && io.storePathExists(record.out) && io.storePathExists(record.drv)) {
       upToDate.push({ node, fp, record, currentStale: current?.fingerprint !== fp.fingerprint });
       continue;

@@ -46,16 +46,20 @@ function keyPair(dir: string, name: string): { sec: string; pub: string } {
   return { sec, pub: fs.readFileSync(pubFile, 'utf8').trim() };
 }
 
-/** The outputs the project's GC roots name; the roots are removed and the outputs deleted from the store. */
+/**
+ * The outputs the project's GC roots name; the roots are removed and the
+ * outputs deleted from the store, with the links' derivations (a link that
+ * is not pinned names its objects' outputs, which stay alive while it does).
+ */
 function deleteOutputs(dir: string): string[] {
   const roots = path.join(dir, '.nixmake/gcroots');
-  const outs = fs
-    .readdirSync(roots)
-    .filter((n) => /^(obj|link)-[0-9a-f]{24}$/.test(n))
-    .map((n) => fs.readlinkSync(path.join(roots, n)));
+  const named = (re: RegExp): string[] => fs.readdirSync(roots).filter((n) => re.test(n)).map((n) => fs.readlinkSync(path.join(roots, n)));
+  const outs = named(/^(obj|link)-[0-9a-f]{24}$/);
+  const linkDrvs = named(/^link-[0-9a-f]{24}-drv$/);
+  expect(linkDrvs.length).toBeGreaterThan(0);
   fs.rmSync(roots, { recursive: true, force: true });
   fs.rmSync(path.join(dir, 'result-app'), { force: true });
-  const r = run('nix-store', ['--delete', ...outs]);
+  const r = run('nix-store', ['--delete', ...outs, ...linkDrvs]);
   expect(r.code, r.stderr).toBe(0);
   for (const o of outs) expect(fs.existsSync(o)).toBe(false);
   return outs;

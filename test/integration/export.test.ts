@@ -1,8 +1,9 @@
 /**
  * `nixmake export` against the test daemon (stock nix.conf): stock
  * nix-build builds the export with import-from-derivation off; its
- * derivations are the very `.drv` files `nixmake build` wrote, so it builds
- * nothing nixmake built; the package runs; a one-`.c` edit, picked up
+ * generators', objects' and pinned links' derivations are the very `.drv`
+ * files `nixmake build` wrote, so it compiles nothing nixmake compiled, and
+ * its other links give the same bytes; the package runs; a one-`.c` edit, picked up
  * without exporting again, rebuilds exactly that object and the links above
  * it, a header edit the objects that read it; `--check` tells a stale
  * export from a current one.
@@ -53,6 +54,26 @@ function git(dir: string, ...args: string[]): void {
 /** Every derivation nixmake built (node → .drv), from its --json events. */
 const builtDrvs = (events: Record<string, unknown>[]): Record<string, string> =>
   Object.fromEntries(events.filter((e) => e['event'] === 'node-built').map((e) => [String(e['node']), String(e['drv'])]));
+/** Every output nixmake built (node → store path), from its --json events. */
+const builtOuts = (events: Record<string, unknown>[]): Record<string, string> =>
+  Object.fromEntries(events.filter((e) => e['event'] === 'node-built').map((e) => [String(e['node']), String(e['out'])]));
+
+/**
+ * The export's derivations against those of the nodes nixmake built: the
+ * very same `.drv` for every generator, object and pinned link
+ * (engine/pinnedLinks.ts); the links in `unpinned` are other derivations,
+ * because nixmake's name what they link by its outputs (the export's bytes
+ * are compared where they are built).
+ */
+function expectSameDerivations(exported: Record<string, string>, built: Record<string, string>, unpinned: readonly string[]): void {
+  const same = Object.keys(built).filter((k) => !unpinned.includes(k));
+  expect(same.length).toBeGreaterThan(0);
+  expect(Object.fromEntries(same.map((k) => [k, exported[k]]))).toEqual(Object.fromEntries(same.map((k) => [k, built[k]])));
+  for (const k of unpinned) {
+    expect(built[k], k).toMatch(/\.drv$/);
+    expect(exported[k], k).not.toBe(built[k]);
+  }
+}
 
 /** The export's derivations, keyed as nixmake's nodes are (gen:, obj:, link:). */
 async function exportDrvs(dir: string): Promise<Record<string, string>> {
@@ -69,8 +90,8 @@ async function exportDrvs(dir: string): Promise<Record<string, string>> {
 async function toBuild(dir: string, attr: string): Promise<string[]> {
   const r = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', attr, '--dry-run', ...NO_IFD]);
   expect(r.code, r.stderr).toBe(0);
-  const m = /these (\d+ )?derivations will be built:\n((?: {2}\/nix\/store\/\S+\n?)*)/.exec(r.stderr);
-  return m ? (m[2] ?? '').trim().split('\n').map((l) => l.trim().replace(/^\/nix\/store\/[0-9a-z]{32}-/, '')).sort() : [];
+  const m = /(?:these (?:\d+ )?derivations|this derivation) will be built:\n((?: {2}\/nix\/store\/\S+\n?)*)/.exec(r.stderr);
+  return m ? (m[1] ?? '').trim().split('\n').map((l) => l.trim().replace(/^\/nix\/store\/[0-9a-z]{32}-/, '')).sort() : [];
 }
 
 describe('nixmake export', () => {
@@ -92,20 +113,28 @@ describe('nixmake export', () => {
     expect(lock['files']).toMatchObject({ 'src/config.h': 'copied', 'src/main.c': 'project', 'include/greet.h': 'project' });
     expect(lock['objects']?.['obj:app:src/main.c']).toMatchObject({ tu: 'src/main.c', headers: ['include/greet.h', 'include/loud.h', 'src/config.h'] });
 
-    // The very .drv files nixmake wrote, object by object and link by link.
-    expect(await exportDrvs(dir)).toEqual(nixmakeDrvs);
+    // The very .drv files nixmake wrote, object by object, and for the shared library (pinned: app holds its
+    // path); the static library and the program are linked by nixmake from its objects' outputs.
+    const exported = await exportDrvs(dir);
+    expect(Object.keys(exported).sort()).toEqual(Object.keys(nixmakeDrvs).sort());
+    expectSameDerivations(exported, nixmakeDrvs, ['link:greet', 'link:app']);
 
-    // Same derivations, so nothing to build after nixmake's build.
-    expect(await toBuild(dir, 'all')).toEqual([]);
+    // Same objects, so nothing to compile after nixmake's build: only those two links (greet's is the same in
+    // every run of this test, so an earlier run may have built it).
+    const links = await toBuild(dir, 'all');
+    expect(links).toContain('app.drv');
+    expect(links.filter((d) => d !== 'app.drv' && d !== 'greet.drv')).toEqual([]);
     const pkg = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'package', '-o', path.join(dir, 'result-package'), ...NO_IFD]);
     expect(pkg.code, pkg.stderr).toBe(0);
+    expect(pkg.stderr).not.toMatch(/building '\/nix\/store\/[0-9a-z]{32}-[^']*\.o\.drv'/);
     const out = path.join(dir, 'result-package');
     expect(run(path.join(out, 'bin/app'), []).stdout).toBe(`hello 22 2 ${nonce}\n`);
-    // The package's program is nixmake's (same store path, so the same bytes).
-    expect(fs.realpathSync(path.join(out, 'bin/app'))).toBe(fs.realpathSync(path.join(dir, 'result-app/bin/app')));
+    // The package's files are nixmake's, byte for byte (the shared library at the same store path).
+    const outs = builtOuts(built.events);
+    expect(fs.readFileSync(path.join(out, 'bin/app')).equals(fs.readFileSync(path.join(dir, 'result-app/bin/app')))).toBe(true);
+    expect(fs.readFileSync(path.join(out, 'lib/libgreet.a')).equals(fs.readFileSync(path.join(outs['link:greet'] ?? '', 'lib/libgreet.a')))).toBe(true);
+    expect(fs.realpathSync(path.join(out, 'lib/libloud.so.1'))).toBe(fs.realpathSync(path.join(outs['link:loud'] ?? '', 'lib/libloud.so.1')));
     expect(fs.readFileSync(path.join(out, 'include/greet.h'), 'utf8')).toBe('const char *greeting(void);\n');
-    expect(fs.existsSync(path.join(out, 'lib/libgreet.a'))).toBe(true);
-    expect(fs.existsSync(path.join(out, 'lib/libloud.so.1'))).toBe(true);
 
     // A one-.c patch, without exporting again: that object and the one link above it.
     fs.writeFileSync(path.join(dir, 'src/util.c'), `int twice(int x) { return x + x + 1; } /* ${nonce} */\n`);
@@ -196,14 +225,16 @@ describe.skipIf(!HAS_BISON)(`nixmake export of generators${HAS_BISON ? '' : ' (S
     expect(lock['files']).toEqual({ 'src/calc.y': 'project', 'src/lex.c': 'project', 'src/main.c': 'project' });
     expect(lock['generators']?.['parser']).toMatchObject({ inputs: ['src/calc.y'], outputs: ['src/calc.tab.c', 'src/calc.tab.h'] });
     expect(lock['objects']?.['obj:calc:src/lex.c']).toMatchObject({ headers: ['src/calc.tab.h'], generated: { 'src/calc.tab.h': 'parser' } });
-    // The generator's derivation and every object's and link's are the build's own.
+    // The generator's derivation and every object's are the build's own; the program, linked by nixmake from
+    // its objects' outputs, is another derivation with the same bytes.
     const drvs = await exportDrvs(dir);
-    expect(drvs).toEqual(builtDrvs(built.events));
+    expectSameDerivations(drvs, builtDrvs(built.events), ['link:calc']);
     expect(Object.keys(drvs)).toContain('gen:parser');
-    expect(await toBuild(dir, 'all')).toEqual([]);
+    expect(await toBuild(dir, 'all')).toEqual(['calc.drv']);
     const first = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'calc', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
     expect(first.code, first.stderr).toBe(0);
     expect(run(path.join(dir, 'result-export/bin/calc'), ['1+2*3']).stdout).toBe('9\n');
+    expect(fs.readFileSync(path.join(dir, 'result-export/bin/calc')).equals(fs.readFileSync(path.join(builtOuts(built.events)['link:calc'] ?? '', 'bin/calc')))).toBe(true);
 
     // A grammar edit, without exporting again: bison reruns, and every object that reads one of its outputs
     // recompiles (stock Nix has no early cutoff: lex.c reads an unchanged calc.tab.h); main.c does not.
@@ -251,7 +282,8 @@ describe.skipIf(!HAS_BISON)(`nixmake export of generators${HAS_BISON ? '' : ' (S
     expect(await toBuild(dir, 'app')).toEqual(['app.c.o.drv', 'app.drv']);
     const built = await buildAsync(dir);
     expect(built.code, built.stderr).toBe(0);
-    expect(await exportDrvs(dir)).toMatchObject(builtDrvs(built.events));
+    // The tool is pinned (the generator's derivation names it): the same derivations but app's.
+    expectSameDerivations(await exportDrvs(dir), builtDrvs(built.events), ['link:app']);
     const out = await spawnAsync('nix-build', [path.join(dir, 'nixmake-export'), '-A', 'app', '-o', path.join(dir, 'result-export'), ...NO_IFD]);
     expect(out.code, out.stderr).toBe(0);
     expect(run(path.join(dir, 'result-export/bin/app'), []).stdout).toBe('30\n');
@@ -303,7 +335,7 @@ describe('nixmake export --patch', () => {
     git(dir, 'apply', 'fix.patch');
     const built = await buildAsync(dir);
     expect(built.code, built.stderr).toBe(0);
-    expect(await exportDrvs(dir)).toEqual(builtDrvs(built.events));
+    expectSameDerivations(await exportDrvs(dir), builtDrvs(built.events), ['link:app']);
     git(dir, 'checkout', 'src/twice.c');
 
     // A patch that does not apply names itself and its hunk's line; nothing is written.

@@ -257,9 +257,10 @@ export async function measure(p: RealProject, nmRoot: string, mkRoot: string, cl
     const paths = rootedPaths(nmRoot);
     await nixmakeRun(['clean', '-C', nmRoot]);
     // One path at a time: a path rooted elsewhere (the same object built by another project on
-    // this machine) stays, and would stop a batch. Twice, since a derivation goes after those naming it.
+    // this machine) stays, and would stop a batch. Four passes, since a path goes after those naming it
+    // (a link's output, its derivation, the objects' outputs it names, their derivations).
     const list = paths.filter((x) => !/nixmake-builder/.test(x)).map((x) => `'${x}'`).join(' ');
-    await shell(`for pass in 1 2; do for p in ${list}; do [ -e "$p" ] && nix-store --delete "$p" >/dev/null 2>&1; done; done; true`, REPO);
+    await shell(`for pass in 1 2 3 4; do for p in ${list}; do [ -e "$p" ] && nix-store --delete "$p" >/dev/null 2>&1; done; done; true`, REPO);
     await timedNixmake(nmRoot, clean);
   }
   const edit: Timing = { make: [], nixmake: [], compiled: [] };
