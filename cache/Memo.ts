@@ -92,7 +92,8 @@ function prepareAll(db: Database.Database) {
     putScan: db.prepare('INSERT OR REPLACE INTO scans (key, result) VALUES (?, ?)'),
     getNode: db.prepare('SELECT drv, out, drv_hash AS drvHash, nar_hash AS narHash FROM nodes WHERE fingerprint = ?'),
     putNode: db.prepare('INSERT OR REPLACE INTO nodes (fingerprint, drv, out, drv_hash, nar_hash, built_at) VALUES (?, ?, ?, ?, ?, ?)'),
-    getCurrent: db.prepare('SELECT fingerprint, inputs FROM current WHERE node = ?'),
+    getCurrentFingerprint: db.prepare('SELECT fingerprint FROM current WHERE node = ?').pluck(),
+    getCurrentInputs: db.prepare('SELECT inputs FROM current WHERE node = ?').pluck(),
     currentNodes: db.prepare('SELECT current.node AS node, nodes.drv AS drv, nodes.out AS out, nodes.drv_hash AS drvHash, nodes.nar_hash AS narHash FROM current JOIN nodes ON nodes.fingerprint = current.fingerprint ORDER BY current.node'),
     putCurrent: db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
     getClosure: db.prepare('SELECT value FROM closures WHERE node = ?').pluck(),
@@ -274,11 +275,22 @@ export class SqliteMemo implements MemoStore, DurationStore {
     });
   }
 
+  /**
+   * The node's current record. Its `inputs` (an object's per-header tables,
+   * kilobytes) are read only when asked for: a plan needs them only for the
+   * nodes it rebuilds, to say why, and a no-op asks for none.
+   */
   getCurrent(nodeKey: string): CurrentRecord | undefined {
-    return this.guard(() => {
-      const r = this.stmts.getCurrent.get(nodeKey) as { fingerprint: string; inputs: string } | undefined;
-      return r ? { fingerprint: r.fingerprint as Fingerprint, inputs: r.inputs } : undefined;
-    });
+    const fingerprint = this.guard(() => this.stmts.getCurrentFingerprint.get(nodeKey) as string | undefined);
+    if (fingerprint === undefined) return undefined;
+    const read = (): string => this.guard(() => (this.stmts.getCurrentInputs.get(nodeKey) as string | undefined) ?? '{}');
+    let inputs: string | undefined;
+    return {
+      fingerprint: fingerprint as Fingerprint,
+      get inputs(): string {
+        return (inputs ??= read());
+      },
+    };
   }
 
   /** Every node's current record (what its last build gave), by node key. */

@@ -76,10 +76,17 @@ export class ProjectFiles {
     );
   }
 
+  /** Root names already made (a no-op or a plan asks for every node's, several times). */
+  private readonly rootNames = new Map<string, string>();
+
   /** The GC root link of a node: one per node key, replaced when the node is rebuilt. */
   gcRootFor(nodeKey: string): string {
-    const kind = nodeKey.startsWith('link:') ? 'link' : 'obj';
-    return path.join(this.rootsDir, `${kind}-${sha256(nodeKey).slice(0, 24)}`);
+    let root = this.rootNames.get(nodeKey);
+    if (root === undefined) {
+      const kind = nodeKey.startsWith('link:') ? 'link' : 'obj';
+      this.rootNames.set(nodeKey, (root = path.join(this.rootsDir, `${kind}-${sha256(nodeKey).slice(0, 24)}`)));
+    }
+    return root;
   }
 
   /** The GC root of a node's derivation (kept so that links can name it as an input later). */
