@@ -2,6 +2,14 @@
 // Entry point: runs the compiled CLI (npm run build writes dist/).
 // A plain `nixmake build` with nothing to do is answered first from the
 // no-op stamp (dist/cli/noopFastPath.js), before the rest is loaded.
+// This file is CommonJS (bin/package.json), and the fast path is loaded as
+// one bundled CommonJS file (dist/noopFastPath.cjs, scripts/bundle-noop.mjs)
+// when it is there and not older than the modules it was made from: Node's
+// ESM loader reads each module asynchronously, which a no-op pays for.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
 // The CLI turns every expected fault into a message and an exit code; what
 // reaches the last handler here is a bug, except a system error that some
 // path did not catch, which still gets one line and no stack.
@@ -40,9 +48,21 @@ const full = () =>
     notBuilt,
   );
 
+/** The fast path: the bundle if it is current, else the ESM modules. */
+const noopFastPath = () => {
+  const dist = path.join(__dirname, '..', 'dist');
+  try {
+    const bundle = path.join(dist, 'noopFastPath.cjs');
+    if (fs.statSync(bundle).mtimeMs >= fs.statSync(path.join(dist, 'cli', 'noopFastPath.js')).mtimeMs) return Promise.resolve(require(bundle));
+  } catch {
+    // no bundle (only tsc ran): the modules
+  }
+  return import('../dist/cli/noopFastPath.js');
+};
+
 const argv = process.argv.slice(2);
 if (argv[0] === 'build') {
-  import('../dist/cli/noopFastPath.js').then(({ tryNoopBuild }) => {
+  noopFastPath().then(({ tryNoopBuild }) => {
     let code;
     try {
       code = tryNoopBuild(argv);

@@ -109,7 +109,7 @@ export function ownFiles(): string[] {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) {
         if (e.name !== 'test' && e.name !== 'bench') walk(p);
-      } else if (e.name.endsWith('.js') || dir.includes(`${path.sep}nix-templates`)) out.push(p);
+      } else if (e.name.endsWith('.js') || e.name.endsWith('.cjs') || dir.includes(`${path.sep}nix-templates`)) out.push(p);
     }
   };
   walk(dist);

@@ -7,9 +7,12 @@
  * file changed just before a build is "racy" and gets none).
  */
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { build, nixmake, run, useTempProjects } from '../helpers/project.js';
+import { tryNoopBuild } from '../../cli/noopFastPath.js';
+import type { Output } from '../../reporters/Reporter.js';
+import { build, nixmake, REPO, run, useTempProjects } from '../helpers/project.js';
 
 const project = useTempProjects(afterEach);
 
@@ -65,6 +68,29 @@ describe('no-op fast path', () => {
     expect(text.stdout).toMatch(/^nixmake: no work to do \(3 up to date, [0-9.]+s\)\n$/);
     // Options it does not know take the full path.
     expect(fromStamp(build(dir, '--dry-run'))).toBe(false);
+  });
+
+  it('the bundle bin/nixmake.js loads (dist/noopFastPath.cjs) answers as the modules do, and is current', () => {
+    const bundle = path.join(REPO, 'dist/noopFastPath.cjs');
+    // npm run build makes it after tsc; bin/nixmake.js uses it only when it is not older than the modules.
+    expect(fs.statSync(bundle).mtimeMs).toBeGreaterThanOrEqual(fs.statSync(path.join(REPO, 'dist/cli/noopFastPath.js')).mtimeMs);
+    const bundled = createRequire(import.meta.url)(bundle) as { tryNoopBuild: typeof tryNoopBuild };
+    const dir = project(tree());
+    expect(build(dir).code).toBe(0);
+    settle(dir);
+    const answer = (f: typeof tryNoopBuild, args: string[]): { code: number | undefined; out: string } => {
+      let out = '';
+      const output: Output = { out: (t) => void (out += t), err: (t) => void (out += t) };
+      return { code: f(args, process.env, output), out: out.replace(/"(seconds|analysis)":[0-9.e-]+/g, '"$1":0').replace(/[0-9.]+s\)/g, 'Ns)') };
+    };
+    for (const args of [['build', '-C', dir, '--json'], ['build', '-C', dir], ['build', '-C', dir, '--dry-run']]) {
+      expect(answer(bundled.tryNoopBuild, args), args.join(' ')).toEqual(answer(tryNoopBuild, args));
+    }
+    expect(answer(bundled.tryNoopBuild, ['build', '-C', dir, '--json']).code).toBe(0);
+    expect(answer(bundled.tryNoopBuild, ['build', '-C', dir, '--dry-run']).code).toBeUndefined();
+    // A changed source: neither answers.
+    fs.appendFileSync(path.join(dir, 'src/sub/extra.c'), '/* changed */\n');
+    expect(answer(bundled.tryNoopBuild, ['build', '-C', dir]).code).toBeUndefined();
   });
 
   it('an edited source, a touched file, a new source, a new shadowing header, a config edit and a lost result link all take the full path', () => {
