@@ -2,10 +2,11 @@
 // Entry point: runs the compiled CLI (npm run build writes dist/).
 // A plain `nixmake build` with nothing to do is answered first from the
 // no-op stamp (dist/cli/noopFastPath.js), before the rest is loaded.
-// This file is CommonJS (bin/package.json), and the fast path is loaded as
-// one bundled CommonJS file (dist/noopFastPath.cjs, scripts/bundle-noop.mjs)
-// when it is there and not older than the modules it was made from: Node's
-// ESM loader reads each module asynchronously, which a no-op pays for.
+// This file is CommonJS (bin/package.json), and the fast path and the CLI
+// are loaded as bundled CommonJS files (dist/noopFastPath.cjs, dist/cli.cjs;
+// scripts/bundle-noop.mjs) when they are there and not older than the
+// modules they were made from: Node's ESM loader reads each module
+// asynchronously, which every start-up pays for.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -39,8 +40,20 @@ const notBuilt = (err) => {
   } else fail(err);
 };
 
+/** The bundle in dist/ made from module `from` if it is not older than it, else that module. */
+const load = (bundle, from) => {
+  const dist = path.join(__dirname, '..', 'dist');
+  const file = path.join(dist, bundle);
+  try {
+    if (fs.statSync(file).mtimeMs >= fs.statSync(path.join(dist, from)).mtimeMs) return Promise.resolve(require(file));
+  } catch (err) {
+    if (!err || err.code !== 'ENOENT') return Promise.reject(err);
+  }
+  return import(`../dist/${from}`);
+};
+
 const full = () =>
-  import('../dist/cli/main.js').then(
+  load('cli.cjs', 'cli/main.js').then(
     ({ main }) =>
       main(process.argv.slice(2)).then((code) => {
         process.exitCode = code;
@@ -49,16 +62,7 @@ const full = () =>
   );
 
 /** The fast path: the bundle if it is current, else the ESM modules. */
-const noopFastPath = () => {
-  const dist = path.join(__dirname, '..', 'dist');
-  try {
-    const bundle = path.join(dist, 'noopFastPath.cjs');
-    if (fs.statSync(bundle).mtimeMs >= fs.statSync(path.join(dist, 'cli', 'noopFastPath.js')).mtimeMs) return Promise.resolve(require(bundle));
-  } catch {
-    // no bundle (only tsc ran): the modules
-  }
-  return import('../dist/cli/noopFastPath.js');
-};
+const noopFastPath = () => load('noopFastPath.cjs', 'cli/noopFastPath.js');
 
 const argv = process.argv.slice(2);
 if (argv[0] === 'build') {
