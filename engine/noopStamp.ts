@@ -33,7 +33,7 @@ import { fileURLToPath } from 'node:url';
 
 export const NOOP_STAMP_FILE = 'noop.json';
 /** Bump when what a stamp records, or what a no-op reports, changes. */
-const NOOP_STAMP_VERSION = 2;
+const NOOP_STAMP_VERSION = 3;
 /**
  * A file changed this close before the build began may have changed again
  * unseen, within its timestamp's granularity: file systems that keep
@@ -90,8 +90,11 @@ function environmentKey(env: NodeJS.ProcessEnv): string[] {
     .map((k) => `${k}=${env[k] ?? ''}`);
 }
 
+/** The nixmake that makes or reads a stamp (its dist/ folder): another installation's stamp is not taken. */
+const SELF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 export function stampKey(root: string, targets: readonly string[], env: NodeJS.ProcessEnv): string {
-  return JSON.stringify([root, [...new Set(targets)].sort(), environmentKey(env)]);
+  return JSON.stringify([root, [...new Set(targets)].sort(), environmentKey(env), SELF]);
 }
 
 /** nixmake's own compiled code and templates: a different nixmake may build differently. */
