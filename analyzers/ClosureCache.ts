@@ -98,6 +98,11 @@ export class ClosureCache {
     return d;
   }
 
+  /** Whether a TU's own file changed since the memo last saw it: its object is likely to be rebuilt. */
+  tuChanged(tu: string): boolean {
+    return this.hasher.changedSinceMemo(`${this.root}/${tu}`);
+  }
+
   get(node: string, key: string): TuClosure | undefined {
     const raw = this.enabled ? this.memo.getClosure(node) : undefined;
     if (raw === undefined) return undefined;

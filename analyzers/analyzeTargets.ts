@@ -100,6 +100,10 @@ const NOT_PREPROCESSED: ScanResult = { includes: [], headerMacros: [], definedMa
 
 /** A test hook: with a listener, the walk waits this long after each TU (so that what it started gets going). */
 const WALK_TEST_PAUSE_MS = Number(process.env['NIXMAKE_TEST_PAUSE_IN_WALK_MS'] ?? 0);
+/** At most this many TUs whose file changed are walked before the other TUs' stored closures are checked. */
+const EDITED_FIRST = 8;
+/** Stored closures checked between two turns of the event loop, while an edited TU's object may be building. */
+const CHECKS_PER_TURN = 16;
 
 /** Scans held before they are written to the memo. */
 const SCAN_FLUSH_EVERY = 2000;
@@ -262,13 +266,15 @@ export interface ClosureReady {
 }
 
 /**
- * Hears closures as they become known (those reused from the last run
- * first, then each walked one). With a listener, the walk gives the event
- * loop a turn after each TU, so what the listener started (store writes,
- * builds: each step of theirs waits for such a turn) goes on while the walk
- * does; and
- * it walks the TUs most costly to compile (`cost`) first, so that those
- * start first.
+ * Hears closures as they become known: first those of the few TUs whose own
+ * file changed since the last run (walked at once; a one-file edit), then
+ * those reused from the last run, then each walked one. With a listener,
+ * the walk gives the event loop a turn after each TU (and the checks of
+ * stored closures one every CHECKS_PER_TURN, when an edited TU went
+ * first), so what the listener started (store writes, builds: each step of
+ * theirs waits for such a turn) goes on while the analysis does; and it
+ * walks the TUs most costly to compile (`cost`) first, so that those start
+ * first.
  */
 export interface ClosureListener {
   onClosures(batch: readonly ClosureReady[]): void;
@@ -346,7 +352,35 @@ export async function analyzeTargets(
   }
   const walk: Job[] = [];
   let batch: ClosureReady[] = [];
+  const handOver = (): void => {
+    if (batch.length > 0) listener?.onClosures(batch);
+    batch = [];
+  };
+  const turn = (): Promise<unknown> => new Promise((resolve) => (WALK_TEST_PAUSE_MS > 0 ? setTimeout(resolve, WALK_TEST_PAUSE_MS) : setImmediate(resolve)));
+  const walkOne = (job: Job): void => {
+    const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
+    closures.set(job.key, closure);
+    cache.put(job.key, job.cacheKey, closure);
+    batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure });
+  };
+  // With a listener, a few TUs whose own file changed since the last run go first, walked at once: a one-file
+  // edit's object then starts building while the other TUs' stored closures are checked (a turn every CHECKS_PER_TURN).
+  const edited = listener ? jobs.filter((j) => cache.tuChanged(j.tu)) : [];
+  const first = new Set(edited.length <= EDITED_FIRST ? edited : []);
+  for (const job of first) {
+    const stored = cache.get(job.key, job.cacheKey);
+    if (stored) {
+      closures.set(job.key, stored);
+      batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure: stored });
+    } else {
+      walkOne(job);
+    }
+    handOver();
+    await turn();
+  }
+  let checked = 0;
   for (const job of jobs) {
+    if (first.has(job)) continue;
     const stored = cache.get(job.key, job.cacheKey);
     if (stored) {
       closures.set(job.key, stored);
@@ -354,11 +388,11 @@ export async function analyzeTargets(
     } else {
       walk.push(job);
     }
+    if (first.size > 0 && ++checked % CHECKS_PER_TURN === 0) {
+      handOver();
+      await turn();
+    }
   }
-  const handOver = (): void => {
-    if (batch.length > 0) listener?.onClosures(batch);
-    batch = [];
-  };
   handOver();
   if (listener) {
     const cost = new Map(walk.map((j) => [j, listener.cost(j.key, j.tu)]));
@@ -369,13 +403,13 @@ export async function analyzeTargets(
   if ((await scans.prefetch(tus, onProgress)) > 0) await prefetchProjectHeaders(config.root, tus, scans, isFile, onProgress);
   for (const [i, job] of walk.entries()) {
     onProgress?.('walk', i, walk.length);
-    const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
-    closures.set(job.key, closure);
-    cache.put(job.key, job.cacheKey, closure);
-    if (!listener) continue;
-    batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure });
+    walkOne(job);
+    if (!listener) {
+      batch = [];
+      continue;
+    }
     handOver();
-    await new Promise((resolve) => (WALK_TEST_PAUSE_MS > 0 ? setTimeout(resolve, WALK_TEST_PAUSE_MS) : setImmediate(resolve)));
+    await turn();
   }
   handOver();
   // Reported in target and TU order; a header shared by many TUs reports its warning once.

@@ -111,6 +111,12 @@ export class FileHasher {
     return h;
   }
 
+  /** Whether a file's content is not what the memo last recorded for it (or it has no record, or is gone). */
+  changedSinceMemo(path: string): boolean {
+    const h = this.hash(path);
+    return h === undefined || this.known.get(path)?.hash !== h;
+  }
+
   /** Every existing file hashed this run (absolute paths): what this run's fingerprints depended on. */
   hashedPaths(): string[] {
     return [...this.thisRun].filter(([, h]) => h !== undefined).map(([p]) => p);

@@ -56,6 +56,32 @@ describe('analysis and builds overlap', () => {
     expect(build(dir).counts).toMatchObject({ submitted: 0, up_to_date: 7 });
   });
 
+  it('an edited TU is walked before the other TUs\' stored closures are checked, and its object starts while they are', async () => {
+    const salt = randomBytes(6).toString('hex');
+    const n = 40;
+    const t: Record<string, string> = {
+      'nixmake.json': JSON.stringify({ targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'src/main.c': `int sum(void);\nint main(void) { return sum() == ${(n * (n + 1)) / 2} ? 0 : 1; } /* ${salt} */\n`,
+      'src/sum.c': `${Array.from({ length: n }, (_, i) => `int f${i + 1}(void);`).join('\n')}\nint sum(void) { return ${Array.from({ length: n }, (_, i) => `f${i + 1}()`).join(' + ')}; }\n`,
+    };
+    for (let i = 1; i <= n; i++) t[`src/f${i}.c`] = `/* ${salt} */\nint f${i}(void) { return ${i}; }\n`;
+    const dir = project(t);
+    // Files older than the memo's racy window, so that it records them and can tell the edited one.
+    const old = new Date(Date.now() - 10_000);
+    for (const f of Object.keys(t)) fs.utimesSync(path.join(dir, f), old, old);
+    expect(build(dir).code).toBe(0);
+    fs.writeFileSync(path.join(dir, 'src/f7.c'), `/* ${salt} */\nint f7(void) { volatile int x = 7; return x; }\n`);
+    // Each turn of the analysis takes 0.4 s: one after the edited TU, one per 16 stored closures checked after it.
+    const r = await spawnAsync(process.execPath, [CLI, 'build', '--json', '-j2', '-C', dir], { env: slowWalk });
+    expect(r.code, r.stderr).toBe(0);
+    const events = r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const f7 = events.find((e) => e['event'] === 'node-started' && e['label'] === 'src/f7.c');
+    // Started during the checks that followed it (two turns of them), not after them.
+    expect(Number(f7?.['said_late_seconds'] ?? 0)).toBeGreaterThan(0.7);
+    expect(events.find((e) => e['event'] === 'summary')).toMatchObject({ objects_built: 1, links_built: 1, failed: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).code).toBe(0);
+  });
+
   it('a compile error in an object started early fails the build after the plan is said, and links nothing', async () => {
     const dir = project(tree(true));
     const r = await spawnAsync(process.execPath, [CLI, 'build', '--json', '-j2', '-C', dir], { env: slowWalk });
