@@ -89,7 +89,7 @@ export class ProjectFiles {
     return root;
   }
 
-  /** The GC root of a node's derivation (kept so that links can name it as an input later). */
+  /** The GC root of a node's derivation (kept so that a pinned link or a generator can name it as an input later, and for --check). */
   drvRootFor(nodeKey: string): string {
     return `${this.gcRootFor(nodeKey)}-drv`;
   }

@@ -68,6 +68,8 @@ export function reasonFor(now: NodeInputs, before: NodeInputs | undefined, depen
   if (now.kind === 'link' && before.kind === 'link') {
     // A link input (a version script) is a project file the link reads, as a source is an object's.
     if (JSON.stringify(before.files ?? {}) !== JSON.stringify(now.files ?? {})) return { kind: 'source-changed' };
+    // Its derivation names what it links another way (it became pinned, or stopped being: pinnedLinks.ts).
+    if (before.inputsBy !== now.inputsBy) return { kind: 'template-changed' };
     const settings = (l: typeof now): unknown[] => [l.ldflags, l.libs, l.type, l.lang, l.soname, l.fileName, l.aliases];
     const sameFlags = JSON.stringify(settings(before)) === JSON.stringify(settings(now));
     if (!sameFlags) return { kind: 'flags-changed' };

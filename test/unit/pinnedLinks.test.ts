@@ -3,7 +3,9 @@ import type { TuClosure } from '../../analyzers/includeClosure.js';
 import { parseConfig } from '../../config/parseConfig.js';
 import { buildGraph } from '../../engine/BuildGraph.js';
 import { linkDerivation } from '../../engine/derivations.js';
+import { fingerprintGraph } from '../../engine/fingerprint.js';
 import { pinnedLinks } from '../../engine/pinnedLinks.js';
+import { reasonFor } from '../../engine/plan.js';
 import type { Toolchain } from '../../toolchain/Toolchain.js';
 
 const closure = (tu: string): TuClosure => ({ tu, headers: [], system: [], notes: [], probedDirs: [], unresolvedComputed: false }) as unknown as TuClosure;
@@ -58,5 +60,17 @@ describe('linkDerivation by derivations or by outputs', () => {
     expect(byOut.args).toEqual(byDrv.args);
     expect(byOut.env).toEqual(byDrv.env);
     expect(byOut.args).toContain('/nix/store/lib/lib/liblib.a');
+  });
+});
+
+describe('a link that becomes pinned', () => {
+  it('gets another fingerprint, and is rebuilt for a stated reason: template-changed', () => {
+    const ctx = { toolchainId: 'tc', templateHash: 't', platform: 'x86_64-linux', hashOf: () => 'h', hashOfRel: () => 'h' } as unknown as Parameters<typeof fingerprintGraph>[1];
+    const before = fingerprintGraph(graphOf({ util: { type: 'static-library' }, app: { type: 'executable', deps: ['util'] } }), ctx).get('link:util');
+    const after = fingerprintGraph(graphOf({ util: { type: 'static-library' }, so: { type: 'shared-library', deps: ['util'] } }), ctx).get('link:util');
+    expect(before?.inputs).toMatchObject({ kind: 'link', inputsBy: 'outputs' });
+    expect(after?.inputs).not.toHaveProperty('inputsBy');
+    expect(after?.fingerprint).not.toBe(before?.fingerprint);
+    expect(reasonFor(after?.inputs as never, before?.inputs, false)).toEqual({ kind: 'template-changed' });
   });
 });
