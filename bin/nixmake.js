@@ -4,7 +4,7 @@
 // no-op stamp (dist/cli/noopFastPath.js), before the rest is loaded.
 // This file is CommonJS (bin/package.json), and the fast path and the CLI
 // are loaded as bundled CommonJS files (dist/noopFastPath.cjs, dist/cli.cjs;
-// scripts/bundle-noop.mjs) when they are there and not older than the
+// scripts/bundle.mjs) when they are there and not older than the
 // modules they were made from: Node's ESM loader reads each module
 // asynchronously, which every start-up pays for.
 'use strict';
