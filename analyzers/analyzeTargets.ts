@@ -357,37 +357,34 @@ export async function analyzeTargets(
     batch = [];
   };
   const turn = (): Promise<unknown> => new Promise((resolve) => (WALK_TEST_PAUSE_MS > 0 ? setTimeout(resolve, WALK_TEST_PAUSE_MS) : setImmediate(resolve)));
+  const ready = (job: Job, closure: TuClosure): void => {
+    closures.set(job.key, closure);
+    batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure });
+  };
+  /** Whether the job's stored closure is still valid (then it is ready). */
+  const reused = (job: Job): boolean => {
+    const stored = cache.get(job.key, job.cacheKey);
+    if (stored) ready(job, stored);
+    return stored !== undefined;
+  };
   const walkOne = (job: Job): void => {
     const closure = cache.intern(includeClosure(config.root, job.tu, job.sp, defineMacros(job.flags), job.io, flagMacroNames(job.flags)));
-    closures.set(job.key, closure);
     cache.put(job.key, job.cacheKey, closure);
-    batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure });
+    ready(job, closure);
   };
   // With a listener, a few TUs whose own file changed since the last run go first, walked at once: a one-file
   // edit's object then starts building while the other TUs' stored closures are checked (a turn every CHECKS_PER_TURN).
   const edited = listener ? jobs.filter((j) => cache.tuChanged(j.tu)) : [];
   const first = new Set(edited.length <= EDITED_FIRST ? edited : []);
   for (const job of first) {
-    const stored = cache.get(job.key, job.cacheKey);
-    if (stored) {
-      closures.set(job.key, stored);
-      batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure: stored });
-    } else {
-      walkOne(job);
-    }
+    if (!reused(job)) walkOne(job);
     handOver();
     await turn();
   }
   let checked = 0;
   for (const job of jobs) {
     if (first.has(job)) continue;
-    const stored = cache.get(job.key, job.cacheKey);
-    if (stored) {
-      closures.set(job.key, stored);
-      batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure: stored });
-    } else {
-      walk.push(job);
-    }
+    if (!reused(job)) walk.push(job);
     if (first.size > 0 && ++checked % CHECKS_PER_TURN === 0) {
       handOver();
       await turn();

@@ -99,7 +99,7 @@ export function stampKey(root: string, targets: readonly string[], env: NodeJS.P
 
 /** nixmake's own compiled code and templates: a different nixmake may build differently. */
 export function ownFiles(): string[] {
-  const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const dist = SELF;
   const out: string[] = [];
   const walk = (dir: string): void => {
     let entries: fs.Dirent[];
