@@ -16,6 +16,8 @@ import type { SearchPath } from './SearchPath.js';
 
 export class ResolveCache {
   private readonly bySearchPath = new WeakMap<SearchPath, Map<string, Resolution>>();
+  /** Includer → its folder: asked for once per quote directive of every TU. */
+  private readonly dirs = new Map<string, string>();
 
   constructor(private readonly isFile: (absPath: string) => boolean) {}
 
@@ -23,9 +25,15 @@ export class ResolveCache {
     let memo = this.bySearchPath.get(sp);
     if (!memo) this.bySearchPath.set(sp, (memo = new Map()));
     const needsDir = req.form === 'quote' || includer.foundIn === 'includer-dir' || path.isAbsolute(req.name);
-    const key = `${req.directive}\0${req.form}\0${String(includer.foundIn)}\0${req.name}\0${needsDir ? path.dirname(includer.path) : ''}`;
+    const key = `${req.directive}\0${req.form}\0${String(includer.foundIn)}\0${req.name}\0${needsDir ? this.dirOf(includer.path) : ''}`;
     let r = memo.get(key);
     if (!r) memo.set(key, (r = resolveInclude(req, includer, sp, this.isFile)));
     return r;
+  }
+
+  private dirOf(file: string): string {
+    let d = this.dirs.get(file);
+    if (d === undefined) this.dirs.set(file, (d = path.dirname(file)));
+    return d;
   }
 }

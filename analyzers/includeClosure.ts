@@ -58,6 +58,33 @@ export interface TuClosure {
   readonly probedDirs: readonly string[];
 }
 
+/**
+ * What the walk derives from a resolution: the header relative to the root
+ * (undefined outside it) and its probed candidates' folders. ResolveCache
+ * hands thousands of TUs the same Resolution object, so this is worked out
+ * once per resolution and root rather than once per directive of every TU.
+ */
+interface Derived {
+  readonly root: string;
+  readonly rel: string | undefined;
+  readonly probedDirs: readonly string[];
+}
+const derivedOf = new WeakMap<Resolution, Derived>();
+
+function relativeTo(root: string, abs: string): string | undefined {
+  const r = path.relative(root, abs);
+  return r === '' || r.startsWith('..') || path.isAbsolute(r) ? undefined : r;
+}
+
+function derive(root: string, r: Resolution): Derived {
+  let d = derivedOf.get(r);
+  if (d === undefined || d.root !== root) {
+    d = { root, rel: r.file === undefined ? undefined : relativeTo(root, r.file), probedDirs: [...new Set(r.probed.map((c) => path.dirname(c)))] };
+    derivedOf.set(r, d);
+  }
+  return d;
+}
+
 interface Visit {
   readonly file: string;
   readonly foundIn: FoundIn;
@@ -78,10 +105,7 @@ export function includeClosure(
   io: ClosureIo,
   flagMacros: ReadonlySet<string> = new Set(defineMacros.keys()),
 ): TuClosure {
-  const rel = (abs: string): string | undefined => {
-    const r = path.relative(root, abs);
-    return r === '' || r.startsWith('..') || path.isAbsolute(r) ? undefined : r;
-  };
+  const rel = (abs: string): string | undefined => relativeTo(root, abs);
   const display = (abs: string): string => rel(abs) ?? abs;
   const headers = new Set<string>();
   const system = new Set<string>();
@@ -94,6 +118,7 @@ export function includeClosure(
   for (const [k, v] of defineMacros) macros.set(k, new Map([[v, false]]));
   const deferred: { d: IncludeDirective; from: Visit }[] = [];
   const queue: Visit[] = [];
+  let head = 0;
   let unresolvedComputed = false;
 
   const tuAbs = path.join(root, tuRel);
@@ -108,7 +133,8 @@ export function includeClosure(
   const follow = (req: IncludeRequest, from: Visit, d: { line: number; column: number; conditional: boolean }, fromFile: string): void => {
     const includer = { path: from.file, foundIn: from.foundIn };
     const r = io.resolve ? io.resolve(req, includer, sp) : resolveInclude(req, includer, sp, io.isFile);
-    for (const candidate of r.probed) probedDirs.add(path.dirname(candidate));
+    const derived = derive(root, r);
+    for (const dir of derived.probedDirs) probedDirs.add(dir);
     const conditional = from.conditional || d.conditional;
     if (r.file === undefined) {
       if (from.system) return;
@@ -126,7 +152,7 @@ export function includeClosure(
       }
       return;
     }
-    const hr = rel(r.file);
+    const hr = derived.rel;
     if (hr !== undefined) headers.add(hr);
     else system.add(r.file);
     enqueue({ file: r.file, foundIn: r.foundIn, conditional, system: hr === undefined });
@@ -167,7 +193,7 @@ export function includeClosure(
   };
 
   const drain = (): void => {
-    for (let v = queue.shift(); v; v = queue.shift()) {
+    for (let v = queue[head++]; v; v = queue[head++]) {
       const scan = io.scan(v.file, v.system);
       if (!scan) continue;
       for (const name of scan.definedMacros ?? []) definedAnywhere.add(name);
