@@ -186,7 +186,12 @@ export class ScanCache {
       return 0; // the walk scans these files in this thread instead
     }
     const jobs = [...todo];
-    jobs.forEach(([key, job], i) => this.remember(key, job.hash, results[i]));
+    jobs.forEach(([key, job], i) => {
+      const scanned = results[i];
+      this.remember(key, job.hash, scanned);
+      // The walk asks for these next: kept as they are, not read back from the memo and parsed again.
+      if (scanned && scanned.hash === job.hash) this.inMemory.set(`${job.grammar}\0${job.abs}`, scanned.result);
+    });
     return todo.size;
   }
 
