@@ -25,13 +25,17 @@ const fail = (err) => {
 };
 
 // A reader that goes away (`nixmake build --json | head -1`) ends the output, quietly, as for any
-// command-line tool; it is not an error of nixmake's.
-for (const stream of [process.stdout, process.stderr]) {
-  stream.on('error', (err) => {
-    if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-}
+// command-line tool; it is not an error of nixmake's. Set up for the full CLI only: touching
+// process.stdout loads Node's stream modules (3 ms), and the fast path writes with fs.writeSync,
+// whose EPIPE its writer handles the same way.
+const quietOnEpipe = () => {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err) => {
+      if (err && err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw err;
+    });
+  }
+};
 
 const notBuilt = (err) => {
   if (err && err.code === 'ERR_MODULE_NOT_FOUND' && String(err.message).includes('/dist/')) {
@@ -52,14 +56,16 @@ const load = (bundle, from) => {
   return import(`../dist/${from}`);
 };
 
-const full = () =>
-  load('cli.cjs', 'cli/main.js').then(
+const full = () => {
+  quietOnEpipe();
+  return load('cli.cjs', 'cli/main.js').then(
     ({ main }) =>
       main(process.argv.slice(2)).then((code) => {
         process.exitCode = code;
       }, fail),
     notBuilt,
   );
+};
 
 /** The fast path: the bundle if it is current, else the ESM modules. */
 const noopFastPath = () => load('noopFastPath.cjs', 'cli/noopFastPath.js');

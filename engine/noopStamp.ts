@@ -4,7 +4,7 @@
  *
  * After a build that ended with every selected node up to date or built,
  * and nothing said (no warning, no error), `build` writes
- * `.nixmake/noop.json`: the stat (mtime, size, inode) of every file that
+ * `.nixmake/noop.stamp`: the stat (mtime, size, inode) of every file that
  * build depended on — nixmake.json, the compile database, every file its
  * fingerprints hashed (TUs, headers, link inputs, templates), every TU and
  * header of every closure, the toolchain files its quick key reads,
@@ -31,9 +31,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const NOOP_STAMP_FILE = 'noop.json';
+export const NOOP_STAMP_FILE = 'noop.stamp';
 /** Bump when what a stamp records, or what a no-op reports, changes. */
-const NOOP_STAMP_VERSION = 3;
+const NOOP_STAMP_VERSION = 4;
+/** The file's first four bytes, before its version: "NMS" and a 1. */
+const MAGIC = 0x01534d4e;
+const HEAD = 24;
 /**
  * A file changed this close before the build began may have changed again
  * unseen, within its timestamp's granularity: file systems that keep
@@ -172,12 +175,73 @@ export function stampFile(stateDir: string): string {
   return path.join(stateDir, NOOP_STAMP_FILE);
 }
 
+/**
+ * The stamp as bytes, laid out to be read back with one read, one small
+ * JSON.parse and no object per file: a 24-byte head (magic, version, the
+ * JSON part's length, the file count, the whole file's length), a JSON part (key, folders with how
+ * many of the files are in each, dirs, links, report), zeros to the next
+ * multiple of 8, each file's mtime, size and inode as three float64 (in the
+ * machine's byte order: the stamp never leaves the machine), then the file
+ * names joined by NUL, the one byte a name cannot hold.
+ */
+export function encodeNoopStamp(stamp: NoopStamp): Buffer {
+  const folders: [string, number][] = [];
+  const names: string[] = [];
+  const numbers: number[] = [];
+  for (const [folder, list] of stamp.files) {
+    folders.push([folder, list.length]);
+    for (const [name, mtime, size, ino] of list) {
+      names.push(name);
+      numbers.push(mtime, size, ino);
+    }
+  }
+  const json = Buffer.from(JSON.stringify({ key: stamp.key, folders, dirs: stamp.dirs, links: stamp.links, report: stamp.report }));
+  const pad = Buffer.alloc((8 - ((HEAD + json.length) % 8)) % 8);
+  const tail = [json, pad, Buffer.from(new Float64Array(numbers).buffer), Buffer.from(names.join('\0'))];
+  const head = Buffer.alloc(HEAD);
+  head.writeUInt32LE(MAGIC, 0);
+  head.writeUInt32LE(stamp.version, 4);
+  head.writeUInt32LE(json.length, 8);
+  head.writeUInt32LE(names.length, 12);
+  head.writeUInt32LE(HEAD + tail.reduce((n, b) => n + b.length, 0), 16);
+  return Buffer.concat([head, ...tail]);
+}
+
+interface Decoded {
+  readonly version: number;
+  readonly key: string;
+  readonly folders: readonly (readonly [folder: string, count: number])[];
+  /** mtime, size, inode of file i at 3i, 3i+1, 3i+2. */
+  readonly numbers: Float64Array;
+  readonly names: readonly string[];
+  readonly dirs: NoopStamp['dirs'];
+  readonly links: NoopStamp['links'];
+  readonly report: NoopStamp['report'];
+}
+
+/** The stamp's parts, or undefined for bytes that are not a whole stamp (truncated, another format). */
+function decode(buf: Buffer): Decoded | undefined {
+  if (buf.length < HEAD || buf.readUInt32LE(0) !== MAGIC || buf.readUInt32LE(16) !== buf.length) return undefined;
+  const version = buf.readUInt32LE(4);
+  const jsonLength = buf.readUInt32LE(8);
+  const count = buf.readUInt32LE(12);
+  const numbersAt = HEAD + jsonLength + ((8 - ((HEAD + jsonLength) % 8)) % 8);
+  const namesAt = numbersAt + 24 * count;
+  if (namesAt > buf.length) return undefined;
+  const head = JSON.parse(buf.toString('utf8', HEAD, HEAD + jsonLength)) as Omit<Decoded, 'version' | 'numbers' | 'names'>;
+  const at = buf.byteOffset + numbersAt;
+  const numbers = at % 8 === 0 ? new Float64Array(buf.buffer, at, 3 * count) : new Float64Array(buf.buffer.slice(at, at + 24 * count));
+  const names = count === 0 ? [] : buf.toString('utf8', namesAt).split('\0');
+  if (names.length !== count) return undefined;
+  return { ...head, version, numbers, names };
+}
+
 /** Writes the stamp atomically; a stamp is only a shortcut, so failing to write it is not an error. */
 export function writeNoopStamp(stateDir: string, stamp: NoopStamp): void {
   const file = stampFile(stateDir);
   const tmp = `${file}.${process.pid}`;
   try {
-    fs.writeFileSync(tmp, JSON.stringify(stamp));
+    fs.writeFileSync(tmp, encodeNoopStamp(stamp));
     fs.renameSync(tmp, file);
   } catch {
     fs.rmSync(tmp, { force: true });
@@ -187,26 +251,37 @@ export function writeNoopStamp(stateDir: string, stamp: NoopStamp): void {
 /** Deletes the stamp: done by every build that takes the full path, before it changes anything. */
 export function removeNoopStamp(stateDir: string): void {
   fs.rmSync(stampFile(stateDir), { force: true });
+  fs.rmSync(path.join(stateDir, 'noop.json'), { force: true }); // an older nixmake's stamp, never read again
 }
 
+/** What a valid stamp gives the no-op: its report. */
+export interface ValidStamp {
+  readonly report: NoopStamp['report'];
+}
+
+const NO_THROW = { throwIfNoEntry: false } as const;
+
 /** The stamp in `stateDir` if it was made for `key` and nothing it records has changed; otherwise undefined. */
-export function validNoopStamp(stateDir: string, key: string): NoopStamp | undefined {
-  let stamp: NoopStamp;
+export function validNoopStamp(stateDir: string, key: string): ValidStamp | undefined {
+  let stamp: Decoded | undefined;
   try {
-    stamp = JSON.parse(fs.readFileSync(stampFile(stateDir), 'utf8')) as NoopStamp;
+    stamp = decode(fs.readFileSync(stampFile(stateDir)));
   } catch {
     return undefined;
   }
-  if (stamp.version !== NOOP_STAMP_VERSION || stamp.key !== key) return undefined;
-  for (const [folder, list] of stamp.files) {
+  if (!stamp || stamp.version !== NOOP_STAMP_VERSION || stamp.key !== key) return undefined;
+  const { numbers, names } = stamp;
+  let i = 0;
+  for (const [folder, count] of stamp.folders) {
     const prefix = folder.endsWith('/') ? folder : `${folder}/`;
-    for (const [name, mtime, size, ino] of list) {
-      const st = fs.statSync(prefix + name, { throwIfNoEntry: false });
-      if (!st || st.mtimeMs !== mtime || st.size !== size || st.ino !== ino) return undefined;
+    for (const end = i + count; i < end; i++) {
+      const st = fs.statSync(prefix + (names[i] as string), NO_THROW);
+      if (!st || st.mtimeMs !== numbers[3 * i] || st.size !== numbers[3 * i + 1] || st.ino !== numbers[3 * i + 2]) return undefined;
     }
   }
+  if (i !== names.length) return undefined;
   for (const [p, mtime] of stamp.dirs) {
-    const st = fs.statSync(p, { throwIfNoEntry: false });
+    const st = fs.statSync(p, NO_THROW);
     if ((st?.mtimeMs ?? -1) !== mtime) return undefined;
   }
   for (const [link, out] of stamp.links) {
@@ -218,5 +293,5 @@ export function validNoopStamp(stateDir: string, key: string): NoopStamp | undef
     }
     if (target !== out || !fs.existsSync(out)) return undefined;
   }
-  return stamp;
+  return { report: stamp.report };
 }

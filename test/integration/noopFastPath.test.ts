@@ -38,7 +38,7 @@ function settle(dir: string): void {
   backdate(dir);
   const r = build(dir);
   expect(r.code, r.stderr).toBe(0);
-  expect(fs.existsSync(path.join(dir, '.nixmake/noop.json'))).toBe(true);
+  expect(fs.existsSync(path.join(dir, '.nixmake/noop.stamp'))).toBe(true);
 }
 
 const tree = (): Record<string, string> => ({
@@ -160,17 +160,17 @@ describe('no-op fast path', () => {
     const soon = new Date(Date.now() + 60_000);
     fs.utimesSync(path.join(dir, 'src/main.c'), soon, soon);
     expect(build(dir).code).toBe(0);
-    expect(fs.existsSync(path.join(dir, '.nixmake/noop.json'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.nixmake/noop.stamp'))).toBe(false);
     settle(dir);
     fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return x; }\n');
     backdate(dir);
     expect(build(dir).code).toBe(1);
-    expect(fs.existsSync(path.join(dir, '.nixmake/noop.json'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.nixmake/noop.stamp'))).toBe(false);
     expect(fromStamp(build(dir))).toBe(false);
     fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return 10; }\n');
     settle(dir);
     expect(nixmake(['clean', '-C', dir]).code).toBe(0);
-    expect(fs.existsSync(path.join(dir, '.nixmake/noop.json'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.nixmake/noop.stamp'))).toBe(false);
     const r = build(dir);
     expect(fromStamp(r)).toBe(false);
     expect(r.code).toBe(0);
