@@ -117,7 +117,8 @@ const PARALLEL_MIN = 48;
  * before the walk starts; whatever the walk meets later is scanned inline.
  */
 export class ScanCache {
-  private readonly inMemory = new Map<string, ScanResult | undefined>();
+  /** Grammar → absolute path → scan: keyed by strings the caller already holds, none built per lookup. */
+  private readonly inMemory = new Map<Grammar, Map<string, ScanResult | undefined>>();
   readonly pending = new Map<string, string>();
   /** Files scanned by this run (not found in the memo), for reports. */
   scanned = 0;
@@ -132,7 +133,15 @@ export class ScanCache {
 
   /** Distinct files whose scan this run looked up. */
   get files(): number {
-    return this.inMemory.size;
+    let n = 0;
+    for (const m of this.inMemory.values()) n += m.size;
+    return n;
+  }
+
+  private known(grammar: Grammar): Map<string, ScanResult | undefined> {
+    let m = this.inMemory.get(grammar);
+    if (!m) this.inMemory.set(grammar, (m = new Map()));
+    return m;
   }
 
   private cached(abs: string, grammar: Grammar): { key: string; hash: string; result: string | undefined } | undefined {
@@ -143,8 +152,8 @@ export class ScanCache {
   }
 
   scan(abs: string, grammar: Grammar): ScanResult | undefined {
-    const memKey = `${grammar}\0${abs}`;
-    if (this.inMemory.has(memKey)) return this.inMemory.get(memKey);
+    const known = this.known(grammar);
+    if (known.has(abs)) return known.get(abs);
     const c = this.cached(abs, grammar);
     let result: ScanResult | undefined;
     if (c?.result) {
@@ -152,18 +161,18 @@ export class ScanCache {
     } else if (c) {
       result = this.remember(c.key, c.hash, scanFile(this.redirects.get(abs) ?? abs, grammar));
     }
-    this.inMemory.set(memKey, result);
+    known.set(abs, result);
     return result;
   }
 
   /** The scan of a file if it is known (this run, or the memo), without parsing it. */
   peek(abs: string, grammar: Grammar): ScanResult | undefined {
-    const memKey = `${grammar}\0${abs}`;
-    if (this.inMemory.has(memKey)) return this.inMemory.get(memKey);
+    const known = this.known(grammar);
+    if (known.has(abs)) return known.get(abs);
     const c = this.cached(abs, grammar);
     if (!c?.result) return undefined;
     const result = JSON.parse(c.result) as ScanResult;
-    this.inMemory.set(memKey, result);
+    known.set(abs, result);
     return result;
   }
 
@@ -190,7 +199,7 @@ export class ScanCache {
       const scanned = results[i];
       this.remember(key, job.hash, scanned);
       // The walk asks for these next: kept as they are, not read back from the memo and parsed again.
-      if (scanned && scanned.hash === job.hash) this.inMemory.set(`${job.grammar}\0${job.abs}`, scanned.result);
+      if (scanned && scanned.hash === job.hash) this.known(job.grammar).set(job.abs, scanned.result);
     });
     return todo.size;
   }

@@ -110,7 +110,7 @@ export function includeClosure(
   const headers = new Set<string>();
   const system = new Set<string>();
   const notes: ClosureNote[] = [];
-  const visited = new Set<string>();
+  const visited = new Map<string, number | Set<number>>();
   const probedDirs = new Set<string>();
   /** Macro → each header name it may expand to → whether only conditionally (unconditional wins). */
   const macros = new Map<string, Map<string, boolean>>();
@@ -124,9 +124,17 @@ export function includeClosure(
   const tuAbs = path.join(root, tuRel);
 
   const enqueue = (v: Visit): void => {
-    const key = `${v.file}\0${String(v.foundIn)}\0${v.conditional ? 1 : 0}`;
-    if (visited.has(key)) return;
-    visited.add(key);
+    // A file is visited once per place found and conditionality: a small number, a Set only for a file reached two ways.
+    const code = (v.foundIn === 'not-searched' ? 0 : v.foundIn === 'includer-dir' ? 1 : v.foundIn + 2) * 2 + (v.conditional ? 1 : 0);
+    const seen = visited.get(v.file);
+    if (seen === undefined) visited.set(v.file, code);
+    else if (typeof seen === 'number') {
+      if (seen === code) return;
+      visited.set(v.file, new Set([seen, code]));
+    } else {
+      if (seen.has(code)) return;
+      seen.add(code);
+    }
     queue.push(v);
   };
 
