@@ -28,6 +28,21 @@ const RACY_MS = 2000;
 /** Stored closures held before they are written to the memo. */
 const FLUSH_EVERY = 2000;
 
+/**
+ * What the last silent, successful build verified (engine/Baseline): a
+ * stored closure whose digest is the one that build used for the object,
+ * and none of whose files changed since, is reused without hashing its
+ * files again (the digest covers exactly their paths and contents).
+ */
+export interface TrustedClosures {
+  /** A project file (relative) unchanged since that build. */
+  unchangedRel(rel: string): boolean;
+  /** A file outside the project (absolute) unchanged since. */
+  unchangedAbs(abs: string): boolean;
+  /** The closure digest the object's fingerprint was made from then. */
+  digestOf(objectKey: string): string | undefined;
+}
+
 interface Stored {
   readonly key: string;
   readonly digest: string;
@@ -47,6 +62,8 @@ export class ClosureCache {
   private readonly start: number;
   /** TUs whose closure was reused this run. */
   hits = 0;
+  /** Of those, the closures the baseline vouched for (not hashed again). */
+  vouched = 0;
 
   constructor(
     private readonly memo: Pick<MemoStore, 'getClosure'>,
@@ -56,6 +73,7 @@ export class ClosureCache {
     now: () => number = Date.now,
     /** false: never reuse a stored closure (NIXMAKE_NO_CLOSURE_CACHE=1, for measuring the walk itself). */
     private readonly enabled = true,
+    private readonly trusted?: TrustedClosures,
   ) {
     this.start = now();
   }
@@ -110,9 +128,38 @@ export class ClosureCache {
     if (s.key !== key) return undefined;
     for (const [dir, m] of s.dirs) if (this.mtime(dir) !== m) return undefined;
     const closure = this.intern(s.closure);
-    if (this.digestOf(closure) !== s.digest) return undefined;
+    if (this.trusts(node, s.digest, closure)) {
+      this.digests.set(closure, s.digest);
+      this.vouched++;
+    } else if (this.digestOf(closure) !== s.digest) return undefined;
     this.hits++;
     return closure;
+  }
+
+  /** Files of trusted closures already handed to the hasher as depended on. */
+  private readonly depended = new Set<string>();
+  /** System-header lists (shared arrays, see intern) whose files are all unchanged since the baseline. */
+  private readonly systemsUnchanged = new WeakMap<readonly string[], boolean>();
+
+  /** Whether the baseline vouches for this stored closure (see TrustedClosures); its files are then depended on. */
+  private trusts(node: string, digest: string, c: TuClosure): boolean {
+    const t = this.trusted;
+    if (t === undefined || t.digestOf(node) !== digest || !t.unchangedRel(c.tu)) return false;
+    for (const h of c.headers) if (!t.unchangedRel(h)) return false;
+    let sys = this.systemsUnchanged.get(c.system);
+    if (sys === undefined) this.systemsUnchanged.set(c.system, (sys = c.system.every((p) => t.unchangedAbs(p))));
+    if (!sys) return false;
+    for (const rel of [c.tu, ...c.headers]) {
+      if (this.depended.has(rel)) continue;
+      this.depended.add(rel);
+      this.hasher.dependOn(`${this.root}/${rel}`);
+    }
+    for (const abs of c.system) {
+      if (this.depended.has(abs)) continue;
+      this.depended.add(abs);
+      this.hasher.dependOn(abs);
+    }
+    return true;
   }
 
   put(node: string, key: string, closure: TuClosure): void {

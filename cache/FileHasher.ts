@@ -61,6 +61,7 @@ export class FileHasher {
   private readonly thisRun = new Map<string, ContentHash | undefined>();
   private readonly underRoot = new Map<string, Map<string, ContentHash | undefined>>();
   private readonly redirects = new Map<string, string>();
+  private readonly depended = new Set<string>();
 
   constructor(
     private readonly memo: Pick<MemoStore, 'loadFiles' | 'saveFiles'>,
@@ -117,9 +118,19 @@ export class FileHasher {
     return h === undefined || this.known.get(path)?.hash !== h;
   }
 
-  /** Every existing file hashed this run (absolute paths): what this run's fingerprints depended on. */
+  /**
+   * A file this run depends on without hashing it: one of a closure reused
+   * from the baseline, known unchanged since the last build hashed it.
+   */
+  dependOn(path: string): void {
+    this.depended.add(path);
+  }
+
+  /** Every existing file hashed this run, and those it depends on unhashed (absolute paths): what its fingerprints depended on. */
   hashedPaths(): string[] {
-    return [...this.thisRun].filter(([, h]) => h !== undefined).map(([p]) => p);
+    const out = new Set(this.depended);
+    for (const [p, h] of this.thisRun) if (h !== undefined) out.add(p);
+    return [...out];
   }
 
   /** Writes this run's new and removed entries to the memo. */

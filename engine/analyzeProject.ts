@@ -11,6 +11,7 @@
  */
 import { analyzeTargets, ScanCache } from '../analyzers/analyzeTargets.js';
 import { ClosureCache } from '../analyzers/ClosureCache.js';
+import type { TrustedClosures } from '../analyzers/ClosureCache.js';
 import type { TuClosure } from '../analyzers/includeClosure.js';
 import type { Analysis, ClosureReady } from '../analyzers/analyzeTargets.js';
 import os from 'node:os';
@@ -39,6 +40,8 @@ export interface ProjectAnalysis {
   readonly files: number;
   /** TUs whose closure was reused from the last run without a walk. */
   readonly cached: number;
+  /** Of those, the closures the baseline vouched for, unhashed; undefined without a baseline. */
+  readonly vouched: number | undefined;
   /** closureDigest of a closure of this analysis, computed once (see ClosureCache). */
   readonly closureDigest: (c: TuClosure) => string;
   readonly seconds: number;
@@ -66,6 +69,8 @@ export async function analyzeProject(
   unbuilt: readonly string[] = [],
   /** Hears closures as they become known, with what this analysis knows by then (see ClosureListener). */
   listener?: { onClosures(batch: readonly ClosureReady[], known: KnownEarly): void; cost(key: string, tu: string): number },
+  /** What the last silent, successful build verified (engine/Baseline): stored closures it vouches for are not hashed again. */
+  trusted?: TrustedClosures,
 ): Promise<ProjectAnalysis> {
   const t0 = performance.now();
   // Progress at most every PROGRESS_MS: a big tree is walked in one synchronous loop.
@@ -82,10 +87,10 @@ export async function analyzeProject(
   for (const [from, to] of redirects) hasher.redirect(from, to);
   const scans = new ScanCache(memo, hasher, scanThreads(), redirects);
   const toolchain = await resolveToolchain(config.toolchain, memo, hasher, path.join(config.root, '.nixmake'), config.hostPackages, offline);
-  const closures = new ClosureCache(memo, memo, hasher, config.root, Date.now, process.env['NIXMAKE_NO_CLOSURE_CACHE'] !== '1');
+  const closures = new ClosureCache(memo, memo, hasher, config.root, Date.now, process.env['NIXMAKE_NO_CLOSURE_CACHE'] !== '1', trusted);
   const known: KnownEarly = { hasher, toolchain, closureDigest: (c: TuClosure): string => closures.digestOf(c) };
   const analysis = await analyzeTargets(config, sources, toolchain, scans, closures, onProgress, redirects, listener && { onClosures: (batch) => listener.onClosures(batch, known), cost: listener.cost });
   scans.flush();
   closures.flush();
-  return { ...known, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, seconds: (performance.now() - t0) / 1000 };
+  return { ...known, analysis, scanned: scans.scanned, files: scans.files, cached: closures.hits, vouched: trusted === undefined ? undefined : closures.vouched, seconds: (performance.now() - t0) / 1000 };
 }

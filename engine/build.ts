@@ -12,6 +12,7 @@
  * With nothing to build it never contacts Nix: it stats files, reads the
  * memo and checks that the memoised store paths still exist.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { openMemo } from '../cache/openMemo.js';
 import { ProjectLock } from '../cache/ProjectLock.js';
@@ -34,6 +35,9 @@ import { buildRound, generatedFiles } from './buildRound.js';
 import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
 import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
+import { readBaseline, writeBaseline } from './Baseline.js';
+import type { Baseline, BaselineRecord } from './Baseline.js';
+import type { BuildGraph } from './BuildGraph.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
 import { CONFIG_FILE } from '../config/Config.js';
 import { selectTargets } from './selectTargets.js';
@@ -126,6 +130,8 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   const lock = new ProjectLock(path.join(files.stateDir, 'lock'));
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
   let memo: SqliteMemo;
+  // What the last silent, successful build verified, read before its stamp goes: what changed since (an edit).
+  const baseline: Baseline | undefined = readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir);
   try {
     // From here on the outcome may differ from the last build's: the no-op stamp is void until this one succeeds.
     if (!opts.dryRun) removeNoopStamp(files.stateDir);
@@ -169,7 +175,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       });
     const allOutputs = [...scoped.generators.values()].flatMap((g) => g.outputs);
     const round = (cfg: Config, srcs: SourceLists, generated: ReadonlyMap<string, string>, generatorsRound = false): Promise<RoundResult> =>
-      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), generatorsRound, memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore });
+      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), generatorsRound, memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore, baseline });
     let last: RoundResult;
     try {
       let generated = new Map<string, string>();
@@ -222,6 +228,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     if (r.failed > 0) return EXIT_FAILURE;
     const analysis = last.analysis;
     if (!said && ![...analysis.closures.values()].some((c) => c.unresolvedComputed)) {
+      const nonce = randomUUID();
       const stamp = makeNoopStamp({
         root: config.root,
         targets: opts.targets,
@@ -239,8 +246,10 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         links: new Map([...graph.links.values()].map((l) => [files.resultLink(l.target), files.readLink(files.resultLink(l.target)) ?? ''])),
         report: { tus: analysis.closures.size, files: 0, upToDate: graph.generators.size + graph.objects.size + graph.links.size },
         startedMs,
+        nonce,
       });
-      if (stamp) writeNoopStamp(files.stateDir, stamp);
+      // The baseline first: a stamp is only ever found with the baseline it names (or none).
+      if (stamp && writeBaseline(files.stateDir, baselineRecord(nonce, rounds, graph, memo))) writeNoopStamp(files.stateDir, stamp);
     }
     return EXIT_OK;
   } catch (err) {
@@ -277,6 +286,19 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
     deps.emit({ event: 'diagnostic', diagnostic: faultDiagnostic(fault, opts.root) });
     return EXIT_FAILURE;
   }
+}
+
+/** What the next build may take as verified (engine/Baseline): every object's closure digest, every node's store paths. */
+function baselineRecord(nonce: string, rounds: readonly RoundResult[], graph: BuildGraph, memo: Pick<SqliteMemo, 'currentNodes'>): BaselineRecord {
+  const digests: Record<string, string> = {};
+  for (const x of rounds) for (const [key, closure] of x.analysis.closures) digests[key] = x.closureDigest(closure);
+  const storePaths: string[] = [];
+  const current = memo.currentNodes();
+  for (const key of [...graph.generators.keys(), ...graph.objects.keys(), ...graph.links.keys()]) {
+    const rec = current.get(key);
+    if (rec) storePaths.push(rec.out, rec.drv);
+  }
+  return { nonce, digests, storePaths };
 }
 
 function roundPhases(p: PhaseSeconds): PhaseSeconds {

@@ -32,6 +32,7 @@ import type { BuildGraph, GenerateNode, ObjectNode } from './BuildGraph.js';
 import { linkKey } from '../core/nodeKeys.js';
 import { analyzeProject } from './analyzeProject.js';
 import type { KnownEarly } from './analyzeProject.js';
+import type { Baseline } from './Baseline.js';
 import type { EventSink } from './events.js';
 import { BuildLogs, keepingHistory } from './buildLogs.js';
 import { executor, keepRoot, labelOf, nothingExecuted } from './execute.js';
@@ -76,10 +77,14 @@ export interface RoundInputs {
   readonly signal: AbortSignal;
   readonly emit: EventSink;
   readonly store: () => NixStore;
+  /** What the last silent, successful build verified, if there was one for this selection (an edit since). */
+  readonly baseline?: Baseline | undefined;
 }
 
 export interface RoundResult {
   readonly hasher: FileHasher;
+  /** closureDigest of a closure of this round's analysis. */
+  readonly closureDigest: (c: TuClosure) => string;
   readonly toolchain: Toolchain;
   readonly analysis: Analysis;
   readonly graph: BuildGraph;
@@ -135,7 +140,8 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
   const planIo = {
     getNode: (fp: Fingerprint) => memo.getNode(fp),
     getCurrent: (k: string) => memo.getCurrent(k),
-    storePathExists: (p: string) => fs.existsSync(p),
+    // A node's output or derivation at the last stamp, still GC-rooted, is there (Baseline.kept).
+    storePathExists: (p: string) => r.baseline?.kept(p) === true || fs.existsSync(p),
   };
   const durations = memo.loadDurations();
   // Longest compile first: what it took last time, or a guess from the source's size.
@@ -175,8 +181,8 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     for (const item of longestFirst(now, expected)) x.startEarly(item as PlannedNode & { node: ObjectNode });
   };
   try {
-    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt, overlaps(r) ? { onClosures: startEarly, cost: (key, tu) => expected({ key, tu }) } : undefined);
-    emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000 });
+    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, vouched, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt, overlaps(r) ? { onClosures: startEarly, cost: (key, tu) => expected({ key, tu }) } : undefined, r.baseline);
+    emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000, ...(vouched === undefined ? {} : { baseline: vouched }) });
     // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
     for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });
     const whole = buildGraph(config, r.sources, analysis.closures, r.generatorInputs, earlyNodes);
@@ -194,7 +200,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
       await exec?.drain();
       hasher.flush();
       for (const d of blocking) diag({ event: 'diagnostic', diagnostic: d });
-      return { hasher, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true };
+      return { hasher, closureDigest, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true };
     }
     const fps = fingerprintGraph(graph, fingerprintContext({ hasher, toolchain, closureDigest }), earlyFps);
     const planned = makePlan(graph, fps, planIo, earlyPlan);
@@ -206,7 +212,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
       const seconds = durations.get(p.node.key);
       emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(seconds === undefined ? {} : { expected_seconds: seconds }) });
     }
-    const done = (executed: ExecuteResult): RoundResult => ({ hasher, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false });
+    const done = (executed: ExecuteResult): RoundResult => ({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false });
     if (r.dryRun) return done(nothingExecuted());
     // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
     const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);

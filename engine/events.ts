@@ -55,7 +55,17 @@ export type BuildEvent =
   | { readonly event: 'diagnostic'; readonly diagnostic: Diagnostic }
   /** Include analysis: `cached` TUs reused their last closure; the others used `files` scans, `scanned` of them parsed this run. */
   /** `noop_stamp`: answered from the no-op stamp (nothing changed since the last build; see noopStamp), nothing else loaded. */
-  | { readonly event: 'analysis'; readonly tus: number; readonly cached: number; readonly files: number; readonly scanned: number; readonly seconds: number; readonly noop_stamp?: true }
+  | {
+      readonly event: 'analysis';
+      readonly tus: number;
+      readonly cached: number;
+      readonly files: number;
+      readonly scanned: number;
+      readonly seconds: number;
+      readonly noop_stamp?: true;
+      /** When the build started from the last stamp's baseline (an edit since): of the `cached` closures, those it vouched for, unhashed. */
+      readonly baseline?: number;
+    }
   /** How far include analysis is: `scan` parses files (a cold start, on worker threads), `walk` follows each TU's includes. */
   | { readonly event: 'analysis-progress'; readonly stage: 'scan' | 'walk'; readonly done: number; readonly total: number }
   | { readonly event: 'plan'; readonly to_build: number; readonly up_to_date: number; readonly dry_run: boolean }

@@ -16,11 +16,14 @@
  * parser or the store client. Any difference, or anything unusual, falls
  * back to the full path, which decides for itself.
  *
- * Trust: the stamp is written only when no recorded file or folder changed
- * just before the build began, within its timestamp's granularity (100 ms
- * for sub-second times, 2 s for whole seconds: a change then could go
- * unseen, as in git's "racy clean" case),
- * and any build that takes the full path deletes it first, so a stamp
+ * Trust: a file or folder that changed just before the build began, within
+ * its timestamp's granularity (100 ms for sub-second times, 2 s for whole
+ * seconds: a change then could go unseen, as in git's "racy clean" case), or
+ * during it, is recorded as changed (NaN stats, a null mtime): it never
+ * matches, so the no-op is not answered (the fast path sees that before
+ * any stat), and the build that follows
+ * hashes it again, while the baseline still vouches for every other file.
+ * Any build that takes the full path deletes the stamp first, so a stamp
  * never outlives a build that failed or was interrupted. Store paths stay
  * valid because the GC roots that keep them are unchanged (their folder's
  * mtime), and the result links' targets are checked to exist.
@@ -33,7 +36,9 @@ import { fileURLToPath } from 'node:url';
 
 export const NOOP_STAMP_FILE = 'noop.stamp';
 /** Bump when what a stamp records, or what a no-op reports, changes. */
-const NOOP_STAMP_VERSION = 4;
+const NOOP_STAMP_VERSION = 5;
+/** Numbers kept per file: mtime, ctime, size, inode. */
+const PER_FILE = 4;
 /** The file's first four bytes, before its version: "NMS" and a 1. */
 const MAGIC = 0x01534d4e;
 const HEAD = 24;
@@ -48,11 +53,17 @@ const RACY_FINE_MS = 100;
 const RACY_COARSE_MS = 2000;
 const racy = (mtimeMs: number, startedMs: number): boolean => mtimeMs > startedMs - (mtimeMs % 1000 === 0 ? RACY_COARSE_MS : RACY_FINE_MS);
 
-type FileStat = readonly [path: string, mtimeMs: number, size: number, ino: number];
+/**
+ * A file's ctime is kept beside its mtime: a write that puts the mtime back
+ * (`touch -d`, `cp -p`, a checkout keeping times) still moves the ctime,
+ * which no program can set. The fast path and the baseline (changesSinceStamp)
+ * both compare it, as FileHasher does.
+ */
+type FileStat = readonly [path: string, mtimeMs: number, ctimeMs: number, size: number, ino: number];
 /** Files grouped by folder, names only inside: a third of the bytes to read and parse at 10,000 TUs. */
-type FolderStats = readonly [folder: string, files: readonly (readonly [name: string, mtimeMs: number, size: number, ino: number])[]];
-/** mtimeMs -1: the folder did not exist. */
-type DirStat = readonly [path: string, mtimeMs: number];
+type FolderStats = readonly [folder: string, files: readonly (readonly [name: string, mtimeMs: number, ctimeMs: number, size: number, ino: number])[]];
+/** mtimeMs -1: the folder did not exist; null: it changed too recently to be trusted (never matches). */
+type DirStat = readonly [path: string, mtimeMs: number | null];
 
 export interface NoopStamp {
   readonly version: number;
@@ -64,6 +75,8 @@ export interface NoopStamp {
   readonly links: readonly (readonly [link: string, out: string])[];
   /** What a no-op reports. */
   readonly report: { readonly tus: number; readonly files: number; readonly upToDate: number };
+  /** Names the baseline written with this stamp (engine/Baseline.ts); another stamp's is not taken. */
+  readonly nonce: string;
 }
 
 /** What a stamp is made from, gathered by build. */
@@ -80,6 +93,7 @@ export interface NoopStampInputs {
   readonly report: NoopStamp['report'];
   /** When the build began (ms since the epoch). */
   readonly startedMs: number;
+  readonly nonce: string;
 }
 
 /**
@@ -125,41 +139,41 @@ export function ownFiles(): string[] {
 
 function statFile(p: string): FileStat | undefined {
   const st = fs.statSync(p, { throwIfNoEntry: false });
-  return st && st.isFile() ? [p, st.mtimeMs, st.size, st.ino] : undefined;
+  return st && st.isFile() ? [p, st.mtimeMs, st.ctimeMs, st.size, st.ino] : undefined;
 }
 
 /** A folder's mtime; -1 for one that does not exist (a probed folder may not: it must stay absent). */
-function statDir(p: string): DirStat | undefined {
+function statDir(p: string): readonly [string, number] | undefined {
   const st = fs.statSync(p, { throwIfNoEntry: false });
   if (!st) return [p, -1];
   return st.isDirectory() ? [p, st.mtimeMs] : undefined;
 }
 
-/** The stamp, or undefined when one of its files changed too recently to be trusted (or is gone). */
+/** The stamp, or undefined when one of its files is gone (or is not a file any more). */
 export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = process.env): NoopStamp | undefined {
   const files: FileStat[] = [];
   for (const p of new Set(inputs.files)) {
     const s = statFile(p);
-    if (!s || racy(s[1], inputs.startedMs)) return undefined;
-    files.push(s);
+    if (!s) return undefined;
+    files.push(racy(Math.max(s[1], s[2]), inputs.startedMs) ? [p, Number.NaN, Number.NaN, Number.NaN, Number.NaN] : s);
   }
   const dirs: DirStat[] = [];
   for (const p of new Set(inputs.dirs)) {
     const s = statDir(p);
-    if (!s || (s[1] >= 0 && racy(s[1], inputs.startedMs))) return undefined;
-    dirs.push(s);
+    if (!s) return undefined;
+    dirs.push(s[1] >= 0 && racy(s[1], inputs.startedMs) ? [p, null] : s);
   }
   for (const p of new Set(inputs.ownDirs)) {
     const s = statDir(p);
-    if (!s || s[1] < 0) return undefined;
+    if (!s || s[1] === null || s[1] < 0) return undefined;
     dirs.push(s);
   }
-  const byFolder = new Map<string, [string, number, number, number][]>();
-  for (const [p, mtime, size, ino] of files) {
+  const byFolder = new Map<string, [string, number, number, number, number][]>();
+  for (const [p, mtime, ctime, size, ino] of files) {
     const folder = path.dirname(p);
     let list = byFolder.get(folder);
     if (!list) byFolder.set(folder, (list = []));
-    list.push([path.basename(p), mtime, size, ino]);
+    list.push([path.basename(p), mtime, ctime, size, ino]);
   }
   return {
     version: NOOP_STAMP_VERSION,
@@ -168,6 +182,7 @@ export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = 
     dirs,
     links: [...inputs.links],
     report: inputs.report,
+    nonce: inputs.nonce,
   };
 }
 
@@ -180,7 +195,7 @@ export function stampFile(stateDir: string): string {
  * JSON.parse and no object per file: a 24-byte head (magic, version, the
  * JSON part's length, the file count, the whole file's length), a JSON part (key, folders with how
  * many of the files are in each, dirs, links, report), zeros to the next
- * multiple of 8, each file's mtime, size and inode as three float64 (in the
+ * multiple of 8, each file's mtime, ctime, size and inode as four float64 (in the
  * machine's byte order: the stamp never leaves the machine), then the file
  * names joined by NUL, the one byte a name cannot hold.
  */
@@ -190,12 +205,12 @@ export function encodeNoopStamp(stamp: NoopStamp): Buffer {
   const numbers: number[] = [];
   for (const [folder, list] of stamp.files) {
     folders.push([folder, list.length]);
-    for (const [name, mtime, size, ino] of list) {
+    for (const [name, mtime, ctime, size, ino] of list) {
       names.push(name);
-      numbers.push(mtime, size, ino);
+      numbers.push(mtime, ctime, size, ino);
     }
   }
-  const json = Buffer.from(JSON.stringify({ key: stamp.key, folders, dirs: stamp.dirs, links: stamp.links, report: stamp.report }));
+  const json = Buffer.from(JSON.stringify({ key: stamp.key, folders, dirs: stamp.dirs, links: stamp.links, report: stamp.report, nonce: stamp.nonce }));
   const pad = Buffer.alloc((8 - ((HEAD + json.length) % 8)) % 8);
   const tail = [json, pad, Buffer.from(new Float64Array(numbers).buffer), Buffer.from(names.join('\0'))];
   const head = Buffer.alloc(HEAD);
@@ -211,12 +226,13 @@ interface Decoded {
   readonly version: number;
   readonly key: string;
   readonly folders: readonly (readonly [folder: string, count: number])[];
-  /** mtime, size, inode of file i at 3i, 3i+1, 3i+2. */
+  /** mtime, ctime, size, inode of file i at PER_FILE × i and on. */
   readonly numbers: Float64Array;
   readonly names: readonly string[];
   readonly dirs: NoopStamp['dirs'];
   readonly links: NoopStamp['links'];
   readonly report: NoopStamp['report'];
+  readonly nonce: string;
 }
 
 /** The stamp's parts, or undefined for bytes that are not a whole stamp (truncated, another format). */
@@ -226,11 +242,11 @@ function decode(buf: Buffer): Decoded | undefined {
   const jsonLength = buf.readUInt32LE(8);
   const count = buf.readUInt32LE(12);
   const numbersAt = HEAD + jsonLength + ((8 - ((HEAD + jsonLength) % 8)) % 8);
-  const namesAt = numbersAt + 24 * count;
+  const namesAt = numbersAt + 8 * PER_FILE * count;
   if (namesAt > buf.length) return undefined;
   const head = JSON.parse(buf.toString('utf8', HEAD, HEAD + jsonLength)) as Omit<Decoded, 'version' | 'numbers' | 'names'>;
   const at = buf.byteOffset + numbersAt;
-  const numbers = at % 8 === 0 ? new Float64Array(buf.buffer, at, 3 * count) : new Float64Array(buf.buffer.slice(at, at + 24 * count));
+  const numbers = at % 8 === 0 ? new Float64Array(buf.buffer, at, PER_FILE * count) : new Float64Array(buf.buffer.slice(at, at + 8 * PER_FILE * count));
   const names = count === 0 ? [] : buf.toString('utf8', namesAt).split('\0');
   if (names.length !== count) return undefined;
   return { ...head, version, numbers, names };
@@ -251,6 +267,7 @@ export function writeNoopStamp(stateDir: string, stamp: NoopStamp): void {
 /** Deletes the stamp: done by every build that takes the full path, before it changes anything. */
 export function removeNoopStamp(stateDir: string): void {
   fs.rmSync(stampFile(stateDir), { force: true });
+  fs.rmSync(path.join(stateDir, 'baseline.json'), { force: true }); // the stamp's baseline (engine/Baseline.ts)
   fs.rmSync(path.join(stateDir, 'noop.json'), { force: true }); // an older nixmake's stamp, never read again
 }
 
@@ -261,25 +278,47 @@ export interface ValidStamp {
 
 const NO_THROW = { throwIfNoEntry: false } as const;
 
-/** The stamp in `stateDir` if it was made for `key` and nothing it records has changed; otherwise undefined. */
-export function validNoopStamp(stateDir: string, key: string): ValidStamp | undefined {
+/** The stamp in `stateDir` if it was made for `key` (and is whole), else undefined. */
+function readStamp(stateDir: string, key: string): Decoded | undefined {
   let stamp: Decoded | undefined;
   try {
     stamp = decode(fs.readFileSync(stampFile(stateDir)));
   } catch {
     return undefined;
   }
-  if (!stamp || stamp.version !== NOOP_STAMP_VERSION || stamp.key !== key) return undefined;
+  return stamp && stamp.version === NOOP_STAMP_VERSION && stamp.key === key ? stamp : undefined;
+}
+
+/**
+ * Each recorded file in turn, with whether it is as recorded: `visit`
+ * returns false to stop. Answers false when the stamp does not hold
+ * together (its folders do not account for its names).
+ */
+function eachFile(stamp: Decoded, visit: (abs: string, same: boolean) => boolean): boolean {
   const { numbers, names } = stamp;
   let i = 0;
   for (const [folder, count] of stamp.folders) {
     const prefix = folder.endsWith('/') ? folder : `${folder}/`;
     for (const end = i + count; i < end; i++) {
-      const st = fs.statSync(prefix + (names[i] as string), NO_THROW);
-      if (!st || st.mtimeMs !== numbers[3 * i] || st.size !== numbers[3 * i + 1] || st.ino !== numbers[3 * i + 2]) return undefined;
+      const abs = prefix + (names[i] as string);
+      const st = fs.statSync(abs, NO_THROW);
+      const at = PER_FILE * i;
+      const same = st !== undefined && st.mtimeMs === numbers[at] && st.ctimeMs === numbers[at + 1] && st.size === numbers[at + 2] && st.ino === numbers[at + 3];
+      if (!visit(abs, same)) return true;
     }
   }
-  if (i !== names.length) return undefined;
+  return i === names.length;
+}
+
+/** The stamp in `stateDir` if it was made for `key` and nothing it records has changed; otherwise undefined. */
+export function validNoopStamp(stateDir: string, key: string): ValidStamp | undefined {
+  const stamp = readStamp(stateDir, key);
+  if (!stamp) return undefined;
+  // A file or folder recorded as changed (racy): no need to stat the others.
+  if (stamp.numbers.some(Number.isNaN) || stamp.dirs.some(([, m]) => m === null)) return undefined;
+  let unchanged = true;
+  if (!eachFile(stamp, (_abs, same) => (unchanged = same))) return undefined;
+  if (!unchanged) return undefined;
   for (const [p, mtime] of stamp.dirs) {
     const st = fs.statSync(p, NO_THROW);
     if ((st?.mtimeMs ?? -1) !== mtime) return undefined;
@@ -294,4 +333,37 @@ export function validNoopStamp(stateDir: string, key: string): ValidStamp | unde
     if (target !== out || !fs.existsSync(out)) return undefined;
   }
   return { report: stamp.report };
+}
+
+/** What changed since the last stamp was written, for the build that follows it (engine/Baseline.ts). */
+export interface StampChanges {
+  readonly nonce: string;
+  /** Every file the stamp records that is as it was then (absolute paths). */
+  readonly unchanged: ReadonlySet<string>;
+  /** The folders the stamp records whose mtime differs now (absolute paths). */
+  readonly changedDirs: ReadonlySet<string>;
+}
+
+/**
+ * Stats every file and folder of the stamp made for `key`; undefined when
+ * there is no such stamp. Read before the build deletes it.
+ */
+export function changesSinceStamp(stateDir: string, key: string): StampChanges | undefined {
+  const stamp = readStamp(stateDir, key);
+  if (!stamp) return undefined;
+  const unchanged = new Set<string>();
+  if (
+    !eachFile(stamp, (abs, same) => {
+      if (same) unchanged.add(abs);
+      return true;
+    })
+  ) {
+    return undefined;
+  }
+  const changedDirs = new Set<string>();
+  for (const [p, mtime] of stamp.dirs) {
+    const st = fs.statSync(p, NO_THROW);
+    if ((st?.mtimeMs ?? -1) !== mtime) changedDirs.add(p);
+  }
+  return { nonce: stamp.nonce, unchanged, changedDirs };
 }

@@ -33,9 +33,14 @@ function backdate(dir: string, seconds = 10): void {
 
 const fromStamp = (r: ReturnType<typeof build>): boolean => r.events.some((e) => e['event'] === 'analysis' && e['noop_stamp'] === true);
 
+/** Waits `ms` milliseconds (synchronously). */
+const sleep = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 /** Builds until the project is up to date and stamped: the next no-op is answered from the stamp. */
 function settle(dir: string): void {
   backdate(dir);
+  // Backdating moves every file's ctime to now, and a stamp takes no file changed in the 100 ms before a build.
+  sleep(150);
   const r = build(dir);
   expect(r.code, r.stderr).toBe(0);
   expect(fs.existsSync(path.join(dir, '.nixmake/noop.stamp'))).toBe(true);
@@ -153,14 +158,69 @@ describe('no-op fast path', () => {
     expect(fromStamp(build(dir, 'app'))).toBe(false);
   });
 
-  it('no stamp for a build that read a file changed just before its start, after a failure, or after clean', () => {
+  it('an edit that puts the mtime back is seen (ctime), by the fast path and by the baseline the next build starts from', () => {
     const dir = project(tree());
     expect(build(dir).code).toBe(0);
-    // Changed "now" (a time in the future stands for a change during the build): racy.
+    settle(dir);
+    expect(fromStamp(build(dir))).toBe(true);
+    const header = path.join(dir, 'inc2/v.h');
+    const before = fs.statSync(header);
+    // Same size, same mtime, same inode: only the ctime tells.
+    fs.writeFileSync(header, '#define V 5\n');
+    fs.utimesSync(header, before.atime, before.mtime);
+    expect(fs.statSync(header).size).toBe(before.size);
+    expect(fs.statSync(header).mtimeMs).toBe(before.mtimeMs);
+    const r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('5 10\n');
+  });
+
+  it('a build after an edit starts from the baseline and rebuilds exactly what a full check would', () => {
+    const dir = project(tree());
+    expect(build(dir).code).toBe(0);
+    settle(dir);
+    expect(fs.existsSync(path.join(dir, '.nixmake/baseline.json'))).toBe(true);
+    // The header main.c reads, and only it: extra.c's closure is vouched for, main.c's is not.
+    fs.writeFileSync(path.join(dir, 'inc2/v.h'), '#define V 3 /* edited */\n');
+    let r = build(dir);
+    const analysis = (x: typeof r): Record<string, unknown> | undefined => x.events.find((e) => e['event'] === 'analysis');
+    expect(analysis(r)).toMatchObject({ tus: 2, cached: 1, baseline: 1 });
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1, up_to_date: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('3 10\n');
+    // The stamp written after it holds every file again: a no-op is answered from it, and a change to the
+    // file whose closure was vouched for (never hashed by that build) is still seen.
+    settle(dir);
+    expect(fromStamp(build(dir))).toBe(true);
+    fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return 11; }\n');
+    r = build(dir);
+    expect(analysis(r)).toMatchObject({ tus: 2, cached: 1, baseline: 1 });
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('3 11\n');
+    // A baseline that is not the stamp's is not taken: the same edit rebuilds the same.
+    settle(dir);
+    fs.writeFileSync(path.join(dir, '.nixmake/baseline.json'), JSON.stringify({ nonce: 'another', digests: {}, storePaths: [] }));
+    fs.writeFileSync(path.join(dir, 'inc2/v.h'), '#define V 4 /* edited */\n');
+    r = build(dir);
+    expect(analysis(r)).toMatchObject({ tus: 2, cached: 1 });
+    expect(analysis(r)?.['baseline']).toBeUndefined();
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1, up_to_date: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('4 11\n');
+  });
+
+  it('no no-op answer after a build that read a file changed just before its start; no stamp after a failure, or after clean', () => {
+    const dir = project(tree());
+    expect(build(dir).code).toBe(0);
+    // Changed "now" (a time in the future stands for a change during the build): racy, recorded as changed.
     const soon = new Date(Date.now() + 60_000);
     fs.utimesSync(path.join(dir, 'src/main.c'), soon, soon);
     expect(build(dir).code).toBe(0);
-    expect(fs.existsSync(path.join(dir, '.nixmake/noop.stamp'))).toBe(false);
+    expect(fs.existsSync(path.join(dir, '.nixmake/noop.stamp'))).toBe(true);
+    const again = build(dir);
+    expect(fromStamp(again)).toBe(false);
+    expect(again.counts).toMatchObject({ objects_built: 0, links_built: 0 });
+    // The other TU's closure was vouched for by the baseline; main.c's was hashed again.
+    expect(again.events.find((e) => e['event'] === 'analysis')).toMatchObject({ tus: 2, baseline: 1 });
     settle(dir);
     fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return x; }\n');
     backdate(dir);

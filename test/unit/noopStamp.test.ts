@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import { readBaseline, writeBaseline } from '../../engine/Baseline.js';
 import { makeNoopStamp, stampFile, stampKey, validNoopStamp, writeNoopStamp } from '../../engine/noopStamp.js';
 
 let dir: string;
@@ -37,6 +38,7 @@ function stamped(): string {
       links: new Map(),
       report,
       startedMs: Date.now() + 60_000, // nothing counts as changed just before the build
+      nonce: 'n1',
     },
     {},
   );
@@ -72,4 +74,35 @@ test('a stamp cut short, or a file of another format, is not taken (and does not
   }
   fs.writeFileSync(stampFile(state), JSON.stringify({ version: 3, key }));
   expect(validNoopStamp(state, key)).toBeUndefined();
+});
+
+test('the baseline: unchanged files, digests, and store paths only while the GC roots folder is unchanged', () => {
+  const key = stamped();
+  writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1' }, storePaths: ['/nix/store/x-out', '/nix/store/x.drv'] });
+  // The stamp above names no roots folder: sub/ stands for it.
+  let b = readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {});
+  expect(b).toBeDefined();
+  expect(names.every((n) => b!.unchangedRel(n))).toBe(true);
+  expect(b!.unchangedAbs(path.join(dir, 'a.c'))).toBe(true);
+  expect(b!.digestOf('obj:app:a.c')).toBe('d1');
+  expect(b!.digestOf('obj:app:b.c')).toBeUndefined();
+  expect(b!.kept('/nix/store/x-out')).toBe(true);
+  expect(b!.kept('/nix/store/y-out')).toBe(false);
+  // A file rewritten with its old mtime and size: its ctime says it changed.
+  const f = path.join(dir, 'ünï cödé.h');
+  const st = fs.statSync(f);
+  fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace('stamp', 'STAMP'));
+  fs.utimesSync(f, st.atime, st.mtime);
+  // The "roots" folder changes: no store path is vouched for any more.
+  fs.writeFileSync(path.join(dir, 'sub/new-root'), '');
+  b = readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {});
+  expect(b!.unchangedRel('ünï cödé.h')).toBe(false);
+  expect(b!.unchangedRel('a.c')).toBe(true);
+  expect(b!.kept('/nix/store/x-out')).toBe(false);
+  // Another stamp's baseline, or another selection: none.
+  writeBaseline(state, { nonce: 'n2', digests: {}, storePaths: [] });
+  expect(readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {})).toBeUndefined();
+  writeBaseline(state, { nonce: 'n1', digests: {}, storePaths: [] });
+  expect(readBaseline(dir, ['other'], state, path.join(dir, 'sub'), {})).toBeUndefined();
+  expect(key).toBe(stampKey(dir, ['app'], {}));
 });

@@ -1,0 +1,115 @@
+/**
+ * Baseline: what the last silent, successful build verified, handed to the
+ * next build when some file changed since (an edit), so that what that
+ * build repeats for the nodes the change does not touch costs set lookups
+ * rather than hashing every closure again and a stat of every store path.
+ *
+ * It is the no-op stamp (noopStamp) read again, before the build deletes
+ * it, plus `.nixmake/baseline.json`, written with the stamp and named by
+ * its nonce: the closure digest each object's fingerprint was made from,
+ * and the store paths (outputs and derivations) of every node, all up to
+ * date and GC-rooted then. From them it answers:
+ *
+ * - whether a file the stamp records is unchanged (mtime, ctime, size and
+ *   inode: the stamp is written only when none of its files changed during
+ *   the build or just before, so an unchanged file has the content that
+ *   build hashed);
+ * - the digest an object's closure had (ClosureCache reuses a stored
+ *   closure with that digest without hashing it again when none of its
+ *   files changed: the digest covers exactly those files' paths and
+ *   contents);
+ * - whether a store path was a node's output then and is still kept by
+ *   the project's GC roots (their folder's mtime unchanged: no root was
+ *   added, removed or repointed; the no-op stamp trusts the same).
+ *
+ * Anything missing, another stamp's baseline, or a file that cannot be read
+ * means no baseline: the build then checks everything, as before. It does
+ * not decide what to rebuild.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TrustedClosures } from '../analyzers/ClosureCache.js';
+import { changesSinceStamp, stampKey } from './noopStamp.js';
+import type { StampChanges } from './noopStamp.js';
+
+export const BASELINE_FILE = 'baseline.json';
+
+/** What build writes beside the stamp. */
+export interface BaselineRecord {
+  readonly nonce: string;
+  /** Object key → the closure digest its fingerprint was made from. */
+  readonly digests: Readonly<Record<string, string>>;
+  /** Every node's output and derivation store paths. */
+  readonly storePaths: readonly string[];
+}
+
+export class Baseline implements TrustedClosures {
+  private readonly unchangedRels = new Set<string>();
+
+  constructor(
+    root: string,
+    private readonly changes: StampChanges,
+    private readonly record: BaselineRecord,
+    /** The project's GC roots folder unchanged: the recorded store paths are still kept. */
+    rootsKept: boolean,
+  ) {
+    const prefix = root.endsWith('/') ? root : `${root}/`;
+    for (const abs of changes.unchanged) if (abs.startsWith(prefix)) this.unchangedRels.add(abs.slice(prefix.length));
+    this.storePaths = new Set(rootsKept ? record.storePaths : []);
+  }
+
+  private readonly storePaths: ReadonlySet<string>;
+
+  unchangedRel(rel: string): boolean {
+    return this.unchangedRels.has(rel);
+  }
+
+  unchangedAbs(abs: string): boolean {
+    return this.changes.unchanged.has(abs);
+  }
+
+  digestOf(objectKey: string): string | undefined {
+    return this.record.digests[objectKey];
+  }
+
+  /** A store path that was a node's output or derivation at the stamp and is still rooted. */
+  kept(storePath: string): boolean {
+    return this.storePaths.has(storePath);
+  }
+}
+
+export function baselineFile(stateDir: string): string {
+  return path.join(stateDir, BASELINE_FILE);
+}
+
+/**
+ * The baseline for a build of `targets` in `root` (state in `stateDir`, GC
+ * roots in `rootsDir`), or undefined when there is no stamp made for that
+ * selection or its baseline is not there whole.
+ */
+export function readBaseline(root: string, targets: readonly string[], stateDir: string, rootsDir: string, env: NodeJS.ProcessEnv = process.env): Baseline | undefined {
+  const changes = changesSinceStamp(stateDir, stampKey(root, targets, env));
+  if (!changes) return undefined;
+  let record: BaselineRecord;
+  try {
+    record = JSON.parse(fs.readFileSync(baselineFile(stateDir), 'utf8')) as BaselineRecord;
+  } catch {
+    return undefined;
+  }
+  if (record.nonce !== changes.nonce || typeof record.digests !== 'object' || !Array.isArray(record.storePaths)) return undefined;
+  return new Baseline(root, changes, record, !changes.changedDirs.has(rootsDir));
+}
+
+/** Written before the stamp that names it; failing to write it only costs the next edit some time. */
+export function writeBaseline(stateDir: string, record: BaselineRecord): boolean {
+  const file = baselineFile(stateDir);
+  const tmp = `${file}.${process.pid}`;
+  try {
+    fs.writeFileSync(tmp, JSON.stringify(record));
+    fs.renameSync(tmp, file);
+    return true;
+  } catch {
+    fs.rmSync(tmp, { force: true });
+    return false;
+  }
+}
