@@ -116,9 +116,9 @@ export class ClosureCache {
     return d;
   }
 
-  /** Whether a TU's own file changed since the memo last saw it: its object is likely to be rebuilt. */
+  /** Whether a TU's own file changed since the memo last saw it (since the baseline, with one: no stat): its object is likely to be rebuilt. */
   tuChanged(tu: string): boolean {
-    return this.hasher.changedSinceMemo(`${this.root}/${tu}`);
+    return this.trusted ? !this.trusted.unchangedRel(tu) : this.hasher.changedSinceMemo(`${this.root}/${tu}`);
   }
 
   get(node: string, key: string): TuClosure | undefined {

@@ -29,6 +29,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TrustedClosures } from '../analyzers/ClosureCache.js';
+import type { Fingerprint } from '../cache/hashes.js';
 import { changesSinceStamp, stampKey } from './noopStamp.js';
 import type { StampChanges } from './noopStamp.js';
 
@@ -41,6 +42,12 @@ export interface BaselineRecord {
   readonly digests: Readonly<Record<string, string>>;
   /** Every node's output and derivation store paths. */
   readonly storePaths: readonly string[];
+  /** Object key → its fingerprint. */
+  readonly fingerprints: Readonly<Record<string, string>>;
+  /** The toolchain, templates and platform the fingerprints were made with (buildRound's contextId). */
+  readonly context: string;
+  /** The files an object's settings come from beyond its closure (nixmake.json, the compile database). */
+  readonly settingsFiles: readonly string[];
 }
 
 export class Baseline implements TrustedClosures {
@@ -56,7 +63,10 @@ export class Baseline implements TrustedClosures {
     const prefix = root.endsWith('/') ? root : `${root}/`;
     for (const abs of changes.unchanged) if (abs.startsWith(prefix)) this.unchangedRels.add(abs.slice(prefix.length));
     this.storePaths = new Set(rootsKept ? record.storePaths : []);
+    this.settingsUnchanged = record.settingsFiles.every((f) => changes.unchanged.has(f));
   }
+
+  private readonly settingsUnchanged: boolean;
 
   private readonly storePaths: ReadonlySet<string>;
 
@@ -70,6 +80,17 @@ export class Baseline implements TrustedClosures {
 
   digestOf(objectKey: string): string | undefined {
     return this.record.digests[objectKey];
+  }
+
+  /**
+   * The object's fingerprint then, if it is the same now: its closure digest
+   * is the same, and so is everything else its fingerprint covers: the
+   * toolchain, templates and platform (`context`), and its flags, language
+   * and source-date setting, which come from the settings files, unchanged.
+   */
+  objectFingerprint(objectKey: string, closureDigest: string, context: string): Fingerprint | undefined {
+    if (!this.settingsUnchanged || context !== this.record.context || this.record.digests[objectKey] !== closureDigest) return undefined;
+    return this.record.fingerprints[objectKey] as Fingerprint | undefined;
   }
 
   /** A store path that was a node's output or derivation at the stamp and is still rooted. */
@@ -96,7 +117,16 @@ export function readBaseline(root: string, targets: readonly string[], stateDir:
   } catch {
     return undefined;
   }
-  if (record.nonce !== changes.nonce || typeof record.digests !== 'object' || !Array.isArray(record.storePaths)) return undefined;
+  if (
+    record.nonce !== changes.nonce ||
+    typeof record.digests !== 'object' ||
+    typeof record.fingerprints !== 'object' ||
+    typeof record.context !== 'string' ||
+    !Array.isArray(record.storePaths) ||
+    !Array.isArray(record.settingsFiles)
+  ) {
+    return undefined;
+  }
   return new Baseline(root, changes, record, !changes.changedDirs.has(rootsDir));
 }
 

@@ -229,12 +229,12 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     const analysis = last.analysis;
     if (!said && ![...analysis.closures.values()].some((c) => c.unresolvedComputed)) {
       const nonce = randomUUID();
+      const settingsFiles = [path.join(config.root, CONFIG_FILE), ...(config.compileCommands === undefined ? [] : [path.resolve(config.root, config.compileCommands)])];
       const stamp = makeNoopStamp({
         root: config.root,
         targets: opts.targets,
         files: [
-          path.join(config.root, CONFIG_FILE),
-          ...(config.compileCommands === undefined ? [] : [path.resolve(config.root, config.compileCommands)]),
+          ...settingsFiles,
           // Everything fingerprinted was hashed, in every round: every TU and header of every closure (project
           // and system, through the closure digests), link inputs, generators' inputs and outputs, templates.
           ...rounds.flatMap((x) => x.hasher.hashedPaths()),
@@ -249,7 +249,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         nonce,
       });
       // The baseline first: a stamp is only ever found with the baseline it names (or none).
-      if (stamp && writeBaseline(files.stateDir, baselineRecord(nonce, rounds, graph, memo))) writeNoopStamp(files.stateDir, stamp);
+      if (stamp && writeBaseline(files.stateDir, baselineRecord(nonce, rounds, graph, memo, settingsFiles))) writeNoopStamp(files.stateDir, stamp);
     }
     return EXIT_OK;
   } catch (err) {
@@ -289,16 +289,24 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
 }
 
 /** What the next build may take as verified (engine/Baseline): every object's closure digest, every node's store paths. */
-function baselineRecord(nonce: string, rounds: readonly RoundResult[], graph: BuildGraph, memo: Pick<SqliteMemo, 'currentNodes'>): BaselineRecord {
+function baselineRecord(nonce: string, rounds: readonly RoundResult[], graph: BuildGraph, memo: Pick<SqliteMemo, 'currentNodes'>, settingsFiles: readonly string[]): BaselineRecord {
   const digests: Record<string, string> = {};
-  for (const x of rounds) for (const [key, closure] of x.analysis.closures) digests[key] = x.closureDigest(closure);
+  const fingerprints: Record<string, string> = {};
+  for (const x of rounds) {
+    for (const [key, closure] of x.analysis.closures) {
+      const fp = x.fps.get(key)?.fingerprint;
+      if (fp === undefined) continue;
+      digests[key] = x.closureDigest(closure);
+      fingerprints[key] = fp;
+    }
+  }
   const storePaths: string[] = [];
   const current = memo.currentNodes();
   for (const key of [...graph.generators.keys(), ...graph.objects.keys(), ...graph.links.keys()]) {
     const rec = current.get(key);
     if (rec) storePaths.push(rec.out, rec.drv);
   }
-  return { nonce, digests, storePaths };
+  return { nonce, digests, storePaths, fingerprints, context: rounds.at(-1)?.fingerprintContext ?? '', settingsFiles };
 }
 
 function roundPhases(p: PhaseSeconds): PhaseSeconds {

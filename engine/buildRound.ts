@@ -85,6 +85,8 @@ export interface RoundResult {
   readonly hasher: FileHasher;
   /** closureDigest of a closure of this round's analysis. */
   readonly closureDigest: (c: TuClosure) => string;
+  /** What every object fingerprint of the round shares beyond its config (contextId). */
+  readonly fingerprintContext: string;
   readonly toolchain: Toolchain;
   readonly analysis: Analysis;
   readonly graph: BuildGraph;
@@ -94,6 +96,11 @@ export interface RoundResult {
   readonly seconds: number;
   /** Objects read outputs of generators not built yet: errors were said, nothing was built. */
   readonly blocked: boolean;
+}
+
+/** The toolchain, templates and platform every object fingerprint covers, as one string (Baseline.objectFingerprint). */
+function contextId(c: Pick<FingerprintContext, 'toolchainId' | 'templateHash' | 'platform'>): string {
+  return JSON.stringify([c.toolchainId, c.templateHash, c.platform]);
 }
 
 function templateHash(hasher: FileHasher): string {
@@ -129,14 +136,18 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
   const diag = (d: Parameters<EventSink>[0] & { event: 'diagnostic' }): void => emit(d);
   let exec: Executor | undefined;
   let templateHashOnce: string | undefined;
-  const fingerprintContext = (k: { hasher: FileHasher; toolchain: Toolchain; closureDigest: (c: TuClosure) => string }): FingerprintContext => ({
-    toolchainId: k.toolchain.id,
-    templateHash: (templateHashOnce ??= templateHash(k.hasher)),
-    platform: k.toolchain.system,
-    hashOf: (p) => k.hasher.hash(p),
-    hashOfRel: (rel) => k.hasher.hashRel(config.root, rel),
-    closureDigest: k.closureDigest,
-  });
+  const fingerprintContext = (k: { hasher: FileHasher; toolchain: Toolchain; closureDigest: (c: TuClosure) => string }): FingerprintContext => {
+    const ctx = { toolchainId: k.toolchain.id, templateHash: (templateHashOnce ??= templateHash(k.hasher)), platform: k.toolchain.system };
+    const id = contextId(ctx);
+    const b = r.baseline;
+    return {
+      ...ctx,
+      hashOf: (p) => k.hasher.hash(p),
+      hashOfRel: (rel) => k.hasher.hashRel(config.root, rel),
+      closureDigest: k.closureDigest,
+      ...(b ? { knownObjectFingerprint: (key: string, digest: string) => b.objectFingerprint(key, digest, id) } : {}),
+    };
+  };
   const planIo = {
     getNode: (fp: Fingerprint) => memo.getNode(fp),
     getCurrent: (k: string) => memo.getCurrent(k),
@@ -200,7 +211,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
       await exec?.drain();
       hasher.flush();
       for (const d of blocking) diag({ event: 'diagnostic', diagnostic: d });
-      return { hasher, closureDigest, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true };
+      return { hasher, closureDigest, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true, fingerprintContext: '' };
     }
     const fps = fingerprintGraph(graph, fingerprintContext({ hasher, toolchain, closureDigest }), earlyFps);
     const planned = makePlan(graph, fps, planIo, earlyPlan);
@@ -212,7 +223,8 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
       const seconds = durations.get(p.node.key);
       emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(seconds === undefined ? {} : { expected_seconds: seconds }) });
     }
-    const done = (executed: ExecuteResult): RoundResult => ({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false });
+    const fingerprintContextId = contextId({ toolchainId: toolchain.id, templateHash: templateHashOnce ?? templateHash(hasher), platform: toolchain.system });
+    const done = (executed: ExecuteResult): RoundResult => ({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false, fingerprintContext: fingerprintContextId });
     if (r.dryRun) return done(nothingExecuted());
     // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
     const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);

@@ -95,6 +95,12 @@ export interface FingerprintContext {
   hashOfRel(rel: string): ContentHash | undefined;
   /** closureDigest of a TU's closure; by default computed here from the hashes above. */
   closureDigest?(c: TuClosure): string;
+  /**
+   * An object's fingerprint known already for this closure digest (the
+   * baseline's, when nothing else its fingerprint covers changed since), so
+   * it is not hashed again; undefined: compute it.
+   */
+  knownObjectFingerprint?(objectKey: string, closureDigest: string): Fingerprint | undefined;
 }
 
 const MISSING = 'missing';
@@ -106,9 +112,9 @@ const MISSING = 'missing';
  * tables at all. They are made again each time rather than kept: a clean
  * build of 10,000 objects would otherwise hold every table until it ends.
  */
-function record(compact: unknown, makeInputs: () => NodeInputs): Fingerprinted {
+function record(compact: unknown, makeInputs: () => NodeInputs, known?: Fingerprint): Fingerprinted {
   return {
-    fingerprint: fingerprintOf(compact),
+    fingerprint: known ?? fingerprintOf(compact),
     get inputs(): NodeInputs {
       return makeInputs();
     },
@@ -148,13 +154,14 @@ export function fingerprintGraph(graph: BuildGraph, ctx: FingerprintContext, kno
       ...(o.sourceDateEpoch === undefined ? {} : { sourceDateEpoch: o.sourceDateEpoch }),
     };
     // The closure digest covers the TU's, every header's and every system header's content.
-    out.set(o.key, record({ ...settings, closure: digestOf(o.closure) }, () => {
+    const digest = digestOf(o.closure);
+    out.set(o.key, record({ ...settings, closure: digest }, () => {
       const headers: Record<string, string> = {};
       for (const h of o.closure.headers) headers[h] = rel(h);
       const system: Record<string, string> = {};
       for (const s of o.closure.system) system[s] = hash(s);
       return { ...settings, source: rel(o.tu), headers, system };
-    }));
+    }, ctx.knownObjectFingerprint?.(o.key, digest)));
   }
   // Generators' fingerprints come after their tools' links (below).
   const generateInputs = (key: string): GenerateInputs | undefined => {

@@ -199,7 +199,7 @@ describe('no-op fast path', () => {
     expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('3 11\n');
     // A baseline that is not the stamp's is not taken: the same edit rebuilds the same.
     settle(dir);
-    fs.writeFileSync(path.join(dir, '.nixmake/baseline.json'), JSON.stringify({ nonce: 'another', digests: {}, storePaths: [] }));
+    fs.writeFileSync(path.join(dir, '.nixmake/baseline.json'), JSON.stringify({ nonce: 'another', digests: {}, storePaths: [], fingerprints: {}, context: '', settingsFiles: [] }));
     fs.writeFileSync(path.join(dir, 'inc2/v.h'), '#define V 4 /* edited */\n');
     r = build(dir);
     expect(analysis(r)).toMatchObject({ tus: 2, cached: 1 });

@@ -78,7 +78,14 @@ test('a stamp cut short, or a file of another format, is not taken (and does not
 
 test('the baseline: unchanged files, digests, and store paths only while the GC roots folder is unchanged', () => {
   const key = stamped();
-  writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1' }, storePaths: ['/nix/store/x-out', '/nix/store/x.drv'] });
+  writeBaseline(state, {
+    nonce: 'n1',
+    digests: { 'obj:app:a.c': 'd1' },
+    storePaths: ['/nix/store/x-out', '/nix/store/x.drv'],
+    fingerprints: { 'obj:app:a.c': 'f1' },
+    context: 'ctx',
+    settingsFiles: [path.join(dir, 'a.c')],
+  });
   // The stamp above names no roots folder: sub/ stands for it.
   let b = readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {});
   expect(b).toBeDefined();
@@ -88,6 +95,9 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   expect(b!.digestOf('obj:app:b.c')).toBeUndefined();
   expect(b!.kept('/nix/store/x-out')).toBe(true);
   expect(b!.kept('/nix/store/y-out')).toBe(false);
+  expect(b!.objectFingerprint('obj:app:a.c', 'd1', 'ctx')).toBe('f1');
+  expect(b!.objectFingerprint('obj:app:a.c', 'd2', 'ctx')).toBeUndefined();
+  expect(b!.objectFingerprint('obj:app:a.c', 'd1', 'another toolchain')).toBeUndefined();
   // A file rewritten with its old mtime and size: its ctime says it changed.
   const f = path.join(dir, 'ünï cödé.h');
   const st = fs.statSync(f);
@@ -99,10 +109,15 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   expect(b!.unchangedRel('ünï cödé.h')).toBe(false);
   expect(b!.unchangedRel('a.c')).toBe(true);
   expect(b!.kept('/nix/store/x-out')).toBe(false);
+  // A settings file changes: no fingerprint is taken from the baseline.
+  fs.appendFileSync(path.join(dir, 'a.c'), ' ');
+  b = readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {});
+  expect(b!.objectFingerprint('obj:app:a.c', 'd1', 'ctx')).toBeUndefined();
   // Another stamp's baseline, or another selection: none.
-  writeBaseline(state, { nonce: 'n2', digests: {}, storePaths: [] });
+  const empty = { digests: {}, storePaths: [], fingerprints: {}, context: '', settingsFiles: [] };
+  writeBaseline(state, { nonce: 'n2', ...empty });
   expect(readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {})).toBeUndefined();
-  writeBaseline(state, { nonce: 'n1', digests: {}, storePaths: [] });
+  writeBaseline(state, { nonce: 'n1', ...empty });
   expect(readBaseline(dir, ['other'], state, path.join(dir, 'sub'), {})).toBeUndefined();
   expect(key).toBe(stampKey(dir, ['app'], {}));
 });
