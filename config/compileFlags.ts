@@ -55,13 +55,27 @@ export function compileFlags(config: Config, target: TargetConfig, lang: Languag
   return target.type === 'shared-library' && !v.flags.includes('-fPIC') ? [...v.flags, '-fPIC'] : [...v.flags];
 }
 
+/** Config → target and language → the flags of a TU no `perSource` entry and no compile database entry names: most TUs. */
+const plainFlags = new WeakMap<Config, Map<string, readonly string[]>>();
+
 function ownFlags(config: Config, target: TargetConfig, lang: Language, tu: string): string[] {
-  const entries = perSourceOf(config, target, tu).filter((e) => e.variant === undefined);
+  if (!config.perSourceMatches.get(target.name)?.has(tu) && !config.tuFlags.has(tu)) {
+    let byTarget = plainFlags.get(config);
+    if (!byTarget) plainFlags.set(config, (byTarget = new Map()));
+    const key = `${target.name}\0${lang}`;
+    let flags = byTarget.get(key);
+    if (!flags) byTarget.set(key, (flags = flagsOf(config, target, lang, [])));
+    return [...flags];
+  }
+  return flagsOf(config, target, lang, perSourceOf(config, target, tu).filter((e) => e.variant === undefined), config.tuFlags.get(tu));
+}
+
+function flagsOf(config: Config, target: TargetConfig, lang: Language, entries: readonly SourceSettings[], tuFlags?: readonly string[]): string[] {
   let last = -1;
   entries.forEach((e, i) => {
     if (e.flags !== undefined) last = i;
   });
-  const base = last >= 0 ? (entries[last] as SourceSettings).flags : config.tuFlags.get(tu);
+  const base = last >= 0 ? (entries[last] as SourceSettings).flags : tuFlags;
   const adds = entries.slice(last + 1);
   if (base) {
     const flags = [...base, ...settingsFlags(adds, lang)];
