@@ -3,7 +3,7 @@
  * engine does not know which one is listening.
  */
 import fs from 'node:fs';
-import tty from 'node:tty';
+import { createRequire } from 'node:module';
 import type { BuildEvent } from '../engine/events.js';
 
 export interface Reporter {
@@ -37,9 +37,25 @@ export const directOutput: Output = {
   out: (t) => writeAll(1, t),
   err: (t) => writeAll(2, t),
   get terminal() {
-    return tty.isatty(1) && process.env['TERM'] !== 'dumb' ? { columns: () => process.stdout.columns || 80 } : undefined;
+    return isTerminal(1) && process.env['TERM'] !== 'dumb' ? { columns: () => process.stdout.columns || 80 } : undefined;
   },
 };
+
+const requireHere = createRequire(import.meta.url);
+
+/**
+ * Whether `fd` is a terminal. node:tty is loaded only for a character
+ * device: loading it brings Node's net and stream modules, 2–6 ms that a
+ * no-op answered into a pipe would otherwise pay.
+ */
+function isTerminal(fd: number): boolean {
+  try {
+    if (!fs.fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (requireHere('node:tty') as typeof import('node:tty')).isatty(fd);
+}
 
 function writeAll(fd: 1 | 2, text: string): void {
   const bytes = Buffer.from(text);
