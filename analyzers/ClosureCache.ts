@@ -35,10 +35,14 @@ const FLUSH_EVERY = 2000;
  * files again (the digest covers exactly their paths and contents).
  */
 export interface TrustedClosures {
-  /** A project file (relative) unchanged since that build. */
-  unchangedRel(rel: string): boolean;
-  /** A file outside the project (absolute) unchanged since. */
-  unchangedAbs(abs: string): boolean;
+  /**
+   * A project file (relative) that changed since that build. Asked only of
+   * files of a closure that build used, all of which it recorded: for them,
+   * false means "as it was".
+   */
+  changedRel(rel: string): boolean;
+  /** The same for a file outside the project (absolute). */
+  changedAbs(abs: string): boolean;
   /** The closure digest the object's fingerprint was made from then. */
   digestOf(objectKey: string): string | undefined;
 }
@@ -118,7 +122,7 @@ export class ClosureCache {
 
   /** Whether a TU's own file changed since the memo last saw it (since the baseline, with one: no stat): its object is likely to be rebuilt. */
   tuChanged(tu: string): boolean {
-    return this.trusted ? !this.trusted.unchangedRel(tu) : this.hasher.changedSinceMemo(`${this.root}/${tu}`);
+    return this.trusted ? this.trusted.changedRel(tu) : this.hasher.changedSinceMemo(`${this.root}/${tu}`);
   }
 
   get(node: string, key: string): TuClosure | undefined {
@@ -144,10 +148,11 @@ export class ClosureCache {
   /** Whether the baseline vouches for this stored closure (see TrustedClosures); its files are then depended on. */
   private trusts(node: string, digest: string, c: TuClosure): boolean {
     const t = this.trusted;
-    if (t === undefined || t.digestOf(node) !== digest || !t.unchangedRel(c.tu)) return false;
-    for (const h of c.headers) if (!t.unchangedRel(h)) return false;
+    // The digest names exactly the files of the closure that build used, so they are all in its record.
+    if (t === undefined || t.digestOf(node) !== digest || t.changedRel(c.tu)) return false;
+    for (const h of c.headers) if (t.changedRel(h)) return false;
     let sys = this.systemsUnchanged.get(c.system);
-    if (sys === undefined) this.systemsUnchanged.set(c.system, (sys = c.system.every((p) => t.unchangedAbs(p))));
+    if (sys === undefined) this.systemsUnchanged.set(c.system, (sys = !c.system.some((p) => t.changedAbs(p))));
     if (!sys) return false;
     for (const rel of [c.tu, ...c.headers]) {
       if (this.depended.has(rel)) continue;

@@ -10,10 +10,13 @@
  * and the store paths (outputs and derivations) of every node, all up to
  * date and GC-rooted then. From them it answers:
  *
- * - whether a file the stamp records is unchanged (mtime, ctime, size and
- *   inode: the stamp is written only when none of its files changed during
- *   the build or just before, so an unchanged file has the content that
- *   build hashed);
+ * - whether a file the stamp records changed (mtime, ctime, size or
+ *   inode; a file that changed during that build or just before it is
+ *   recorded as changed, so an unchanged one has the content that build
+ *   hashed). Every file of a closure that build used is recorded, so for
+ *   those "not changed" is "as it was"; a project with generators gets no
+ *   baseline, because its closures name generated files by their project
+ *   paths while the stamp records the files in the store;
  * - the digest an object's closure had (ClosureCache reuses a stored
  *   closure with that digest without hashing it again when none of its
  *   files changed: the digest covers exactly those files' paths and
@@ -51,7 +54,8 @@ export interface BaselineRecord {
 }
 
 export class Baseline implements TrustedClosures {
-  private readonly unchangedRels = new Set<string>();
+  /** The stamp's changed files under the root, relative: a handful after an edit, so each lookup is cheap. */
+  private readonly changedRels = new Set<string>();
 
   constructor(
     root: string,
@@ -61,21 +65,22 @@ export class Baseline implements TrustedClosures {
     rootsKept: boolean,
   ) {
     const prefix = root.endsWith('/') ? root : `${root}/`;
-    for (const abs of changes.unchanged) if (abs.startsWith(prefix)) this.unchangedRels.add(abs.slice(prefix.length));
+    for (const abs of changes.changed) if (abs.startsWith(prefix)) this.changedRels.add(abs.slice(prefix.length));
     this.storePaths = new Set(rootsKept ? record.storePaths : []);
-    this.settingsUnchanged = record.settingsFiles.every((f) => changes.unchanged.has(f));
+    // The settings files were stamped with the baseline, so "not changed" is "as they were".
+    this.settingsUnchanged = record.settingsFiles.every((f) => !changes.changed.has(f));
   }
 
   private readonly settingsUnchanged: boolean;
 
   private readonly storePaths: ReadonlySet<string>;
 
-  unchangedRel(rel: string): boolean {
-    return this.unchangedRels.has(rel);
+  changedRel(rel: string): boolean {
+    return this.changedRels.has(rel);
   }
 
-  unchangedAbs(abs: string): boolean {
-    return this.changes.unchanged.has(abs);
+  changedAbs(abs: string): boolean {
+    return this.changes.changed.has(abs);
   }
 
   digestOf(objectKey: string): string | undefined {

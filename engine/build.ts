@@ -131,7 +131,8 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
   let memo: SqliteMemo;
   // What the last silent, successful build verified, read before its stamp goes: what changed since (an edit).
-  const baseline: Baseline | undefined = readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir);
+  // Not with generators: their outputs are read from the store, and the stamp records those files, not the project paths.
+  const baseline: Baseline | undefined = scoped.generators.size > 0 ? undefined : readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir);
   try {
     // From here on the outcome may differ from the last build's: the no-op stamp is void until this one succeeds.
     if (!opts.dryRun) removeNoopStamp(files.stateDir);

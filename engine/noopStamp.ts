@@ -338,8 +338,8 @@ export function validNoopStamp(stateDir: string, key: string): ValidStamp | unde
 /** What changed since the last stamp was written, for the build that follows it (engine/Baseline.ts). */
 export interface StampChanges {
   readonly nonce: string;
-  /** Every file the stamp records that is as it was then (absolute paths). */
-  readonly unchanged: ReadonlySet<string>;
+  /** Every file the stamp records that differs now, is gone, or was recorded as changed (absolute paths). */
+  readonly changed: ReadonlySet<string>;
   /** The folders the stamp records whose mtime differs now (absolute paths). */
   readonly changedDirs: ReadonlySet<string>;
 }
@@ -351,10 +351,10 @@ export interface StampChanges {
 export function changesSinceStamp(stateDir: string, key: string): StampChanges | undefined {
   const stamp = readStamp(stateDir, key);
   if (!stamp) return undefined;
-  const unchanged = new Set<string>();
+  const changed = new Set<string>();
   if (
     !eachFile(stamp, (abs, same) => {
-      if (same) unchanged.add(abs);
+      if (!same) changed.add(abs);
       return true;
     })
   ) {
@@ -365,5 +365,5 @@ export function changesSinceStamp(stateDir: string, key: string): StampChanges |
     const st = fs.statSync(p, NO_THROW);
     if ((st?.mtimeMs ?? -1) !== mtime) changedDirs.add(p);
   }
-  return { nonce: stamp.nonce, unchanged, changedDirs };
+  return { nonce: stamp.nonce, changed, changedDirs };
 }

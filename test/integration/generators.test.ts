@@ -79,6 +79,8 @@ describe.skipIf(!HAS_BISON)(`a bison grammar${HAS_BISON ? '' : ' (SKIPPED: bison
     expect(edit.events.find((e) => e['event'] === 'node-planned' && e['kind'] === 'generate')?.['reason']).toBe('source-changed');
     expect(built(edit.events, 'object')).toEqual(['src/calc.tab.c']);
     expect(built(edit.events, 'link')).toEqual(['calc']);
+    // With generators no build starts from a baseline (their outputs are files in the store, not the project's).
+    expect(edit.events.filter((e) => e['event'] === 'analysis').every((e) => e['baseline'] === undefined)).toBe(true);
     expect(run(path.join(dir, 'result-calc/bin/calc'), ['1+2*3']).stdout).toBe('10\n');
 
     // A comment in the declarations: bison reruns, its output is byte for byte the same, nothing else is built.
