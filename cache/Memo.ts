@@ -94,7 +94,7 @@ function prepareAll(db: Database.Database) {
     putNode: db.prepare('INSERT OR REPLACE INTO nodes (fingerprint, drv, out, drv_hash, nar_hash, built_at) VALUES (?, ?, ?, ?, ?, ?)'),
     getCurrentFingerprint: db.prepare('SELECT fingerprint FROM current WHERE node = ?').pluck(),
     getCurrentInputs: db.prepare('SELECT inputs FROM current WHERE node = ?').pluck(),
-    currentNodes: db.prepare('SELECT current.node AS node, nodes.drv AS drv, nodes.out AS out, nodes.drv_hash AS drvHash, nodes.nar_hash AS narHash FROM current JOIN nodes ON nodes.fingerprint = current.fingerprint ORDER BY current.node'),
+    currentNodes: db.prepare('SELECT current.node AS node, current.fingerprint AS fingerprint, nodes.drv AS drv, nodes.out AS out, nodes.drv_hash AS drvHash, nodes.nar_hash AS narHash FROM current JOIN nodes ON nodes.fingerprint = current.fingerprint ORDER BY current.node'),
     putCurrent: db.prepare('INSERT OR REPLACE INTO current (node, fingerprint, inputs) VALUES (?, ?, ?)'),
     getClosure: db.prepare('SELECT value FROM closures WHERE node = ?').pluck(),
     putClosure: db.prepare('INSERT OR REPLACE INTO closures (node, value) VALUES (?, ?)'),
@@ -293,9 +293,9 @@ export class SqliteMemo implements MemoStore, DurationStore {
     };
   }
 
-  /** Every node's current record (what its last build gave), by node key. */
-  currentNodes(): Map<string, NodeRecord> {
-    return this.guard(() => new Map((this.stmts.currentNodes.all() as (NodeRecord & { node: string })[]).map(({ node, ...rec }) => [node, rec])));
+  /** Every node's current record (what its last build gave) and the fingerprint it is current for, by node key. */
+  currentNodes(): Map<string, NodeRecord & { readonly fingerprint: Fingerprint }> {
+    return this.guard(() => new Map((this.stmts.currentNodes.all() as (NodeRecord & { node: string; fingerprint: Fingerprint })[]).map(({ node, ...rec }) => [node, rec])));
   }
 
   loadDurations(): Map<string, number> {

@@ -7,7 +7,7 @@
  * It is the no-op stamp (noopStamp) read again, before the build deletes
  * it, plus `.nixmake/baseline.json`, written with the stamp and named by
  * its nonce: the closure digest each object's fingerprint was made from,
- * and the store paths (outputs and derivations) of every node, all up to
+ * and every node's fingerprint and record (output, derivation), all up to
  * date and GC-rooted then. From them it answers:
  *
  * - whether a file the stamp records changed (mtime, ctime, size or
@@ -33,6 +33,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TrustedClosures } from '../analyzers/ClosureCache.js';
 import type { Fingerprint } from '../cache/hashes.js';
+import type { NodeRecord } from '../cache/Memo.js';
 import { changesSinceStamp, stampKey } from './noopStamp.js';
 import type { StampChanges } from './noopStamp.js';
 
@@ -43,10 +44,8 @@ export interface BaselineRecord {
   readonly nonce: string;
   /** Object key → the closure digest its fingerprint was made from. */
   readonly digests: Readonly<Record<string, string>>;
-  /** Every node's output and derivation store paths. */
-  readonly storePaths: readonly string[];
-  /** Object key → its fingerprint. */
-  readonly fingerprints: Readonly<Record<string, string>>;
+  /** Node key → the fingerprint it was up to date for, and its record: drv, out, drvHash, narHash. */
+  readonly nodes: Readonly<Record<string, readonly [fingerprint: string, drv: string, out: string, drvHash: string, narHash: string]>>;
   /** The toolchain, templates and platform the fingerprints were made with (buildRound's contextId). */
   readonly context: string;
   /** The files an object's settings come from beyond its closure (nixmake.json, the compile database). */
@@ -66,12 +65,14 @@ export class Baseline implements TrustedClosures {
   ) {
     const prefix = root.endsWith('/') ? root : `${root}/`;
     for (const abs of changes.changed) if (abs.startsWith(prefix)) this.changedRels.add(abs.slice(prefix.length));
-    this.storePaths = new Set(rootsKept ? record.storePaths : []);
+    this.rootsKept = rootsKept;
+    this.storePaths = new Set(rootsKept ? Object.values(record.nodes).flatMap(([, drv, out]) => [drv, out]) : []);
     // The settings files were stamped with the baseline, so "not changed" is "as they were".
     this.settingsUnchanged = record.settingsFiles.every((f) => !changes.changed.has(f));
   }
 
   private readonly settingsUnchanged: boolean;
+  private readonly rootsKept: boolean;
 
   private readonly storePaths: ReadonlySet<string>;
 
@@ -95,7 +96,19 @@ export class Baseline implements TrustedClosures {
    */
   objectFingerprint(objectKey: string, closureDigest: string, context: string): Fingerprint | undefined {
     if (!this.settingsUnchanged || context !== this.record.context || this.record.digests[objectKey] !== closureDigest) return undefined;
-    return this.record.fingerprints[objectKey] as Fingerprint | undefined;
+    return this.record.nodes[objectKey]?.[0] as Fingerprint | undefined;
+  }
+
+  /**
+   * The record a node was up to date with at the stamp, if `fp` is the
+   * fingerprint it had then and the GC roots folder is unchanged: its roots
+   * still name that output and derivation, and the memo still says so (any
+   * build since would have deleted the stamp).
+   */
+  upToDate(nodeKey: string, fp: Fingerprint): NodeRecord | undefined {
+    const n = this.rootsKept ? this.record.nodes[nodeKey] : undefined;
+    if (n === undefined || n[0] !== fp) return undefined;
+    return { drv: n[1], out: n[2], drvHash: n[3], narHash: n[4] };
   }
 
   /** A store path that was a node's output or derivation at the stamp and is still rooted. */
@@ -125,9 +138,8 @@ export function readBaseline(root: string, targets: readonly string[], stateDir:
   if (
     record.nonce !== changes.nonce ||
     typeof record.digests !== 'object' ||
-    typeof record.fingerprints !== 'object' ||
+    typeof record.nodes !== 'object' ||
     typeof record.context !== 'string' ||
-    !Array.isArray(record.storePaths) ||
     !Array.isArray(record.settingsFiles)
   ) {
     return undefined;

@@ -292,22 +292,14 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
 /** What the next build may take as verified (engine/Baseline): every object's closure digest, every node's store paths. */
 function baselineRecord(nonce: string, rounds: readonly RoundResult[], graph: BuildGraph, memo: Pick<SqliteMemo, 'currentNodes'>, settingsFiles: readonly string[]): BaselineRecord {
   const digests: Record<string, string> = {};
-  const fingerprints: Record<string, string> = {};
-  for (const x of rounds) {
-    for (const [key, closure] of x.analysis.closures) {
-      const fp = x.fps.get(key)?.fingerprint;
-      if (fp === undefined) continue;
-      digests[key] = x.closureDigest(closure);
-      fingerprints[key] = fp;
-    }
-  }
-  const storePaths: string[] = [];
+  for (const x of rounds) for (const [key, closure] of x.analysis.closures) digests[key] = x.closureDigest(closure);
+  const nodes: Record<string, [string, string, string, string, string]> = {};
   const current = memo.currentNodes();
   for (const key of [...graph.generators.keys(), ...graph.objects.keys(), ...graph.links.keys()]) {
     const rec = current.get(key);
-    if (rec) storePaths.push(rec.out, rec.drv);
+    if (rec) nodes[key] = [rec.fingerprint, rec.drv, rec.out, rec.drvHash, rec.narHash];
   }
-  return { nonce, digests, storePaths, fingerprints, context: rounds.at(-1)?.fingerprintContext ?? '', settingsFiles };
+  return { nonce, digests, nodes, context: rounds.at(-1)?.fingerprintContext ?? '', settingsFiles };
 }
 
 function roundPhases(p: PhaseSeconds): PhaseSeconds {

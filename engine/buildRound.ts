@@ -153,6 +153,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     getCurrent: (k: string) => memo.getCurrent(k),
     // A node's output or derivation at the last stamp, still GC-rooted, is there (Baseline.kept).
     storePathExists: (p: string) => r.baseline?.kept(p) === true || fs.existsSync(p),
+    ...(r.baseline ? { vouched: (key: string, fp: Fingerprint) => r.baseline?.upToDate(key, fp) } : {}),
   };
   const durations = memo.loadDurations();
   // Longest compile first: what it took last time, or a guess from the source's size.
@@ -234,7 +235,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     // Up-to-date nodes: keep their bookkeeping true without building anything,
     // in the order of writes execute keeps (GC roots, memo, result link).
     for (const u of thePlan.upToDate) {
-      if (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out || files.readLink(files.drvRootFor(u.node.key)) !== u.record.drv) {
+      if (u.rooted !== true && (files.readLink(files.gcRootFor(u.node.key)) !== u.record.out || files.readLink(files.drvRootFor(u.node.key)) !== u.record.drv)) {
         await keepRoot(r.store(), files, u.node.key, u.record);
       }
       if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);

@@ -28,6 +28,8 @@ export interface UpToDateNode {
   readonly record: NodeRecord;
   /** The memo's current entry is another fingerprint (an edit was undone): update it. */
   readonly currentStale: boolean;
+  /** Its GC roots are known to name `record` (the baseline's, roots unchanged since): no need to read them. */
+  readonly rooted?: true;
 }
 
 export interface Plan {
@@ -41,6 +43,12 @@ export interface PlanIo {
   getCurrent(nodeKey: string): CurrentRecord | undefined;
   /** Whether a store path still exists (it may have been garbage-collected). */
   storePathExists(p: string): boolean;
+  /**
+   * The record the node was up to date with for this fingerprint at the last
+   * stamp, its roots unchanged since (engine/Baseline): up to date without a
+   * memo read or a stat; undefined: look.
+   */
+  vouched?(nodeKey: string, fp: Fingerprint): NodeRecord | undefined;
 }
 
 /** Why a node whose fingerprint has no valid memo entry must be built. */
@@ -102,6 +110,11 @@ export function plan(graph: BuildGraph, fps: ReadonlyMap<string, Fingerprinted>,
       }
       rebuilt.add(node.key);
       build.push({ node, fp, reason: taken.reason });
+      continue;
+    }
+    const vouched = io.vouched?.(node.key, fp.fingerprint);
+    if (vouched) {
+      upToDate.push({ node, fp, record: vouched, currentStale: false, rooted: true });
       continue;
     }
     const current = io.getCurrent(node.key);

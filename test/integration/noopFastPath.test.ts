@@ -197,9 +197,21 @@ describe('no-op fast path', () => {
     expect(analysis(r)).toMatchObject({ tus: 2, cached: 1, baseline: 1 });
     expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1 });
     expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('3 11\n');
+    // GC roots removed since the stamp (their folder changed): nothing is taken as rooted, every root is made again.
+    settle(dir);
+    const roots = path.join(dir, '.nixmake/gcroots');
+    const rootNames = fs.readdirSync(roots).sort();
+    expect(rootNames.length).toBeGreaterThanOrEqual(6);
+    for (const n of rootNames) fs.rmSync(path.join(roots, n));
+    fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return 12; }\n');
+    r = build(dir);
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1, up_to_date: 1 });
+    expect(fs.readdirSync(roots).sort()).toEqual(rootNames);
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('3 12\n');
+    fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return 11; }\n');
     // A baseline that is not the stamp's is not taken: the same edit rebuilds the same.
     settle(dir);
-    fs.writeFileSync(path.join(dir, '.nixmake/baseline.json'), JSON.stringify({ nonce: 'another', digests: {}, storePaths: [], fingerprints: {}, context: '', settingsFiles: [] }));
+    fs.writeFileSync(path.join(dir, '.nixmake/baseline.json'), JSON.stringify({ nonce: 'another', digests: {}, nodes: {}, context: '', settingsFiles: [] }));
     fs.writeFileSync(path.join(dir, 'inc2/v.h'), '#define V 4 /* edited */\n');
     r = build(dir);
     expect(analysis(r)).toMatchObject({ tus: 2, cached: 1 });

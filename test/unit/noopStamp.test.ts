@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
+import type { Fingerprint } from '../../cache/hashes.js';
 import { readBaseline, writeBaseline } from '../../engine/Baseline.js';
 import { makeNoopStamp, stampFile, stampKey, validNoopStamp, writeNoopStamp } from '../../engine/noopStamp.js';
 
@@ -81,8 +82,7 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   writeBaseline(state, {
     nonce: 'n1',
     digests: { 'obj:app:a.c': 'd1' },
-    storePaths: ['/nix/store/x-out', '/nix/store/x.drv'],
-    fingerprints: { 'obj:app:a.c': 'f1' },
+    nodes: { 'obj:app:a.c': ['f1', '/nix/store/x.drv', '/nix/store/x-out', 'dh', 'nh'] },
     context: 'ctx',
     settingsFiles: [path.join(dir, 'a.c')],
   });
@@ -98,6 +98,8 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   expect(b!.objectFingerprint('obj:app:a.c', 'd1', 'ctx')).toBe('f1');
   expect(b!.objectFingerprint('obj:app:a.c', 'd2', 'ctx')).toBeUndefined();
   expect(b!.objectFingerprint('obj:app:a.c', 'd1', 'another toolchain')).toBeUndefined();
+  expect(b!.upToDate('obj:app:a.c', 'f1' as Fingerprint)).toEqual({ drv: '/nix/store/x.drv', out: '/nix/store/x-out', drvHash: 'dh', narHash: 'nh' });
+  expect(b!.upToDate('obj:app:a.c', 'f2' as Fingerprint)).toBeUndefined();
   // A file rewritten with its old mtime and size: its ctime says it changed.
   const f = path.join(dir, 'ünï cödé.h');
   const st = fs.statSync(f);
@@ -110,12 +112,13 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   expect(b!.changedAbs(path.join(dir, 'ünï cödé.h'))).toBe(true);
   expect(b!.changedRel('a.c')).toBe(false);
   expect(b!.kept('/nix/store/x-out')).toBe(false);
+  expect(b!.upToDate('obj:app:a.c', 'f1' as Fingerprint)).toBeUndefined();
   // A settings file changes: no fingerprint is taken from the baseline.
   fs.appendFileSync(path.join(dir, 'a.c'), ' ');
   b = readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {});
   expect(b!.objectFingerprint('obj:app:a.c', 'd1', 'ctx')).toBeUndefined();
   // Another stamp's baseline, or another selection: none.
-  const empty = { digests: {}, storePaths: [], fingerprints: {}, context: '', settingsFiles: [] };
+  const empty = { digests: {}, nodes: {}, context: '', settingsFiles: [] };
   writeBaseline(state, { nonce: 'n2', ...empty });
   expect(readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {})).toBeUndefined();
   writeBaseline(state, { nonce: 'n1', ...empty });
