@@ -25,8 +25,9 @@
  *   the project's GC roots (their folder's mtime unchanged: no root was
  *   added, removed or repointed; the no-op stamp trusts the same).
  *
- * Anything missing, another stamp's baseline, or a file that cannot be read
- * means no baseline: the build then checks everything, as before. It does
+ * The memo carries the same nonce (meta `baseline`), so a memo set aside,
+ * replaced or restored since is not vouched for. Anything missing, another
+ * stamp's baseline, or a file that cannot be read means no baseline: the build then checks everything, as before. It does
  * not decide what to rebuild.
  */
 import fs from 'node:fs';
@@ -38,6 +39,8 @@ import { changesSinceStamp, stampKey } from './noopStamp.js';
 import type { StampChanges } from './noopStamp.js';
 
 export const BASELINE_FILE = 'baseline.json';
+/** The memo's meta key holding the nonce of the baseline written with it: another memo (set aside, replaced) has none. */
+export const BASELINE_META = 'baseline';
 
 /** What build writes beside the stamp. */
 export interface BaselineRecord {
@@ -82,6 +85,11 @@ export class Baseline implements TrustedClosures {
 
   changedAbs(abs: string): boolean {
     return this.changes.changed.has(abs);
+  }
+
+  /** Names this baseline, its stamp and the memo it was written with. */
+  get nonce(): string {
+    return this.record.nonce;
   }
 
   digestOf(objectKey: string): string | undefined {

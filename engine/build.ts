@@ -35,7 +35,7 @@ import { buildRound, generatedFiles } from './buildRound.js';
 import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
 import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
-import { readBaseline, writeBaseline } from './Baseline.js';
+import { BASELINE_META, readBaseline, writeBaseline } from './Baseline.js';
 import type { Baseline, BaselineRecord } from './Baseline.js';
 import type { BuildGraph } from './BuildGraph.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
@@ -132,11 +132,13 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   let memo: SqliteMemo;
   // What the last silent, successful build verified, read before its stamp goes: what changed since (an edit).
   // Not with generators: their outputs are read from the store, and the stamp records those files, not the project paths.
-  const baseline: Baseline | undefined = scoped.generators.size > 0 ? undefined : readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir);
+  let baseline: Baseline | undefined = scoped.generators.size > 0 ? undefined : readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir);
   try {
     // From here on the outcome may differ from the last build's: the no-op stamp is void until this one succeeds.
     if (!opts.dryRun) removeNoopStamp(files.stateDir);
     memo = openMemo(files.memoFile, diag);
+    // The baseline speaks for the memo it was written with: one set aside, replaced or rolled back since has another mark.
+    if (baseline && memo.getMeta(BASELINE_META) !== baseline.nonce) baseline = undefined;
   } catch (err) {
     lock.release();
     throw err;
@@ -249,8 +251,12 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         startedMs,
         nonce,
       });
-      // The baseline first: a stamp is only ever found with the baseline it names (or none).
-      if (stamp && writeBaseline(files.stateDir, baselineRecord(nonce, rounds, graph, memo, settingsFiles))) writeNoopStamp(files.stateDir, stamp);
+      // The memo's mark, then the baseline: a stamp is only ever found with the baseline it names (or none),
+      // and a baseline only taken with the memo that has its mark.
+      if (stamp) {
+        memo.setMeta(BASELINE_META, nonce);
+        if (writeBaseline(files.stateDir, baselineRecord(nonce, rounds, graph, memo, settingsFiles))) writeNoopStamp(files.stateDir, stamp);
+      }
     }
     return EXIT_OK;
   } catch (err) {
