@@ -30,11 +30,14 @@ describe('incremental equals clean', () => {
     const bin = path.join(dir, 'result-app/bin/app');
     expect(p.changedObjects()).toBeGreaterThan(0);
     expect((await buildAsync(dir)).counts).toMatchObject({ failed: 0 });
+    // Builds that started from the last one's baseline (engine/Baseline): the property covers that path too.
+    let fromBaseline = 0;
     for (let step = 1; step <= STEPS; step++) {
       const what = `seed ${SEED}, step ${step}: ${p.edit()}`;
       const expected = p.changedObjects();
       const r = await buildAsync(dir);
       expect(r.code, `${what}\n${r.stderr}`).toBe(0);
+      if (r.events.some((e) => e['event'] === 'analysis' && typeof e['baseline'] === 'number')) fromBaseline++;
       expect(r.counts?.objects_built, what).toBe(expected);
       expect(run(bin, []).stdout, what).toBe(p.expectedOutput());
       if (step % CLEAN_EVERY !== 0 && step !== STEPS) continue;
@@ -43,5 +46,7 @@ describe('incremental equals clean', () => {
         expect(linkContent(path.join(dir, link)), `${what}: ${link}`).toBe(content);
       }
     }
+    console.log(`property: ${fromBaseline} of ${STEPS} builds started from a baseline`);
+    expect(fromBaseline).toBeGreaterThan(STEPS / 2);
   }, Math.max(180_000, STEPS * 30_000));
 });
