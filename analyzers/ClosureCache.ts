@@ -154,17 +154,17 @@ export class ClosureCache {
     let sys = this.systemsUnchanged.get(c.system);
     if (sys === undefined) this.systemsUnchanged.set(c.system, (sys = !c.system.some((p) => t.changedAbs(p))));
     if (!sys) return false;
-    for (const rel of [c.tu, ...c.headers]) {
-      if (this.depended.has(rel)) continue;
-      this.depended.add(rel);
-      this.hasher.dependOn(`${this.root}/${rel}`);
-    }
-    for (const abs of c.system) {
-      if (this.depended.has(abs)) continue;
-      this.depended.add(abs);
-      this.hasher.dependOn(abs);
-    }
+    this.dependOn(c.tu, true);
+    for (const h of c.headers) this.dependOn(h, true);
+    for (const p of c.system) this.dependOn(p, false);
     return true;
+  }
+
+  /** Hands a file of a vouched-for closure to the hasher as depended on, once (`rel`: relative to the root). */
+  private dependOn(file: string, rel: boolean): void {
+    if (this.depended.has(file)) return;
+    this.depended.add(file);
+    this.hasher.dependOn(rel ? `${this.root}/${file}` : file);
   }
 
   put(node: string, key: string, closure: TuClosure): void {

@@ -35,10 +35,10 @@ import path from 'node:path';
 import type { TrustedClosures } from '../analyzers/ClosureCache.js';
 import type { Fingerprint } from '../cache/hashes.js';
 import type { NodeRecord } from '../cache/Memo.js';
-import { changesSinceStamp, stampKey } from './noopStamp.js';
+import { writeAtomically } from '../core/writeAtomically.js';
+import { BASELINE_FILE, changesSinceStamp, stampKey } from './noopStamp.js';
 import type { StampChanges } from './noopStamp.js';
 
-export const BASELINE_FILE = 'baseline.json';
 /** The memo's meta key holding the nonce of the baseline written with it: another memo (set aside, replaced) has none. */
 export const BASELINE_META = 'baseline';
 
@@ -58,6 +58,10 @@ export interface BaselineRecord {
 export class Baseline implements TrustedClosures {
   /** The stamp's changed files under the root, relative: a handful after an edit, so each lookup is cheap. */
   private readonly changedRels = new Set<string>();
+  /** The recorded outputs and derivations, while the GC roots folder is unchanged (else none). */
+  private readonly storePaths: ReadonlySet<string>;
+  private readonly settingsUnchanged: boolean;
+  private readonly rootsKept: boolean;
 
   constructor(
     root: string,
@@ -73,11 +77,6 @@ export class Baseline implements TrustedClosures {
     // The settings files were stamped with the baseline, so "not changed" is "as they were".
     this.settingsUnchanged = record.settingsFiles.every((f) => !changes.changed.has(f));
   }
-
-  private readonly settingsUnchanged: boolean;
-  private readonly rootsKept: boolean;
-
-  private readonly storePaths: ReadonlySet<string>;
 
   changedRel(rel: string): boolean {
     return this.changedRels.has(rel);
@@ -125,7 +124,7 @@ export class Baseline implements TrustedClosures {
   }
 }
 
-export function baselineFile(stateDir: string): string {
+function baselineFile(stateDir: string): string {
   return path.join(stateDir, BASELINE_FILE);
 }
 
@@ -155,16 +154,16 @@ export function readBaseline(root: string, targets: readonly string[], stateDir:
   return new Baseline(root, changes, record, !changes.changedDirs.has(rootsDir));
 }
 
-/** Written before the stamp that names it; failing to write it only costs the next edit some time. */
-export function writeBaseline(stateDir: string, record: BaselineRecord): boolean {
-  const file = baselineFile(stateDir);
-  const tmp = `${file}.${process.pid}`;
+/** Written with the stamp that names it; failing to write it only costs the next edit some time. */
+export function writeBaseline(stateDir: string, record: BaselineRecord): void {
   try {
-    fs.writeFileSync(tmp, JSON.stringify(record));
-    fs.renameSync(tmp, file);
-    return true;
+    writeAtomically(baselineFile(stateDir), JSON.stringify(record));
   } catch {
-    fs.rmSync(tmp, { force: true });
-    return false;
+    // no baseline: the next build after an edit checks everything
   }
+}
+
+/** Whether a build of this selection can start from a baseline: not with generators, whose outputs the stamp records in the store. */
+export function baselineApplies(generators: number): boolean {
+  return generators === 0;
 }

@@ -35,7 +35,7 @@ import { buildRound, generatedFiles } from './buildRound.js';
 import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
 import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
-import { BASELINE_META, readBaseline, writeBaseline } from './Baseline.js';
+import { BASELINE_META, baselineApplies, readBaseline, writeBaseline } from './Baseline.js';
 import type { Baseline, BaselineRecord } from './Baseline.js';
 import type { BuildGraph } from './BuildGraph.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
@@ -131,8 +131,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
   let memo: SqliteMemo;
   // What the last silent, successful build verified, read before its stamp goes: what changed since (an edit).
-  // Not with generators: their outputs are read from the store, and the stamp records those files, not the project paths.
-  let baseline: Baseline | undefined = scoped.generators.size > 0 ? undefined : readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir);
+  let baseline: Baseline | undefined = baselineApplies(scoped.generators.size) ? readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir) : undefined;
   try {
     // From here on the outcome may differ from the last build's: the no-op stamp is void until this one succeeds.
     if (!opts.dryRun) removeNoopStamp(files.stateDir);
@@ -251,12 +250,12 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         startedMs,
         nonce,
       });
-      // The memo's mark, then the baseline: a stamp is only ever found with the baseline it names (or none),
-      // and a baseline only taken with the memo that has its mark.
-      if (stamp) {
+      // The memo's mark and the baseline, then the stamp that names them (a baseline is taken only with both).
+      if (stamp && baselineApplies(scoped.generators.size)) {
         memo.setMeta(BASELINE_META, nonce);
-        if (writeBaseline(files.stateDir, baselineRecord(nonce, rounds, graph, memo, settingsFiles))) writeNoopStamp(files.stateDir, stamp);
+        writeBaseline(files.stateDir, baselineRecord(nonce, rounds, graph, memo, settingsFiles));
       }
+      if (stamp) writeNoopStamp(files.stateDir, stamp);
     }
     return EXIT_OK;
   } catch (err) {

@@ -214,7 +214,8 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
       for (const d of blocking) diag({ event: 'diagnostic', diagnostic: d });
       return { hasher, closureDigest, toolchain, analysis, graph, fps: new Map(), plan: { build: [], upToDate: [] }, executed: nothingExecuted(), seconds, blocked: true, fingerprintContext: '' };
     }
-    const fps = fingerprintGraph(graph, fingerprintContext({ hasher, toolchain, closureDigest }), earlyFps);
+    const fpContext = fingerprintContext({ hasher, toolchain, closureDigest });
+    const fps = fingerprintGraph(graph, fpContext, earlyFps);
     const planned = makePlan(graph, fps, planIo, earlyPlan);
     hasher.flush();
     const thePlan: Plan = { ...planned, build: longestFirst(planned.build, expected) };
@@ -224,8 +225,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
       const seconds = durations.get(p.node.key);
       emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(seconds === undefined ? {} : { expected_seconds: seconds }) });
     }
-    const fingerprintContextId = contextId({ toolchainId: toolchain.id, templateHash: templateHashOnce ?? templateHash(hasher), platform: toolchain.system });
-    const done = (executed: ExecuteResult): RoundResult => ({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false, fingerprintContext: fingerprintContextId });
+    const done = (executed: ExecuteResult): RoundResult => ({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false, fingerprintContext: contextId(fpContext) });
     if (r.dryRun) return done(nothingExecuted());
     // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
     const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);

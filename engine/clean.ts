@@ -20,7 +20,7 @@ export interface CleanResult {
 }
 
 /** Every name nixmake itself writes in `.nixmake/` (see ProjectFiles, ProjectLock, openMemo, init, resolveToolchain's fallback cache); keep it in step with them. */
-const OWN_ENTRY = /^(memo\.sqlite(-wal|-shm|-journal)?|memo\.sqlite\.corrupt-\d+(-wal|-shm|-journal)?|gcroots|tmp|toolchain|logs|compdb|lock(\.\d+)?|init-events\.json|(noop\.json|noop\.stamp|baseline\.json)(\.\d+)?)$/;
+const OWN_ENTRY = /^(memo\.sqlite(-wal|-shm|-journal)?|memo\.sqlite\.corrupt-\d+(-wal|-shm|-journal)?|gcroots|tmp|toolchain|logs|compdb|lock(\.\d+)?|init-events\.json|(noop\.json|noop\.stamp|baseline\.json)(\.\d+|\.tmp-\d+)?)$/;
 
 /**
  * What to remove for `.nixmake`: nothing (absent), the folder's entries, or

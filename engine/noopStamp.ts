@@ -33,8 +33,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeAtomically } from '../core/writeAtomically.js';
 
 export const NOOP_STAMP_FILE = 'noop.stamp';
+/** The stamp's companion, named by its nonce (engine/Baseline.ts): deleted with it. */
+export const BASELINE_FILE = 'baseline.json';
 /** Bump when what a stamp records, or what a no-op reports, changes. */
 const NOOP_STAMP_VERSION = 5;
 /** Numbers kept per file: mtime, ctime, size, inode. */
@@ -194,7 +197,8 @@ export function stampFile(stateDir: string): string {
  * The stamp as bytes, laid out to be read back with one read, one small
  * JSON.parse and no object per file: a 24-byte head (magic, version, the
  * JSON part's length, the file count, the whole file's length), a JSON part (key, folders with how
- * many of the files are in each, dirs, links, report), zeros to the next
+ * many of the files are in each, dirs, links, report, nonce, and whether
+ * anything is recorded as changed), zeros to the next
  * multiple of 8, each file's mtime, ctime, size and inode as four float64 (in the
  * machine's byte order: the stamp never leaves the machine), then the file
  * names joined by NUL, the one byte a name cannot hold.
@@ -210,7 +214,9 @@ export function encodeNoopStamp(stamp: NoopStamp): Buffer {
       numbers.push(mtime, ctime, size, ino);
     }
   }
-  const json = Buffer.from(JSON.stringify({ key: stamp.key, folders, dirs: stamp.dirs, links: stamp.links, report: stamp.report, nonce: stamp.nonce }));
+  // Whether a file or folder is recorded as changed: said once, so the fast path need not look for a NaN among the numbers.
+  const changed = numbers.some(Number.isNaN) || stamp.dirs.some(([, m]) => m === null);
+  const json = Buffer.from(JSON.stringify({ key: stamp.key, folders, dirs: stamp.dirs, links: stamp.links, report: stamp.report, nonce: stamp.nonce, changed }));
   const pad = Buffer.alloc((8 - ((HEAD + json.length) % 8)) % 8);
   const tail = [json, pad, Buffer.from(new Float64Array(numbers).buffer), Buffer.from(names.join('\0'))];
   const head = Buffer.alloc(HEAD);
@@ -233,6 +239,8 @@ interface Decoded {
   readonly links: NoopStamp['links'];
   readonly report: NoopStamp['report'];
   readonly nonce: string;
+  /** A file or folder is recorded as changed: it cannot be a no-op. */
+  readonly changed: boolean;
 }
 
 /** The stamp's parts, or undefined for bytes that are not a whole stamp (truncated, another format). */
@@ -254,20 +262,17 @@ function decode(buf: Buffer): Decoded | undefined {
 
 /** Writes the stamp atomically; a stamp is only a shortcut, so failing to write it is not an error. */
 export function writeNoopStamp(stateDir: string, stamp: NoopStamp): void {
-  const file = stampFile(stateDir);
-  const tmp = `${file}.${process.pid}`;
   try {
-    fs.writeFileSync(tmp, encodeNoopStamp(stamp));
-    fs.renameSync(tmp, file);
+    writeAtomically(stampFile(stateDir), encodeNoopStamp(stamp));
   } catch {
-    fs.rmSync(tmp, { force: true });
+    // no stamp: the next build takes the full path
   }
 }
 
 /** Deletes the stamp: done by every build that takes the full path, before it changes anything. */
 export function removeNoopStamp(stateDir: string): void {
   fs.rmSync(stampFile(stateDir), { force: true });
-  fs.rmSync(path.join(stateDir, 'baseline.json'), { force: true }); // the stamp's baseline (engine/Baseline.ts)
+  fs.rmSync(path.join(stateDir, BASELINE_FILE), { force: true });
   fs.rmSync(path.join(stateDir, 'noop.json'), { force: true }); // an older nixmake's stamp, never read again
 }
 
@@ -277,6 +282,11 @@ export interface ValidStamp {
 }
 
 const NO_THROW = { throwIfNoEntry: false } as const;
+
+/** Whether a recorded folder's mtime differs now (-1: it did not exist; null: recorded as changed). */
+function dirChanged(p: string, mtime: number | null): boolean {
+  return (fs.statSync(p, NO_THROW)?.mtimeMs ?? -1) !== mtime;
+}
 
 /** The stamp in `stateDir` if it was made for `key` (and is whole), else undefined. */
 function readStamp(stateDir: string, key: string): Decoded | undefined {
@@ -315,14 +325,11 @@ export function validNoopStamp(stateDir: string, key: string): ValidStamp | unde
   const stamp = readStamp(stateDir, key);
   if (!stamp) return undefined;
   // A file or folder recorded as changed (racy): no need to stat the others.
-  if (stamp.numbers.some(Number.isNaN) || stamp.dirs.some(([, m]) => m === null)) return undefined;
+  if (stamp.changed) return undefined;
   let unchanged = true;
   if (!eachFile(stamp, (_abs, same) => (unchanged = same))) return undefined;
   if (!unchanged) return undefined;
-  for (const [p, mtime] of stamp.dirs) {
-    const st = fs.statSync(p, NO_THROW);
-    if ((st?.mtimeMs ?? -1) !== mtime) return undefined;
-  }
+  if (stamp.dirs.some(([p, mtime]) => dirChanged(p, mtime))) return undefined;
   for (const [link, out] of stamp.links) {
     let target: string;
     try {
@@ -360,10 +367,6 @@ export function changesSinceStamp(stateDir: string, key: string): StampChanges |
   ) {
     return undefined;
   }
-  const changedDirs = new Set<string>();
-  for (const [p, mtime] of stamp.dirs) {
-    const st = fs.statSync(p, NO_THROW);
-    if ((st?.mtimeMs ?? -1) !== mtime) changedDirs.add(p);
-  }
+  const changedDirs = new Set(stamp.dirs.filter(([p, mtime]) => dirChanged(p, mtime)).map(([p]) => p));
   return { nonce: stamp.nonce, changed, changedDirs };
 }

@@ -19,6 +19,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/Diagnostic.js';
 import { readLink } from '../core/links.js';
+import { writeAtomically } from '../core/writeAtomically.js';
 import type { CachePathInfo, SigningKey } from '../store/binaryCache.js';
 import { cacheInfoText, hashPart, narInfoText, narUrl, parseSecretKey, signPath, SigningKeyError } from '../store/binaryCache.js';
 import { narOfPath, narSha256Hex } from '../store/nar.js';
@@ -74,12 +75,6 @@ export function lastBuildOutputs(files: ProjectFiles): string[] {
   const outs = new Set(names.filter((n) => OUTPUT_ROOT.test(n)).flatMap((n) => readLink(path.join(files.rootsDir, n)) ?? []));
   if (!names.some((n) => OUTPUT_ROOT.test(n) && n !== 'builder')) throw new UserError(`nothing to push: ${files.root} has no build yet (run nixmake build first)`);
   return [...outs].sort();
-}
-
-function writeAtomically(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, data);
-  fs.renameSync(tmp, file);
 }
 
 export async function push(opts: PushOptions, store: NixStore): Promise<PushResult> {

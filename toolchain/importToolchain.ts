@@ -32,6 +32,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readLink, replaceSymlink } from '../core/links.js';
+import { writeAtomically } from '../core/writeAtomically.js';
 import { addNarWithReferences, narReferences } from '../store/addWithReferences.js';
 import { DaemonConnection } from '../store/DaemonConnection.js';
 import { daemonSocketPath } from '../store/daemonAddress.js';
@@ -311,7 +312,5 @@ function readCache(file: string | undefined): ImportedToolchain | undefined {
 function writeCache(file: string | undefined, tc: ImportedToolchain): void {
   if (!file) return;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, `${JSON.stringify(tc, null, 2)}\n`);
-  fs.renameSync(tmp, file);
+  writeAtomically(file, `${JSON.stringify(tc, null, 2)}\n`);
 }

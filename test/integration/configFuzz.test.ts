@@ -1002,7 +1002,7 @@ describe('nixmake clean and a .nixmake that is not nixmake’s', () => {
     expect(fs.existsSync(path.join(dir, '.nixmake/memo.sqlite'))).toBe(true);
     fs.rmSync(path.join(dir, '.nixmake/notes.txt'));
     // nixmake's own files, and what a killed write of one leaves: removed.
-    writeTree(dir, { '.nixmake/noop.stamp': '', '.nixmake/noop.stamp.4242': '', '.nixmake/baseline.json': '{}', '.nixmake/baseline.json.4242': '{' });
+    writeTree(dir, { '.nixmake/noop.stamp': '', '.nixmake/noop.stamp.tmp-4242': '', '.nixmake/baseline.json': '{}', '.nixmake/baseline.json.tmp-4242': '{' });
     r = await inProcess(['clean', '-C', dir]);
     expect(r.code, r.stderr).toBe(0);
     expect(fs.existsSync(path.join(dir, '.nixmake'))).toBe(false);
