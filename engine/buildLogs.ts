@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { sha256 } from '../cache/hashes.js';
+import { writeAtomically } from '../core/writeAtomically.js';
 import type { DurationStore } from '../cache/Memo.js';
 import type { BuildEvent, EventSink } from './events.js';
 
@@ -43,10 +44,7 @@ export class BuildLogs {
   /** Replaces the node's log, atomically (a reader sees the old log or the new one). */
   write(nodeKey: string, log: string): void {
     fs.mkdirSync(this.dir, { recursive: true });
-    const file = this.fileFor(nodeKey);
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, boundLog(log));
-    fs.renameSync(tmp, file);
+    writeAtomically(this.fileFor(nodeKey), boundLog(log));
   }
 
   /** The node's last log, or undefined when none was kept. */
