@@ -749,7 +749,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const store = new DaemonStore(socket, settings, 2);
   const conns: DaemonConnection[] = [];
   try {
-    const builder = await ensureBuilder(store, tc, path.join(rootDir, 'builder'));
+    const builder = await ensureBuilder(store, tc, { out: path.join(rootDir, 'builder'), drv: path.join(rootDir, 'builder-drv') }, false);
     for (let i = 0; i < opts.j; i++) {
       const c = await DaemonConnection.open(socket);
       await c.setOptions({ ...settings, verbosity: 1 });

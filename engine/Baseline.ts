@@ -61,7 +61,8 @@ export class Baseline implements TrustedClosures {
   /** The recorded outputs and derivations, while the GC roots folder is unchanged (else none). */
   private readonly storePaths: ReadonlySet<string>;
   private readonly settingsUnchanged: boolean;
-  private readonly rootsKept: boolean;
+  /** The GC roots folder is unchanged since the stamp: every root in it was made and registered by the builds before. */
+  readonly rootsKept: boolean;
 
   constructor(
     root: string,

@@ -99,6 +99,11 @@ export class ProjectFiles {
     return path.join(this.rootsDir, 'builder');
   }
 
+  /** The GC root of the builder helper's derivation, which every object's derivation names. */
+  get builderDrvRoot(): string {
+    return `${this.builderRoot}-drv`;
+  }
+
   resultLink(target: string): string {
     return path.join(this.root, `result-${target}`);
   }
@@ -130,6 +135,7 @@ export class ProjectFiles {
     let removed = 0;
     const wanted = new Set([...keep].flatMap((k) => [path.basename(this.gcRootFor(k)), path.basename(this.drvRootFor(k))]));
     wanted.add(path.basename(this.builderRoot));
+    wanted.add(path.basename(this.builderDrvRoot));
     let names: string[];
     try {
       names = fs.readdirSync(this.rootsDir);

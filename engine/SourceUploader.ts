@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { contentHash } from '../cache/hashes.js';
 import { narOfFile, narSha256Hex } from '../store/nar.js';
-import type { NixStore } from '../store/NixStore.js';
+import type { NarToAdd, NixStore } from '../store/NixStore.js';
 import { makeSourcePath } from '../store/storePath.js';
 
 export const INPUT_NAME = 'nixmake-input';
@@ -64,17 +64,38 @@ export class SourceUploader {
     this.realExternalDirs = externalDirs.map(realOrSelf);
   }
 
-  /** The store path of a project file, added (and temporarily rooted) if needed. */
-  pathOf(rel: string): Promise<string> {
-    let p = this.paths.get(rel);
-    if (!p) {
-      p = this.upload(rel);
-      this.paths.set(rel, p);
+  /**
+   * The store paths of project files, in order: those not asked for before
+   * are read and checked here, then added in one batch (one temporary-root
+   * and one validity round trip for all of them, not two per file).
+   */
+  pathsOf(rels: readonly string[]): Promise<string[]> {
+    const batch: NarToAdd[] = [];
+    const fresh = new Map<string, string | Error>();
+    for (const rel of rels) {
+      if (this.paths.has(rel) || fresh.has(rel)) continue;
+      try {
+        const nar = this.read(rel);
+        const storePath = makeSourcePath(INPUT_NAME, narSha256Hex(nar));
+        batch.push({ name: INPUT_NAME, nar, path: storePath });
+        fresh.set(rel, storePath);
+      } catch (err) {
+        fresh.set(rel, err as Error);
+      }
     }
-    return p;
+    if (fresh.size > 0) {
+      const added = batch.length > 0 ? this.store.addNars(batch) : Promise.resolve();
+      for (const [rel, p] of fresh) {
+        const entry = p instanceof Error ? Promise.reject(p) : added.then(() => p);
+        entry.catch(() => undefined); // awaited by whoever asks; not an unhandled rejection meanwhile
+        this.paths.set(rel, entry);
+      }
+    }
+    return Promise.all(rels.map((r) => this.paths.get(r) as Promise<string>));
   }
 
-  private async upload(rel: string): Promise<string> {
+  /** A file's NAR, checked against the hash the plan used. */
+  private read(rel: string): Uint8Array {
     const abs = path.join(this.root, rel);
     // Decide on the file a symlink leads to, before reading it.
     const real = realOrSelf(abs);
@@ -93,12 +114,9 @@ export class SourceUploader {
       throw new FileChangedError(rel);
     }
     if (contentHash(bytes) !== this.expectedHash(rel)) throw new FileChangedError(rel);
-    const nar = narOfFile(bytes, executable);
-    const storePath = makeSourcePath(INPUT_NAME, narSha256Hex(nar));
-    await this.store.addNar(INPUT_NAME, nar, storePath);
     this.files++;
     this.bytes += bytes.length;
-    return storePath;
+    return narOfFile(bytes, executable);
   }
 }
 

@@ -164,7 +164,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     memo.checkWritable();
     const logs = new BuildLogs(files.logsDir);
     return (exec = executor(
-      { store: r.store(), memo, files, toolchain: k.toolchain, emit: keepingHistory(emit, logs, memo), hashOfRel: (rel) => k.hasher.hashRel(config.root, rel), externalDirs: config.externalDirs },
+      { store: r.store(), memo, files, toolchain: k.toolchain, emit: keepingHistory(emit, logs, memo), hashOfRel: (rel) => k.hasher.hashRel(config.root, rel), externalDirs: config.externalDirs, rootsTrusted: r.baseline?.rootsKept === true },
       { jobs: r.jobs, keepGoing: r.keepGoing, signal: r.signal },
     ));
   };

@@ -60,6 +60,8 @@ export interface ExecuteDeps {
   readonly hashOfRel: (rel: string) => string | undefined;
   /** Folders outside the project whose files may enter the store (the config's `externalDirs`). */
   readonly externalDirs: readonly string[];
+  /** The GC roots folder is as the last silent build left it (engine/Baseline.ts): roots that name the builder helper are taken as they are. */
+  readonly rootsTrusted?: boolean;
 }
 
 export interface ExecuteResult {
@@ -195,7 +197,7 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
   /** What every node needs first: the roots folder, the builder helper, the job queues. */
   const setup = (async () => {
     fs.mkdirSync(files.rootsDir, { recursive: true });
-    const builder = await ensureBuilder(store, toolchain, files.builderRoot, opts.signal);
+    const builder = await ensureBuilder(store, toolchain, { out: files.builderRoot, drv: files.builderDrvRoot }, deps.rootsTrusted === true, opts.signal);
     // Loaded here, not at start-up: a no-op build never schedules anything.
     const { default: PQueue } = await import('p-queue');
     return {
@@ -252,7 +254,7 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
 
   const objectSpec = async (node: ObjectNode, item: PlannedNode): Promise<DerivationSpec> => {
     const rels = [node.tu, ...node.closure.headers].filter((r) => !node.generated.has(r));
-    const paths = await Promise.all(rels.map((r) => uploader.pathOf(r)));
+    const paths = await uploader.pathsOf(rels);
     const inputs = new Map(rels.map((r, i) => [r, paths[i] as string]));
     const system = item.fp.inputs.kind === 'object' ? item.fp.inputs.system : {};
     const generated = new Map([...node.generated].map(([r, k]) => [r, refOf(k)]));
@@ -269,7 +271,8 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
           node.tools.map((k) => recordOf(k).narHash),
         );
   const generatorSpec = async (node: GenerateNode): Promise<DerivationSpec> => {
-    const files = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
+    const paths = await uploader.pathsOf(node.inputs);
+    const files = new Map(node.inputs.map((r, i) => [r, paths[i] as string]));
     const generated = new Map(node.generated.map(([r, k]) => [r, refOf(k)]));
     return generatorDerivation(node, files, generated, node.tools.map(refOf), (await setup).builder, toolchain);
   };
@@ -355,7 +358,8 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
       const fpInputs = item.fp.inputs;
       resultKey = li.key(fpInputs);
       if (await cutOff(resultKey, 'link')) return 'ok';
-      const scripts = new Map(await Promise.all(node.inputs.map(async (r) => [r, await uploader.pathOf(r)] as const)));
+      const scriptPaths = await uploader.pathsOf(node.inputs);
+      const scripts = new Map(node.inputs.map((r, i) => [r, scriptPaths[i] as string]));
       // How the derivation names what it links is part of the fingerprint (pinnedLinks.ts).
       const by = fpInputs.kind === 'link' && fpInputs.inputsBy === 'outputs' ? 'outputs' : 'derivations';
       d = await writeDerivation(linkDerivation(node, li.objects, li.libraries, (await setup).builder, toolchain, scripts, by));

@@ -424,6 +424,34 @@ export class DaemonConnection {
     return this.simple(new WireWriter().u64(OP.addTempRoot).string(path), [path]);
   }
 
+  /**
+   * Keeps every one of `paths` alive until this connection closes, in one
+   * round trip: the requests go out together and the daemon, which serves
+   * a connection's operations one after another, answers them in order. A
+   * refusal of one (in-band, STDERR_ERROR) is thrown after every answer is
+   * read, so the stream stays in step.
+   */
+  addTempRoots(paths: readonly string[]): Promise<void> {
+    if (paths.length === 0) return Promise.resolve();
+    return this.enqueue(async () => {
+      this.checkPaths(paths);
+      const w = new WireWriter();
+      for (const p of paths) w.u64(OP.addTempRoot).string(p);
+      this.send(w);
+      let refused: DaemonError | undefined;
+      for (let i = 0; i < paths.length; i++) {
+        try {
+          await this.processStderr();
+          await this.reader.readU64();
+        } catch (e) {
+          if (!(e instanceof DaemonError)) throw e;
+          refused ??= e;
+        }
+      }
+      if (refused) throw refused;
+    });
+  }
+
   /** Records `absLinkPath` (a symlink to a store path that the caller made) as a GC root. */
   addIndirectRoot(absLinkPath: string): Promise<void> {
     return this.simple(new WireWriter().u64(OP.addIndirectRoot).string(absLinkPath));

@@ -32,7 +32,7 @@ import { replaceSymlink } from '../core/links.js';
 import { DaemonConnection, DaemonError } from './DaemonConnection.js';
 import type { Machine } from './machines.js';
 import type { ClientSettings } from './nixConfig.js';
-import type { BuildMode, BuildOutcome, NixStore, PathInfo } from './NixStore.js';
+import type { BuildMode, BuildOutcome, NarToAdd, NixStore, PathInfo } from './NixStore.js';
 import { NixCommandError } from './NixStore.js';
 import { explainNoMachine, NO_MACHINE } from './remoteBuildFailure.js';
 import type { SshProbe } from './sshProbe.js';
@@ -187,18 +187,29 @@ export class DaemonStore implements NixStore {
   }
 
   addNar(name: string, nar: Uint8Array, path: string): Promise<void> {
-    let p = this.added.get(path);
-    if (!p) {
-      p = this.with(async (c) => {
-        await c.addTempRoot(path);
-        if (await c.isValidPath(path)) return;
-        const info = await c.addToStoreNar(name, nar);
-        if (info.path !== path) throw new NixCommandError(`the daemon stored ${name} at ${info.path}, not at ${path}`);
+    return this.addNars([{ name, nar, path }]);
+  }
+
+  addNars(items: readonly NarToAdd[]): Promise<void> {
+    const fresh = new Map<string, NarToAdd>();
+    for (const i of items) if (!this.added.has(i.path)) fresh.set(i.path, i);
+    if (fresh.size > 0) {
+      const paths = [...fresh.keys()];
+      const p = this.with(async (c) => {
+        await c.addTempRoots(paths);
+        const valid = await c.queryValidPaths(paths);
+        for (const i of fresh.values()) {
+          if (valid.has(i.path)) continue;
+          const info = await c.addToStoreNar(i.name, i.nar);
+          if (info.path !== i.path) throw new NixCommandError(`the daemon stored ${i.name} at ${info.path}, not at ${i.path}`);
+        }
       });
-      this.added.set(path, p);
-      p.catch(() => this.added.delete(path));
+      for (const path of paths) this.added.set(path, p);
+      p.catch(() => {
+        for (const path of paths) if (this.added.get(path) === p) this.added.delete(path);
+      });
     }
-    return p;
+    return Promise.all(items.map((i) => this.added.get(i.path))).then(() => undefined);
   }
 
   addText(name: string, text: string, references: readonly string[]): Promise<string> {
@@ -212,9 +223,7 @@ export class DaemonStore implements NixStore {
 
   async addTempRoots(paths: readonly string[]): Promise<void> {
     if (paths.length === 0) return;
-    await this.with(async (c) => {
-      for (const p of paths) await c.addTempRoot(p);
-    });
+    await this.with((c) => c.addTempRoots(paths));
   }
 
   async build(drvPath: string, signal?: AbortSignal, onLine?: (line: string) => void, mode: BuildMode = 0, slot?: number): Promise<BuildOutcome> {

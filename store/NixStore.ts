@@ -45,6 +45,13 @@ export interface PathInfo {
   readonly ca?: string | undefined;
 }
 
+/** A NAR to add under `name`, whose store path the caller computed. */
+export interface NarToAdd {
+  readonly name: string;
+  readonly nar: Uint8Array;
+  readonly path: string;
+}
+
 export interface NixStore {
   /**
    * Makes `path` (the store path of `nar` added recursively under `name`,
@@ -53,6 +60,12 @@ export interface NixStore {
    * caller's path is checked against the daemon's.
    */
   addNar(name: string, nar: Uint8Array, path: string): Promise<void>;
+  /**
+   * addNar for many at once: every path rooted and checked in one round trip
+   * each, then the missing ones added. What an object's inputs cost is then
+   * two waits for the daemon, not two per file.
+   */
+  addNars(items: readonly NarToAdd[]): Promise<void>;
   /** Adds a text file (a derivation) with its references; answers its path (temporarily rooted). */
   addText(name: string, text: string, references: readonly string[]): Promise<string>;
   /** The subset of `paths` that are valid. */

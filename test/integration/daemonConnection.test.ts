@@ -13,6 +13,9 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DaemonConnection, DaemonError, InvalidStorePathError } from '../../store/DaemonConnection.js';
 import { daemonSocketPath } from '../../store/daemonAddress.js';
+import { DaemonStore } from '../../store/DaemonStore.js';
+import { narOfFile as ourNarOfFile, narSha256Hex } from '../../store/nar.js';
+import { makeSourcePath } from '../../store/storePath.js';
 import { readClientSettings } from '../../store/nixConfig.js';
 import { StoreUnavailableError } from '../../store/NixStore.js';
 
@@ -143,6 +146,44 @@ describe('DaemonConnection (real daemon)', () => {
     await conn.addIndirectRoot(link);
     const roots = nix('nix-store', ['--gc', '--print-roots']);
     expect(roots).toContain(`${link} -> ${p}`);
+  });
+
+  it('roots many paths in one round trip (addTempRoots), and the stream stays in step', async () => {
+    // Paths no open connection roots: added by one that is closed again.
+    const maker = await DaemonConnection.open(daemonSocketPath());
+    const paths = await Promise.all([1, 2, 3].map((i) => maker.addTextToStore(`batch-${i}.txt`, `batch ${i} ${salt}`, [])));
+    await maker.close();
+    const c = await DaemonConnection.open(daemonSocketPath());
+    try {
+      await c.addTempRoots(paths);
+      expect(await c.queryValidPaths(paths)).toEqual(new Set(paths));
+      for (const p of paths) {
+        const r = spawnSync('nix-store', ['--delete', p], { encoding: 'utf8' });
+        expect(r.status).not.toBe(0);
+        expect(r.stderr).toContain('still alive');
+      }
+    } finally {
+      await c.close();
+    }
+    // Once the connection is closed, nothing keeps them: the first can go.
+    const gone = spawnSync('nix-store', ['--delete', paths[0] as string], { encoding: 'utf8' });
+    expect(gone.status).toBe(0);
+  });
+
+  it('DaemonStore.addNars adds the missing ones of a batch, once, and checks the paths it was given', async () => {
+    const store = new DaemonStore(daemonSocketPath(), readClientSettings(), 2);
+    try {
+      const nars = [1, 2].map((i) => ourNarOfFile(Buffer.from(`addNars ${i} ${salt}\n`), false));
+      const items = nars.map((nar) => ({ name: 'nixmake-input', nar, path: makeSourcePath('nixmake-input', narSha256Hex(nar)) }));
+      expect(await conn.queryValidPaths(items.map((i) => i.path))).toEqual(new Set());
+      await store.addNars([...items, items[0]!]);
+      expect(await conn.queryValidPaths(items.map((i) => i.path))).toEqual(new Set(items.map((i) => i.path)));
+      await store.addNars(items); // already added: nothing asked
+      const wrong = { ...items[0]!, nar: ourNarOfFile(Buffer.from(`other ${salt}\n`), false), path: `/nix/store/${'1'.repeat(32)}-nixmake-input` };
+      await expect(store.addNars([wrong])).rejects.toThrow(/the daemon stored nixmake-input at \/nix\/store\/[0-9a-z]{32}-nixmake-input, not at/);
+    } finally {
+      store.close();
+    }
   });
 
   it('builds a derivation: status Built, its log lines with its drv path, the cores from setOptions', async () => {
