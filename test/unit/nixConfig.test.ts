@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NixConfigError, readClientSettings, userConfigFiles } from '../../store/nixConfig.js';
+import os from 'node:os';
+import { countCpuList, NixConfigError, onlineCpus, readClientSettings, userConfigFiles } from '../../store/nixConfig.js';
 import type { ConfigIo } from '../../store/nixConfig.js';
 
 function io(files: Record<string, string>, cpus = 8): ConfigIo & { reads: string[] } {
@@ -166,5 +167,21 @@ describe('userConfigFiles', () => {
   it('reads the XDG files when present', () => {
     const s = read({ '/etc/xdg/nix/nix.conf': 'cores = 6', '/home/u/.config/nix/nix.conf': 'max-jobs = 5' });
     expect(s).toMatchObject({ buildCores: 6, maxBuildJobs: 5 });
+  });
+});
+
+describe('onlineCpus, countCpuList', () => {
+  it('counts the CPUs of the online list as glibc reads it, ranges and single ones', () => {
+    expect(countCpuList('0-1\n')).toBe(2);
+    expect(countCpuList('0\n')).toBe(1);
+    expect(countCpuList('0-3,6,8-9\n')).toBe(7);
+  });
+  it('answers undefined for a list it cannot read, so os.cpus() decides', () => {
+    expect(countCpuList(undefined)).toBeUndefined();
+    expect(countCpuList('')).toBeUndefined();
+    expect(countCpuList('garbage')).toBeUndefined();
+  });
+  it('agrees with os.cpus() on this machine', () => {
+    expect(onlineCpus()).toBe(os.cpus().length);
   });
 });
