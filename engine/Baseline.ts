@@ -66,7 +66,8 @@ export class Baseline implements TrustedClosures {
 
   constructor(
     root: string,
-    private readonly changes: StampChanges,
+    /** What changed since the stamp, and the stats of what did not (the next stamp takes those as they are). */
+    readonly changes: StampChanges,
     private readonly record: BaselineRecord,
     /** The project's GC roots folder unchanged: the recorded store paths are still kept. */
     rootsKept: boolean,
@@ -117,6 +118,19 @@ export class Baseline implements TrustedClosures {
     const n = this.rootsKept ? this.record.nodes[nodeKey] : undefined;
     if (n === undefined || n[0] !== fp) return undefined;
     return { drv: n[1], out: n[2], drvHash: n[3], narHash: n[4] };
+  }
+
+  /**
+   * Whether pruning to `keep` would remove nothing: the GC roots folder is
+   * as the build that wrote the stamp left it, after it pruned its roots and
+   * logs to its nodes (a build of the same selection, which succeeded), and
+   * every one of those nodes is in `keep`. What this build added is for
+   * nodes in `keep`.
+   */
+  prunedWithin(keep: ReadonlySet<string>): boolean {
+    if (!this.rootsKept) return false;
+    for (const k in this.record.nodes) if (!keep.has(k)) return false;
+    return true;
   }
 
   /** A store path that was a node's output or derivation at the stamp and is still rooted. */

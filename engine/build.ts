@@ -222,8 +222,11 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     }
     if (opts.targets.length === 0 && !r.interrupted) {
       const keep = new Set<string>([...graph.generators.keys(), ...graph.objects.keys(), ...graph.links.keys()]);
-      files.pruneRoots(keep);
-      new BuildLogs(files.logsDir).prune(keep);
+      // The roots and logs as the last silent build pruned them, every node it kept kept again: nothing to prune.
+      if (baseline?.prunedWithin(keep) !== true) {
+        files.pruneRoots(keep);
+        new BuildLogs(files.logsDir).prune(keep);
+      }
     }
     finalSummary();
     if (r.interrupted || opts.signal.aborted) return EXIT_INTERRUPTED;
@@ -249,11 +252,12 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         report: { tus: analysis.closures.size, files: 0, upToDate: graph.generators.size + graph.objects.size + graph.links.size },
         startedMs,
         nonce,
+        known: baseline?.changes,
       });
       // The memo's mark and the baseline, then the stamp that names them (a baseline is taken only with both).
       if (stamp && baselineApplies(scoped.generators.size)) {
         memo.setMeta(BASELINE_META, nonce);
-        writeBaseline(files.stateDir, baselineRecord(nonce, rounds, graph, memo, settingsFiles));
+        writeBaseline(files.stateDir, baselineRecord(nonce, rounds, memo, settingsFiles));
       }
       if (stamp) writeNoopStamp(files.stateDir, stamp);
     }
@@ -294,17 +298,25 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   }
 }
 
-/** What the next build may take as verified (engine/Baseline): every object's closure digest, every node's store paths. */
-function baselineRecord(nonce: string, rounds: readonly RoundResult[], graph: BuildGraph, memo: Pick<SqliteMemo, 'currentNodes'>, settingsFiles: readonly string[]): BaselineRecord {
+/**
+ * What the next build may take as verified (engine/Baseline): every object's
+ * closure digest, every node's store paths. A node up to date has the
+ * record its plan found; one built (or cut off) was recorded under its
+ * fingerprint: a lookup each, not a read of every node in the memo.
+ */
+function baselineRecord(nonce: string, rounds: readonly RoundResult[], memo: Pick<SqliteMemo, 'getNode'>, settingsFiles: readonly string[]): BaselineRecord {
   const digests: Record<string, string> = {};
   for (const x of rounds) for (const [key, closure] of x.analysis.closures) digests[key] = x.closureDigest(closure);
   const nodes: Record<string, [string, string, string, string, string]> = {};
-  const current = memo.currentNodes();
-  for (const key of [...graph.generators.keys(), ...graph.objects.keys(), ...graph.links.keys()]) {
-    const rec = current.get(key);
-    if (rec) nodes[key] = [rec.fingerprint, rec.drv, rec.out, rec.drvHash, rec.narHash];
+  const last = rounds.at(-1);
+  if (last) {
+    for (const u of last.plan.upToDate) nodes[u.node.key] = [u.fp.fingerprint, u.record.drv, u.record.out, u.record.drvHash, u.record.narHash];
+    for (const p of last.plan.build) {
+      const rec = memo.getNode(p.fp.fingerprint);
+      if (rec) nodes[p.node.key] = [p.fp.fingerprint, rec.drv, rec.out, rec.drvHash, rec.narHash];
+    }
   }
-  return { nonce, digests, nodes, context: rounds.at(-1)?.fingerprintContext ?? '', settingsFiles };
+  return { nonce, digests, nodes, context: last?.fingerprintContext ?? '', settingsFiles };
 }
 
 function roundPhases(p: PhaseSeconds): PhaseSeconds {

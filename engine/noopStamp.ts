@@ -97,6 +97,13 @@ export interface NoopStampInputs {
   /** When the build began (ms since the epoch). */
   readonly startedMs: number;
   readonly nonce: string;
+  /**
+   * Stats taken when the build began (the last stamp's, as StampChanges
+   * found them unchanged): used instead of a stat now. A stat older than
+   * the content the build used is safe (a change since is seen next time);
+   * only a newer one could hide a change, and the racy check covers those.
+   */
+  readonly known?: StampChanges | undefined;
 }
 
 /**
@@ -155,14 +162,17 @@ function statDir(p: string): readonly [string, number] | undefined {
 /** The stamp, or undefined when one of its files is gone (or is not a file any more). */
 export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = process.env): NoopStamp | undefined {
   const files: FileStat[] = [];
+  const known = inputs.known;
   for (const p of new Set(inputs.files)) {
-    const s = statFile(p);
+    const k = known?.unchangedFile(p);
+    const s = k === undefined ? statFile(p) : ([p, k[0], k[1], k[2], k[3]] as const);
     if (!s) return undefined;
     files.push(racy(Math.max(s[1], s[2]), inputs.startedMs) ? [p, Number.NaN, Number.NaN, Number.NaN, Number.NaN] : s);
   }
   const dirs: DirStat[] = [];
   for (const p of new Set(inputs.dirs)) {
-    const s = statDir(p);
+    const k = known?.unchangedDir(p);
+    const s = k === undefined ? statDir(p) : ([p, k] as const);
     if (!s) return undefined;
     dirs.push(s[1] >= 0 && racy(s[1], inputs.startedMs) ? [p, null] : s);
   }
@@ -349,6 +359,10 @@ export interface StampChanges {
   readonly changed: ReadonlySet<string>;
   /** The folders the stamp records whose mtime differs now (absolute paths). */
   readonly changedDirs: ReadonlySet<string>;
+  /** A recorded file's mtime, ctime, size and inode, if it was found as recorded; else undefined. */
+  unchangedFile(abs: string): readonly [mtimeMs: number, ctimeMs: number, size: number, ino: number] | undefined;
+  /** A recorded folder's mtime (-1: absent), if it was found as recorded; else undefined. */
+  unchangedDir(abs: string): number | undefined;
 }
 
 /**
@@ -359,14 +373,33 @@ export function changesSinceStamp(stateDir: string, key: string): StampChanges |
   const stamp = readStamp(stateDir, key);
   if (!stamp) return undefined;
   const changed = new Set<string>();
+  const unchanged = new Map<string, number>();
+  let i = 0;
   if (
     !eachFile(stamp, (abs, same) => {
-      if (!same) changed.add(abs);
+      if (same) unchanged.set(abs, PER_FILE * i);
+      else changed.add(abs);
+      i++;
       return true;
     })
   ) {
     return undefined;
   }
-  const changedDirs = new Set(stamp.dirs.filter(([p, mtime]) => dirChanged(p, mtime)).map(([p]) => p));
-  return { nonce: stamp.nonce, changed, changedDirs };
+  const changedDirs = new Set<string>();
+  const unchangedDirs = new Map<string, number>();
+  for (const [p, mtime] of stamp.dirs) {
+    if (dirChanged(p, mtime)) changedDirs.add(p);
+    else if (mtime !== null) unchangedDirs.set(p, mtime);
+  }
+  const { numbers } = stamp;
+  return {
+    nonce: stamp.nonce,
+    changed,
+    changedDirs,
+    unchangedFile(abs) {
+      const at = unchanged.get(abs);
+      return at === undefined ? undefined : [numbers[at] as number, numbers[at + 1] as number, numbers[at + 2] as number, numbers[at + 3] as number];
+    },
+    unchangedDir: (abs) => unchangedDirs.get(abs),
+  };
 }

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { Fingerprint } from '../../cache/hashes.js';
 import { readBaseline, writeBaseline } from '../../engine/Baseline.js';
-import { makeNoopStamp, stampFile, stampKey, validNoopStamp, writeNoopStamp } from '../../engine/noopStamp.js';
+import { changesSinceStamp, makeNoopStamp, stampFile, stampKey, validNoopStamp, writeNoopStamp } from '../../engine/noopStamp.js';
 
 let dir: string;
 let state: string;
@@ -100,6 +100,9 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   expect(b!.objectFingerprint('obj:app:a.c', 'd1', 'another toolchain')).toBeUndefined();
   expect(b!.upToDate('obj:app:a.c', 'f1' as Fingerprint)).toEqual({ drv: '/nix/store/x.drv', out: '/nix/store/x-out', drvHash: 'dh', narHash: 'nh' });
   expect(b!.upToDate('obj:app:a.c', 'f2' as Fingerprint)).toBeUndefined();
+  // Pruning to a graph that keeps every node the stamped build kept would remove nothing; to one without a.c's, it would.
+  expect(b!.prunedWithin(new Set(['obj:app:a.c', 'link:app']))).toBe(true);
+  expect(b!.prunedWithin(new Set(['link:app']))).toBe(false);
   // A file rewritten with its old mtime and size: its ctime says it changed.
   const f = path.join(dir, 'ünï cödé.h');
   const st = fs.statSync(f);
@@ -113,6 +116,7 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   expect(b!.changedRel('a.c')).toBe(false);
   expect(b!.kept('/nix/store/x-out')).toBe(false);
   expect(b!.upToDate('obj:app:a.c', 'f1' as Fingerprint)).toBeUndefined();
+  expect(b!.prunedWithin(new Set(['obj:app:a.c']))).toBe(false);
   // A settings file changes: no fingerprint is taken from the baseline.
   fs.appendFileSync(path.join(dir, 'a.c'), ' ');
   b = readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {});
@@ -124,4 +128,38 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   writeBaseline(state, { nonce: 'n1', ...empty });
   expect(readBaseline(dir, ['other'], state, path.join(dir, 'sub'), {})).toBeUndefined();
   expect(key).toBe(stampKey(dir, ['app'], {}));
+});
+
+test('the next stamp takes the stats of files and folders found as recorded, and stats the rest', () => {
+  stamped();
+  fs.appendFileSync(path.join(dir, 'sub/b.c'), '// edited\n');
+  const changes = changesSinceStamp(state, stampKey(dir, ['app'], {}));
+  expect(changes).toBeDefined();
+  const a = path.join(dir, 'a.c');
+  const st = fs.statSync(a);
+  expect(changes!.unchangedFile(a)).toEqual([st.mtimeMs, st.ctimeMs, st.size, st.ino]);
+  expect(changes!.unchangedFile(path.join(dir, 'sub/b.c'))).toBeUndefined();
+  expect(changes!.unchangedFile(path.join(dir, 'not recorded.c'))).toBeUndefined();
+  expect(changes!.unchangedDir(path.join(dir, 'absent'))).toBe(-1);
+  // a.c is rewritten during the build: the stamp keeps its stat from before, so the next build sees the change.
+  fs.writeFileSync(a, '/* rewritten during the build, longer than before */\n');
+  const next = makeNoopStamp(
+    {
+      root: dir,
+      targets: ['app'],
+      files: names.map((n) => path.join(dir, n)),
+      dirs: [path.join(dir, 'sub'), path.join(dir, 'absent')],
+      ownDirs: [],
+      links: new Map(),
+      report,
+      startedMs: Date.now() + 60_000,
+      nonce: 'n2',
+      known: changes,
+    },
+    {},
+  );
+  expect(next).toBeDefined();
+  writeNoopStamp(state, next!);
+  const again = changesSinceStamp(state, stampKey(dir, ['app'], {}));
+  expect([...again!.changed]).toEqual([a]);
 });
