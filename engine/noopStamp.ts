@@ -310,36 +310,43 @@ function readStamp(stateDir: string, key: string): Decoded | undefined {
 }
 
 /**
- * Each recorded file in turn, with whether it is as recorded: `visit`
- * returns false to stop. Answers false when the stamp does not hold
- * together (its folders do not account for its names).
+ * Each recorded file in turn, with whether it is as recorded and where its
+ * numbers are. Answers false when the stamp does not hold together (its
+ * folders do not account for its names).
  */
-function eachFile(stamp: Decoded, visit: (abs: string, same: boolean) => boolean): boolean {
+function eachFile(stamp: Decoded, visit: (abs: string, same: boolean, at: number) => void): boolean {
   const { numbers, names } = stamp;
   let i = 0;
   for (const [folder, count] of stamp.folders) {
     const prefix = folder.endsWith('/') ? folder : `${folder}/`;
-    for (const end = i + count; i < end; i++) {
+    for (const end = Math.min(i + count, names.length); i < end; i++) {
       const abs = prefix + (names[i] as string);
       const st = fs.statSync(abs, NO_THROW);
       const at = PER_FILE * i;
       const same = st !== undefined && st.mtimeMs === numbers[at] && st.ctimeMs === numbers[at + 1] && st.size === numbers[at + 2] && st.ino === numbers[at + 3];
-      if (!visit(abs, same)) return true;
+      visit(abs, same, at);
     }
   }
-  return i === names.length;
+  return i === names.length && stamp.folders.reduce((n, [, c]) => n + c, 0) === names.length;
 }
 
-/** The stamp in `stateDir` if it was made for `key` and nothing it records has changed; otherwise undefined. */
+/**
+ * The stamp in `stateDir` if it was made for `key` and nothing it records
+ * has changed; otherwise undefined. When a file or folder changed, what it
+ * found is kept for the full path in this process (changesSinceStamp), so
+ * that the build after an edit stats each file once, not twice.
+ */
 export function validNoopStamp(stateDir: string, key: string): ValidStamp | undefined {
   const stamp = readStamp(stateDir, key);
   if (!stamp) return undefined;
   // A file or folder recorded as changed (racy): no need to stat the others.
   if (stamp.changed) return undefined;
-  let unchanged = true;
-  if (!eachFile(stamp, (_abs, same) => (unchanged = same))) return undefined;
-  if (!unchanged) return undefined;
-  if (stamp.dirs.some(([p, mtime]) => dirChanged(p, mtime))) return undefined;
+  const changes = compareStamp(stamp);
+  if (!changes) return undefined;
+  if (changes.changed.size > 0 || changes.changedDirs.size > 0) {
+    handOver(stateDir, key, changes);
+    return undefined;
+  }
   for (const [link, out] of stamp.links) {
     let target: string;
     try {
@@ -365,26 +372,48 @@ export interface StampChanges {
   unchangedDir(abs: string): number | undefined;
 }
 
+/** Where the fast path leaves what it found for the full path in the same process (each has its own copy of this module). */
+const HANDOVER = Symbol.for('nixmake.stampChanges');
+type Handover = { readonly stateDir: string; readonly key: string; readonly changes: StampChanges };
+
+function handOver(stateDir: string, key: string, changes: StampChanges): void {
+  (globalThis as Record<symbol, Handover | undefined>)[HANDOVER] = { stateDir, key, changes };
+}
+
+function takeHandover(stateDir: string, key: string): StampChanges | undefined {
+  const g = globalThis as Record<symbol, Handover | undefined>;
+  const h = g[HANDOVER];
+  g[HANDOVER] = undefined;
+  return h !== undefined && h.stateDir === stateDir && h.key === key ? h.changes : undefined;
+}
+
 /**
- * Stats every file and folder of the stamp made for `key`; undefined when
- * there is no such stamp. Read before the build deletes it.
+ * Stats every file and folder of the stamp made for `key` (or takes what the
+ * fast path found doing so in this process); undefined when there is no such
+ * stamp. Read before the build deletes it.
  */
 export function changesSinceStamp(stateDir: string, key: string): StampChanges | undefined {
+  const handed = takeHandover(stateDir, key);
+  if (handed) return handed;
   const stamp = readStamp(stateDir, key);
-  if (!stamp) return undefined;
+  return stamp ? compareStamp(stamp) : undefined;
+}
+
+/** Every recorded file and folder compared with what is there now; undefined when the stamp does not hold together. */
+function compareStamp(stamp: Decoded): StampChanges | undefined {
   const changed = new Set<string>();
-  const unchanged = new Map<string, number>();
-  let i = 0;
-  if (
-    !eachFile(stamp, (abs, same) => {
-      if (same) unchanged.set(abs, PER_FILE * i);
-      else changed.add(abs);
-      i++;
-      return true;
-    })
-  ) {
-    return undefined;
-  }
+  // The files found as recorded, indexed only if a stamp asks (not on the no-op path).
+  const same: string[] = [];
+  const sameAt: number[] = [];
+  const whole = eachFile(stamp, (abs, isSame, at) => {
+    if (!isSame) changed.add(abs);
+    else {
+      same.push(abs);
+      sameAt.push(at);
+    }
+  });
+  if (!whole) return undefined;
+  let unchanged: Map<string, number> | undefined;
   const changedDirs = new Set<string>();
   const unchangedDirs = new Map<string, number>();
   for (const [p, mtime] of stamp.dirs) {
@@ -397,6 +426,7 @@ export function changesSinceStamp(stateDir: string, key: string): StampChanges |
     changed,
     changedDirs,
     unchangedFile(abs) {
+      unchanged ??= new Map(same.map((p, k) => [p, sameAt[k] as number]));
       const at = unchanged.get(abs);
       return at === undefined ? undefined : [numbers[at] as number, numbers[at + 1] as number, numbers[at + 2] as number, numbers[at + 3] as number];
     },

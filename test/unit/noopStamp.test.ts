@@ -163,3 +163,23 @@ test('the next stamp takes the stats of files and folders found as recorded, and
   const again = changesSinceStamp(state, stampKey(dir, ['app'], {}));
   expect([...again!.changed]).toEqual([a]);
 });
+
+test('what the fast path found after an edit is handed to the full path once, for the same stamp only', () => {
+  const key = stampKey(dir, ['app'], {});
+  stamped();
+  fs.appendFileSync(path.join(dir, 'a.c'), '// edited\n');
+  expect(validNoopStamp(state, key)).toBeUndefined();
+  // Changed after the fast path looked: the handed-over result is what it found then.
+  fs.appendFileSync(path.join(dir, 'sub/b.c'), '// edited later\n');
+  expect(changesSinceStamp(state, stampKey(dir, ['other'], {}))).toBeUndefined();
+  expect(validNoopStamp(state, key)).toBeUndefined();
+  const handed = changesSinceStamp(state, key);
+  expect([...handed!.changed].sort()).toEqual([path.join(dir, 'a.c'), path.join(dir, 'sub/b.c')]);
+  stamped();
+  fs.appendFileSync(path.join(dir, 'a.c'), '// edited\n');
+  expect(validNoopStamp(state, key)).toBeUndefined();
+  fs.appendFileSync(path.join(dir, 'sub/b.c'), '// edited later\n');
+  expect([...changesSinceStamp(state, key)!.changed]).toEqual([path.join(dir, 'a.c')]);
+  // Taken once: the next call stats again.
+  expect([...changesSinceStamp(state, key)!.changed].sort()).toEqual([path.join(dir, 'a.c'), path.join(dir, 'sub/b.c')]);
+});
