@@ -41,6 +41,8 @@ import type { SearchPath } from './SearchPath.js';
 export interface Analysis {
   /** Keyed by object node key. */
   readonly closures: Map<string, TuClosure>;
+  /** Object node key → what its closure was computed with (flags, search path, versions: ClosureCache's key). */
+  readonly cacheKeys: ReadonlyMap<string, string>;
   /**
    * Headers not found outside conditionals, and unresolved computed
    * includes, each once. Never errors: whether a missing header matters is
@@ -309,6 +311,7 @@ export async function analyzeTargets(
   listener?: ClosureListener,
 ): Promise<Analysis> {
   const closures = new Map<string, TuClosure>();
+  const cacheKeys = new Map<string, string>();
   const warnings: Diagnostic[] = [];
   const isFileCache = new Map<string, boolean>();
   const isFile = (p: string): boolean => {
@@ -373,6 +376,7 @@ export async function analyzeTargets(
   const turn = (): Promise<unknown> => new Promise((resolve) => (WALK_TEST_PAUSE_MS > 0 ? setTimeout(resolve, WALK_TEST_PAUSE_MS) : setImmediate(resolve)));
   const ready = (job: Job, closure: TuClosure): void => {
     closures.set(job.key, closure);
+    cacheKeys.set(job.key, job.cacheKey);
     batch.push({ key: job.key, target: job.target, tu: job.tu, variant: job.variant, closure });
   };
   /** Whether the job's stored closure is still valid (then it is ready). */
@@ -435,6 +439,6 @@ export async function analyzeTargets(
       seen.add(k);
     }
   }
-  return { closures, warnings };
+  return { closures, cacheKeys, warnings };
 }
 

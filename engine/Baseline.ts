@@ -32,7 +32,8 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { TrustedClosures } from '../analyzers/ClosureCache.js';
+import type { TrustedClosures, VouchedClosure } from '../analyzers/ClosureCache.js';
+import type { TuClosure } from '../analyzers/includeClosure.js';
 import type { Fingerprint } from '../cache/hashes.js';
 import type { NodeRecord } from '../cache/Memo.js';
 import { writeAtomically } from '../core/writeAtomically.js';
@@ -53,6 +54,22 @@ export interface BaselineRecord {
   readonly context: string;
   /** The files an object's settings come from beyond its closure (nixmake.json, the compile database). */
   readonly settingsFiles: readonly string[];
+  /** The objects' closures (those with no notes), so the next build need not read them from the memo. */
+  readonly closures?: BaselineClosures;
+}
+
+/**
+ * Closures, each path once: `paths` holds project-relative files and
+ * absolute system headers and folders; an object's entry is
+ * [its key's index in `keys`, its TU's index, its system list's index in
+ * `systems`, its header count, the headers' indices, its probed folders'
+ * indices].
+ */
+export interface BaselineClosures {
+  readonly paths: readonly string[];
+  readonly keys: readonly string[];
+  readonly systems: readonly (readonly number[])[];
+  readonly objects: Readonly<Record<string, readonly number[]>>;
 }
 
 export class Baseline implements TrustedClosures {
@@ -61,6 +78,8 @@ export class Baseline implements TrustedClosures {
   /** The recorded outputs and derivations, while the GC roots folder is unchanged (else none). */
   private readonly storePaths: ReadonlySet<string>;
   private readonly settingsUnchanged: boolean;
+  /** The project root with a trailing slash. */
+  private readonly prefix: string;
   /** The GC roots folder is unchanged since the stamp: every root in it was made and registered by the builds before. */
   readonly rootsKept: boolean;
 
@@ -73,11 +92,81 @@ export class Baseline implements TrustedClosures {
     rootsKept: boolean,
   ) {
     const prefix = root.endsWith('/') ? root : `${root}/`;
+    this.prefix = prefix;
     for (const abs of changes.changed) if (abs.startsWith(prefix)) this.changedRels.add(abs.slice(prefix.length));
     this.rootsKept = rootsKept;
     this.storePaths = new Set(rootsKept ? Object.values(record.nodes).flatMap(([, drv, out]) => [drv, out]) : []);
     // The settings files were stamped with the baseline, so "not changed" is "as they were".
     this.settingsUnchanged = record.settingsFiles.every((f) => !changes.changed.has(f));
+  }
+
+  /** Per path of the recorded closures: 1 when it changed since (a file, or a probed folder). */
+  private changedPaths: Uint8Array | undefined;
+  private absPaths: string[] | undefined;
+  /** Per recorded system list: the shared array, and whether any of its files changed (undefined: not known yet). */
+  private readonly systemLists = new Map<number, { readonly files: readonly string[]; readonly changed: boolean }>();
+  /** The entry each closure made here came from: reused as is by the next baseline (closureTable). */
+  private readonly entries = new WeakMap<TuClosure, readonly number[]>();
+
+  closureOf(objectKey: string, cacheKey: string): VouchedClosure | undefined {
+    const t = this.record.closures;
+    const e = t?.objects[objectKey];
+    const digest = this.record.digests[objectKey];
+    if (t === undefined || e === undefined || digest === undefined || t.keys[e[0] as number] !== cacheKey) return undefined;
+    const changed = (this.changedPaths ??= this.markChanged(t));
+    const abs = (this.absPaths ??= t.paths.map((p) => (p.startsWith('/') ? p : `${this.prefix}${p}`)));
+    // An entry that does not fit the tables (a file not written by nixmake) vouches for nothing.
+    if (!Array.isArray(e) || e.length < 4 || e.length < 4 + (e[3] as number)) return undefined;
+    for (let i = 1; i < e.length; i++) {
+      if (i === 2 || i === 3) continue;
+      const at = e[i] as number;
+      if (!(at >= 0 && at < changed.length) || changed[at] === 1) return undefined;
+    }
+    const system = this.systemList(t, e[2] as number, changed);
+    if (system === undefined || system.changed) return undefined;
+    const n = e[3] as number;
+    const headers: string[] = new Array<string>(n);
+    const files: string[] = new Array<string>(n + 1);
+    files[0] = abs[e[1] as number] as string;
+    for (let k = 0; k < n; k++) {
+      const i = e[4 + k] as number;
+      headers[k] = t.paths[i] as string;
+      files[k + 1] = abs[i] as string;
+    }
+    const probedDirs: string[] = [];
+    for (let k = 4 + n; k < e.length; k++) probedDirs.push(t.paths[e[k] as number] as string);
+    const closure: TuClosure = { tu: t.paths[e[1] as number] as string, headers, system: system.files, notes: [], unresolvedComputed: false, probedDirs };
+    this.entries.set(closure, e);
+    return { closure, digest, files: files.concat(system.files) };
+  }
+
+  /** The entry a closure of closureOf came from (undefined for any other closure). */
+  entryOf(c: TuClosure): readonly number[] | undefined {
+    return this.entries.get(c);
+  }
+
+  /** The recorded closures' tables, which the next baseline extends. */
+  get closureTables(): BaselineClosures | undefined {
+    return this.record.closures;
+  }
+
+  private markChanged(t: BaselineClosures): Uint8Array {
+    const changed = new Uint8Array(t.paths.length);
+    t.paths.forEach((p, i) => {
+      if (p.startsWith('/') ? this.changes.changed.has(p) || this.changes.changedDirs.has(p) : this.changedRels.has(p)) changed[i] = 1;
+    });
+    return changed;
+  }
+
+  private systemList(t: BaselineClosures, index: number, changed: Uint8Array): { readonly files: readonly string[]; readonly changed: boolean } | undefined {
+    let s = this.systemLists.get(index);
+    if (s === undefined) {
+      const list = t.systems[index];
+      if (!Array.isArray(list) || !list.every((i) => i >= 0 && i < changed.length)) return undefined;
+      s = { files: list.map((i) => t.paths[i] as string), changed: list.some((i) => changed[i] === 1) };
+      this.systemLists.set(index, s);
+    }
+    return s;
   }
 
   changedRel(rel: string): boolean {
@@ -166,7 +255,90 @@ export function readBaseline(root: string, targets: readonly string[], stateDir:
   ) {
     return undefined;
   }
+  const t = record.closures;
+  if (t !== undefined && (!Array.isArray(t.paths) || !t.paths.every((p) => typeof p === 'string') || !Array.isArray(t.keys) || !Array.isArray(t.systems) || typeof t.objects !== 'object' || t.objects === null)) {
+    record = { ...record, closures: undefined };
+  }
   return new Baseline(root, changes, record, !changes.changedDirs.has(rootsDir));
+}
+
+/**
+ * The closures of a build's objects as the baseline records them (only those
+ * with no notes and every include resolved: a stamp is written only then
+ * anyway). It extends the tables of the baseline the build started from,
+ * whose closures keep their entries as they were, unless more than half of
+ * those tables is no longer used: then it starts afresh.
+ */
+export function closureTable(closures: ReadonlyMap<string, TuClosure>, cacheKeys: ReadonlyMap<string, string>, previous: Baseline | undefined): BaselineClosures {
+  const table = previous?.closureTables;
+  if (table !== undefined) {
+    const made = encodeClosures(closures, cacheKeys, previous, table);
+    if (made.paths.length <= 2 * usedPaths(made) + 1024) return made;
+  }
+  return encodeClosures(closures, cacheKeys, undefined, undefined);
+}
+
+function encodeClosures(
+  closures: ReadonlyMap<string, TuClosure>,
+  cacheKeys: ReadonlyMap<string, string>,
+  previous: Baseline | undefined,
+  from: BaselineClosures | undefined,
+): BaselineClosures {
+  const paths = [...(from?.paths ?? [])];
+  const keys = [...(from?.keys ?? [])];
+  const systems = [...(from?.systems ?? [])];
+  const objects: Record<string, readonly number[]> = {};
+  let pathIndex: Map<string, number> | undefined;
+  let keyIndex: Map<string, number> | undefined;
+  let systemIndex: Map<string, number> | undefined;
+  const systemOf = new Map<readonly string[], number>();
+  const indexIn = (map: Map<string, number>, list: string[], v: string): number => {
+    let i = map.get(v);
+    if (i === undefined) {
+      map.set(v, (i = list.length));
+      list.push(v);
+    }
+    return i;
+  };
+  const pathAt = (p: string): number => indexIn((pathIndex ??= new Map(paths.map((x, i) => [x, i]))), paths, p);
+  for (const [key, c] of closures) {
+    const cacheKey = cacheKeys.get(key);
+    if (cacheKey === undefined || c.notes.length > 0 || c.unresolvedComputed) continue;
+    const old = previous?.entryOf(c);
+    if (old !== undefined) {
+      objects[key] = old;
+      continue;
+    }
+    let sys = systemOf.get(c.system);
+    if (sys === undefined) {
+      const list = c.system.map(pathAt);
+      systemIndex ??= new Map(systems.map((l, i) => [l.join(','), i]));
+      const listKey = list.join(',');
+      sys = systemIndex.get(listKey);
+      if (sys === undefined) {
+        systemIndex.set(listKey, (sys = systems.length));
+        systems.push(list);
+      }
+      systemOf.set(c.system, sys);
+    }
+    const k = indexIn((keyIndex ??= new Map(keys.map((x, i) => [x, i]))), keys, cacheKey);
+    objects[key] = [k, pathAt(c.tu), sys, c.headers.length, ...c.headers.map(pathAt), ...c.probedDirs.map(pathAt)];
+  }
+  return { paths, keys, systems, objects };
+}
+
+/** How many of the table's paths its closures use. */
+function usedPaths(t: BaselineClosures): number {
+  const used = new Uint8Array(t.paths.length);
+  const usedLists = new Set<number>();
+  for (const e of Object.values(t.objects)) {
+    for (let i = 1; i < e.length; i++) if (i !== 2 && i !== 3) used[e[i] as number] = 1;
+    usedLists.add(e[2] as number);
+  }
+  for (const l of usedLists) for (const i of t.systems[l] ?? []) used[i] = 1;
+  let n = 0;
+  for (const u of used) n += u;
+  return n;
 }
 
 /** Written with the stamp that names it; failing to write it only costs the next edit some time. */

@@ -35,7 +35,7 @@ import { buildRound, generatedFiles } from './buildRound.js';
 import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
 import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
-import { BASELINE_META, baselineApplies, readBaseline, writeBaseline } from './Baseline.js';
+import { BASELINE_META, baselineApplies, closureTable, readBaseline, writeBaseline } from './Baseline.js';
 import type { Baseline, BaselineRecord } from './Baseline.js';
 import type { BuildGraph } from './BuildGraph.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
@@ -257,7 +257,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       // The memo's mark and the baseline, then the stamp that names them (a baseline is taken only with both).
       if (stamp && baselineApplies(scoped.generators.size)) {
         memo.setMeta(BASELINE_META, nonce);
-        writeBaseline(files.stateDir, baselineRecord(nonce, rounds, memo, settingsFiles));
+        writeBaseline(files.stateDir, baselineRecord(nonce, rounds, memo, settingsFiles, baseline));
       }
       if (stamp) writeNoopStamp(files.stateDir, stamp);
     }
@@ -304,7 +304,7 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
  * record its plan found; one built (or cut off) was recorded under its
  * fingerprint: a lookup each, not a read of every node in the memo.
  */
-function baselineRecord(nonce: string, rounds: readonly RoundResult[], memo: Pick<SqliteMemo, 'getNode'>, settingsFiles: readonly string[]): BaselineRecord {
+function baselineRecord(nonce: string, rounds: readonly RoundResult[], memo: Pick<SqliteMemo, 'getNode'>, settingsFiles: readonly string[], previous: Baseline | undefined): BaselineRecord {
   const digests: Record<string, string> = {};
   for (const x of rounds) for (const [key, closure] of x.analysis.closures) digests[key] = x.closureDigest(closure);
   const nodes: Record<string, [string, string, string, string, string]> = {};
@@ -316,7 +316,8 @@ function baselineRecord(nonce: string, rounds: readonly RoundResult[], memo: Pic
       if (rec) nodes[p.node.key] = [p.fp.fingerprint, rec.drv, rec.out, rec.drvHash, rec.narHash];
     }
   }
-  return { nonce, digests, nodes, context: last?.fingerprintContext ?? '', settingsFiles };
+  const closures = last ? closureTable(last.analysis.closures, last.analysis.cacheKeys, previous) : undefined;
+  return { nonce, digests, nodes, context: last?.fingerprintContext ?? '', settingsFiles, ...(closures ? { closures } : {}) };
 }
 
 function roundPhases(p: PhaseSeconds): PhaseSeconds {

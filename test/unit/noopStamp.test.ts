@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { Fingerprint } from '../../cache/hashes.js';
-import { readBaseline, writeBaseline } from '../../engine/Baseline.js';
+import { closureTable, readBaseline, writeBaseline } from '../../engine/Baseline.js';
 import { changesSinceStamp, makeNoopStamp, stampFile, stampKey, validNoopStamp, writeNoopStamp } from '../../engine/noopStamp.js';
 
 let dir: string;
@@ -182,4 +182,66 @@ test('what the fast path found after an edit is handed to the full path once, fo
   expect([...changesSinceStamp(state, key)!.changed]).toEqual([path.join(dir, 'a.c')]);
   // Taken once: the next call stats again.
   expect([...changesSinceStamp(state, key)!.changed].sort()).toEqual([path.join(dir, 'a.c'), path.join(dir, 'sub/b.c')]);
+});
+
+test('the baseline keeps closures: one is vouched whole while none of its files or folders changed, and the next table extends this one', () => {
+  stamped();
+  const tu = 'a.c';
+  const closure = { tu, headers: ['new\nline.h', 'sub/deeper/c.h'], system: [path.join(dir, 'ünï cödé.h')], notes: [], unresolvedComputed: false, probedDirs: [path.join(dir, 'sub')] };
+  const other = { ...closure, tu: 'sub/b.c', headers: ['sub/deeper/c.h'] };
+  const noted = { ...closure, tu: 'x.c', notes: [{ kind: 'missing' as const, file: 'x.c', line: 1, column: 1, message: 'x' }] };
+  const closures = closureTable(
+    new Map([
+      ['obj:app:a.c', closure],
+      ['obj:app:b.c', other],
+      ['obj:app:x.c', noted],
+    ]),
+    new Map([
+      ['obj:app:a.c', 'K'],
+      ['obj:app:b.c', 'K'],
+      ['obj:app:x.c', 'K'],
+    ]),
+    undefined,
+  );
+  expect(Object.keys(closures.objects).sort()).toEqual(['obj:app:a.c', 'obj:app:b.c']); // one with notes is left to the memo
+  expect(closures.systems).toHaveLength(1);
+  writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1', 'obj:app:b.c': 'd2' }, nodes: {}, context: 'ctx', settingsFiles: [], closures });
+  const roots = path.join(dir, 'roots');
+  fs.mkdirSync(roots);
+  let b = readBaseline(dir, ['app'], state, roots, {})!;
+  const v = b.closureOf('obj:app:a.c', 'K');
+  expect(v?.closure).toEqual(closure);
+  expect(v?.digest).toBe('d1');
+  expect(v?.files).toEqual([path.join(dir, 'a.c'), path.join(dir, 'new\nline.h'), path.join(dir, 'sub/deeper/c.h'), path.join(dir, 'ünï cödé.h')]);
+  expect(b.closureOf('obj:app:a.c', 'other flags')).toBeUndefined();
+  expect(b.closureOf('obj:app:x.c', 'K')).toBeUndefined();
+  // The next table keeps a vouched closure's entry and adds a new one's paths at the end.
+  const fresh = { ...closure, tu: 'sub/b.c', headers: ['new\nline.h', 'brand/new.h'] };
+  const next = closureTable(
+    new Map([
+      ['obj:app:a.c', v!.closure],
+      ['obj:app:b.c', fresh],
+    ]),
+    new Map([
+      ['obj:app:a.c', 'K'],
+      ['obj:app:b.c', 'K'],
+    ]),
+    b,
+  );
+  expect(next.objects['obj:app:a.c']).toEqual(closures.objects['obj:app:a.c']);
+  expect(next.paths.slice(0, closures.paths.length)).toEqual(closures.paths);
+  expect(next.paths.at(-1)).toBe('brand/new.h');
+  // A header changed, or a probed folder: not vouched (the memo's closure is checked as before).
+  fs.appendFileSync(path.join(dir, 'sub/deeper/c.h'), '// edited\n');
+  b = readBaseline(dir, ['app'], state, roots, {})!;
+  expect(b.closureOf('obj:app:a.c', 'K')).toBeUndefined();
+  stamped();
+  writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1' }, nodes: {}, context: 'ctx', settingsFiles: [], closures });
+  expect(readBaseline(dir, ['app'], state, roots, {})!.closureOf('obj:app:a.c', 'K')).toBeDefined();
+  fs.writeFileSync(path.join(dir, 'sub/shadow.h'), '');
+  expect(readBaseline(dir, ['app'], state, roots, {})!.closureOf('obj:app:a.c', 'K')).toBeUndefined();
+  // A table that does not fit (not written by nixmake) vouches for nothing, and does not throw.
+  stamped();
+  writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1' }, nodes: {}, context: 'ctx', settingsFiles: [], closures: { ...closures, objects: { 'obj:app:a.c': [0, 999, 0, 5] } } });
+  expect(readBaseline(dir, ['app'], state, roots, {})!.closureOf('obj:app:a.c', 'K')).toBeUndefined();
 });
