@@ -56,7 +56,8 @@ export const nodeHashFs: HashFs = {
 const RACY_MS = 2000;
 
 export class FileHasher {
-  private readonly known: Map<string, FileRecord>;
+  /** The memo's records: all of them, or (lazily) those asked for so far. */
+  private readonly known: Map<string, FileRecord | undefined>;
   private readonly changed = new Map<string, FileRecord | null>();
   private readonly thisRun = new Map<string, ContentHash | undefined>();
   private readonly underRoot = new Map<string, Map<string, ContentHash | undefined>>();
@@ -64,10 +65,22 @@ export class FileHasher {
   private readonly depended = new Set<string>();
 
   constructor(
-    private readonly memo: Pick<MemoStore, 'loadFiles' | 'saveFiles'>,
+    private readonly memo: Pick<MemoStore, 'loadFiles' | 'saveFiles'> & Partial<Pick<MemoStore, 'getFile'>>,
     private readonly fsys: HashFs = nodeHashFs,
+    /** Read records one by one as asked (a build after an edit, which hashes a few files), not all at once. */
+    lazy = false,
   ) {
-    this.known = memo.loadFiles();
+    this.lazy = lazy && memo.getFile !== undefined;
+    this.known = this.lazy ? new Map() : memo.loadFiles();
+  }
+
+  private readonly lazy: boolean;
+
+  private recordOf(path: string): FileRecord | undefined {
+    if (!this.lazy || this.known.has(path)) return this.known.get(path);
+    const r = this.memo.getFile?.(path);
+    this.known.set(path, r);
+    return r;
   }
 
   /** From now on, `from` (absolute) is hashed as the file `to` (absolute) is; before anything asked for `from`. */
@@ -83,9 +96,9 @@ export class FileHasher {
     const st = this.fsys.stat(path);
     let result: ContentHash | undefined;
     if (!st) {
-      if (this.known.has(path)) this.changed.set(path, null);
+      if (this.recordOf(path) !== undefined) this.changed.set(path, null);
     } else {
-      const old = this.known.get(path);
+      const old = this.recordOf(path);
       if (old && old.mtimeMs === st.mtimeMs && old.ctimeMs === st.ctimeMs && old.size === st.size && old.ino === st.ino) {
         result = old.hash;
       } else {
@@ -115,7 +128,7 @@ export class FileHasher {
   /** Whether a file's content is not what the memo last recorded for it (or it has no record, or is gone). */
   changedSinceMemo(path: string): boolean {
     const h = this.hash(path);
-    return h === undefined || this.known.get(path)?.hash !== h;
+    return h === undefined || this.recordOf(path)?.hash !== h;
   }
 
   /**

@@ -53,6 +53,8 @@ export interface CurrentRecord {
 /** What the engine needs from the memo; `MemoryMemo` in tests implements it too. */
 export interface MemoStore {
   loadFiles(): Map<string, FileRecord>;
+  /** One file's record (loadFiles for a run that asks for a few). */
+  getFile(path: string): FileRecord | undefined;
   saveFiles(records: ReadonlyMap<string, FileRecord | null>): void;
   getScan(key: string): string | undefined;
   putScans(entries: ReadonlyMap<string, string>): void;
@@ -86,6 +88,7 @@ export class MemoUnusableError extends Error {
 function prepareAll(db: Database.Database) {
   return {
     loadFiles: db.prepare('SELECT path, mtime_ms, ctime_ms, size, ino, hash FROM files'),
+    getFile: db.prepare('SELECT mtime_ms, ctime_ms, size, ino, hash FROM files WHERE path = ?'),
     putFile: db.prepare('INSERT OR REPLACE INTO files (path, mtime_ms, ctime_ms, size, ino, hash) VALUES (?, ?, ?, ?, ?, ?)'),
     delFile: db.prepare('DELETE FROM files WHERE path = ?'),
     getScan: db.prepare('SELECT result FROM scans WHERE key = ?').pluck(),
@@ -217,6 +220,13 @@ export class SqliteMemo implements MemoStore, DurationStore {
         out.set(r.path, { mtimeMs: r.mtime_ms, ctimeMs: r.ctime_ms, size: r.size, ino: r.ino, hash: r.hash as ContentHash });
       }
       return out;
+    });
+  }
+
+  getFile(path: string): FileRecord | undefined {
+    return this.guard(() => {
+      const r = this.stmts.getFile.get(path) as { mtime_ms: number; ctime_ms: number; size: number; ino: number; hash: string } | undefined;
+      return r === undefined ? undefined : { mtimeMs: r.mtime_ms, ctimeMs: r.ctime_ms, size: r.size, ino: r.ino, hash: r.hash as ContentHash };
     });
   }
 

@@ -81,7 +81,8 @@ export async function analyzeProject(
     last = now;
     emit({ event: 'analysis-progress', stage, done, total });
   };
-  const hasher = new FileHasher(memo);
+  // With a baseline, few files are hashed: their records are read as asked.
+  const hasher = new FileHasher(memo, undefined, trusted !== undefined);
   // An unbuilt output is redirected to no file: it resolves, but has no hash and no directives.
   const redirects = new Map([...unbuilt.map((rel) => [rel, ''] as const), ...generated].map(([rel, file]) => [path.join(config.root, rel), file]));
   for (const [from, to] of redirects) hasher.redirect(from, to);

@@ -22,8 +22,15 @@ class FakeFs implements HashFs {
 
 class FakeMemo {
   saved = new Map<string, FileRecord>();
+  loads = 0;
+  asked: string[] = [];
   loadFiles() {
+    this.loads++;
     return new Map(this.saved);
+  }
+  getFile(p: string) {
+    this.asked.push(p);
+    return this.saved.get(p);
   }
   saveFiles(records: ReadonlyMap<string, FileRecord | null>) {
     for (const [p, r] of records) {
@@ -34,6 +41,31 @@ class FakeMemo {
 }
 
 describe('FileHasher (the stat cache)', () => {
+  it('lazy: reads the records of the files it hashes, once each, and still skips unchanged files', () => {
+    const fs = new FakeFs();
+    const memo = new FakeMemo();
+    for (const f of ['/a.c', '/b.h', '/c.h']) fs.files.set(f, { data: `/* ${f} */`, mtimeMs: 1000 });
+    const eager = new FileHasher(memo, fs);
+    const ha = eager.hash('/a.c');
+    eager.hash('/b.h');
+    eager.hash('/c.h');
+    eager.flush();
+    expect(memo.loads).toBe(1);
+    const lazy = new FileHasher(memo, fs, true);
+    expect(memo.loads).toBe(1);
+    expect(lazy.hash('/a.c')).toBe(ha);
+    expect(lazy.hash('/a.c')).toBe(ha);
+    expect(lazy.changedSinceMemo('/a.c')).toBe(false);
+    expect(memo.asked).toEqual(['/a.c']);
+    expect(fs.reads).toBe(3);
+    // Gone since: its record is dropped on flush, as in the eager mode.
+    fs.files.delete('/b.h');
+    expect(lazy.hash('/b.h')).toBeUndefined();
+    lazy.flush();
+    expect(memo.saved.has('/b.h')).toBe(false);
+    expect(memo.saved.has('/c.h')).toBe(true);
+  });
+
   it('reads a file only when its stat changed', () => {
     const fs = new FakeFs();
     const memo = new FakeMemo();
