@@ -1,6 +1,6 @@
 /**
  * watchLatency: `node dist/bench/watchLatency.js [--size 300] [--shape flat]
- * [--seed 11] [--reps 15] [--jobs J] [--work DIR]` times, on one generated
+ * [--seed 11] [--reps 15] [--jobs J] [--work DIR] [--label L]` times, on one generated
  * project, an edit of one `.c` (a new global, as the edit-c scenario) until
  * the new binary exists:
  *
@@ -15,7 +15,8 @@
  *
  * Each tool has its own copy (the same seed) and its own edit tag, so no tool
  * finds another's output in the store; the tools take turns in every
- * repetition. Writes bench/results/<date>-watch-<shape>-<N>.{json,md} and
+ * repetition. Writes bench/results/<date>-watch-<shape>-<N>[-<label>].{json,md} (`--label`: so a run
+ * does not replace another of the same day) and
  * prints the table. It does not judge the figures.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -95,7 +96,7 @@ class Watcher {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { size: { type: 'string' }, shape: { type: 'string' }, seed: { type: 'string' }, reps: { type: 'string' }, jobs: { type: 'string' }, work: { type: 'string' } },
+    options: { size: { type: 'string' }, shape: { type: 'string' }, seed: { type: 'string' }, reps: { type: 'string' }, jobs: { type: 'string' }, work: { type: 'string' }, label: { type: 'string' } },
   });
   const n = Number(values.size ?? 300);
   const shape = (values.shape ?? 'flat') as Shape;
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
     '',
   ].join('\n');
   process.stdout.write(md);
-  const out = path.join(REPO, 'bench/results', `${date}-watch-${shape}-${n}`);
+  const out = path.join(REPO, 'bench/results', `${date}-watch-${shape}-${n}${values.label === undefined ? '' : `-${values.label}`}`);
   fs.writeFileSync(`${out}.json`, JSON.stringify({ date, shape, n, seed, jobs, reps, load: os.loadavg(), watch: watchReps, build: buildTimes, ninja: ninjaTimes }, null, 1));
   fs.writeFileSync(`${out}.md`, md);
   fs.rmSync(work, { recursive: true, force: true });
