@@ -14,6 +14,13 @@
  * folders changed less than two seconds before the analysis began (a change
  * during the walk, or within the timestamp granularity, could go unseen).
  *
+ * With a baseline (engine/Baseline), an object's closure may come whole
+ * from the baseline's own table (`closureOf`) instead of the memo: the one
+ * the last silent build used, while its closure key is the same and none of
+ * its files or probed folders changed since. That build's stamp recorded
+ * those folders then, so this also covers a closure the memo did not store
+ * because a folder had changed within two seconds of that walk.
+ *
  * It does not compute closures: analyzeTargets does, on a miss.
  */
 import fs from 'node:fs';
@@ -51,6 +58,10 @@ export interface TrustedClosures {
    * its digest and its files (absolute), no memo read and no hashing.
    */
   closureOf?(objectKey: string, cacheKey: string): VouchedClosure | undefined;
+  /** How many files changed since that build (a handful after an edit, thousands after a checkout). */
+  readonly changedCount?: number;
+  /** A file's stat when this build looked for changes, if it was found unchanged then (see FileHasher's `checked`). */
+  checkedStat?(abs: string): readonly [mtimeMs: number, ctimeMs: number, size: number, ino: number] | undefined;
 }
 
 /** A closure the baseline vouches for, whole. */

@@ -12,6 +12,7 @@
  * store), and that file is what `hashedPaths` lists.
  */
 import fs from 'node:fs';
+import { UserError } from '../core/Diagnostic.js';
 import { errnoFault } from '../core/EnvironmentError.js';
 import { contentHash } from './hashes.js';
 import type { ContentHash } from './hashes.js';
@@ -55,6 +56,18 @@ export const nodeHashFs: HashFs = {
 
 const RACY_MS = 2000;
 
+export interface HasherOptions {
+  /** Read records one by one as asked (a build after an edit, which hashes a few files), not all at once. */
+  readonly lazy?: boolean;
+  /**
+   * The stat a file had when the build checked what changed since the last
+   * one (the no-op stamp's check), for a file it found unchanged then: the
+   * build took that file as it was, so one found otherwise now changed while
+   * the build ran, and the build stops (UserError) rather than use both.
+   */
+  readonly checked?: ((path: string) => readonly [mtimeMs: number, ctimeMs: number, size: number, ino: number] | undefined) | undefined;
+}
+
 export class FileHasher {
   /** The memo's records: all of them, or (lazily) those asked for so far. */
   private readonly known: Map<string, FileRecord | undefined>;
@@ -67,14 +80,15 @@ export class FileHasher {
   constructor(
     private readonly memo: Pick<MemoStore, 'loadFiles' | 'saveFiles'> & Partial<Pick<MemoStore, 'getFile'>>,
     private readonly fsys: HashFs = nodeHashFs,
-    /** Read records one by one as asked (a build after an edit, which hashes a few files), not all at once. */
-    lazy = false,
+    opts: HasherOptions = {},
   ) {
-    this.lazy = lazy && memo.getFile !== undefined;
+    this.lazy = opts.lazy === true && memo.getFile !== undefined;
     this.known = this.lazy ? new Map() : memo.loadFiles();
+    this.checked = opts.checked;
   }
 
   private readonly lazy: boolean;
+  private readonly checked: HasherOptions['checked'];
 
   private recordOf(path: string): FileRecord | undefined {
     if (!this.lazy || this.known.has(path)) return this.known.get(path);
@@ -94,6 +108,10 @@ export class FileHasher {
     if (to !== undefined) return this.hash(to);
     if (this.thisRun.has(path)) return this.thisRun.get(path);
     const st = this.fsys.stat(path);
+    const c = this.checked?.(path);
+    if (c !== undefined && (!st || st.mtimeMs !== c[0] || st.ctimeMs !== c[1] || st.size !== c[2] || st.ino !== c[3])) {
+      throw new UserError(`${path} changed while nixmake was building (after it looked for changes since the last build); run the build again`);
+    }
     let result: ContentHash | undefined;
     if (!st) {
       if (this.recordOf(path) !== undefined) this.changed.set(path, null);

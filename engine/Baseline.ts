@@ -11,8 +11,8 @@
  * date and GC-rooted then. From them it answers:
  *
  * - whether a file the stamp records changed (mtime, ctime, size or
- *   inode; a file that changed during that build or just before it is
- *   recorded as changed, so an unchanged one has the content that build
+ *   inode; a file that changed during that build or just before it never
+ *   matches (see noopStamp), so an unchanged one has the content that build
  *   hashed). Every file of a closure that build used is recorded, so for
  *   those "not changed" is "as it was"; a project with generators gets no
  *   baseline, because its closures name generated files by their project
@@ -95,7 +95,7 @@ export class Baseline implements TrustedClosures {
     this.prefix = prefix;
     for (const abs of changes.changed) if (abs.startsWith(prefix)) this.changedRels.add(abs.slice(prefix.length));
     this.rootsKept = rootsKept;
-    this.storePaths = new Set(rootsKept ? Object.values(record.nodes).flatMap(([, drv, out]) => [drv, out]) : []);
+    this.storePaths = new Set(rootsKept ? Object.keys(record.nodes).flatMap((k) => this.nodeEntry(k)?.slice(1, 3) ?? []) : []);
     // The settings files were stamped with the baseline, so "not changed" is "as they were".
     this.settingsUnchanged = record.settingsFiles.every((f) => !changes.changed.has(f));
   }
@@ -110,17 +110,16 @@ export class Baseline implements TrustedClosures {
 
   closureOf(objectKey: string, cacheKey: string): VouchedClosure | undefined {
     const t = this.record.closures;
-    const e = t?.objects[objectKey];
+    const e: unknown = t === undefined || !Object.hasOwn(t.objects, objectKey) ? undefined : t.objects[objectKey];
     const digest = this.record.digests[objectKey];
-    if (t === undefined || e === undefined || digest === undefined || t.keys[e[0] as number] !== cacheKey) return undefined;
+    // An entry that does not fit the tables (a file not written by nixmake: not whole numbers, out of range) vouches for nothing.
+    if (t === undefined || typeof digest !== 'string' || !isIndexList(e) || e.length < 4 || e.length < 4 + (e[3] as number) || t.keys[e[0] as number] !== cacheKey) return undefined;
     const changed = (this.changedPaths ??= this.markChanged(t));
     const abs = (this.absPaths ??= t.paths.map((p) => (p.startsWith('/') ? p : `${this.prefix}${p}`)));
-    // An entry that does not fit the tables (a file not written by nixmake) vouches for nothing.
-    if (!Array.isArray(e) || e.length < 4 || e.length < 4 + (e[3] as number)) return undefined;
     for (let i = 1; i < e.length; i++) {
       if (i === 2 || i === 3) continue;
       const at = e[i] as number;
-      if (!(at >= 0 && at < changed.length) || changed[at] === 1) return undefined;
+      if (at >= changed.length || changed[at] === 1) return undefined;
     }
     const system = this.systemList(t, e[2] as number, changed);
     if (system === undefined || system.changed) return undefined;
@@ -162,11 +161,19 @@ export class Baseline implements TrustedClosures {
     let s = this.systemLists.get(index);
     if (s === undefined) {
       const list = t.systems[index];
-      if (!Array.isArray(list) || !list.every((i) => i >= 0 && i < changed.length)) return undefined;
+      if (list === undefined) return undefined;
       s = { files: list.map((i) => t.paths[i] as string), changed: list.some((i) => changed[i] === 1) };
       this.systemLists.set(index, s);
     }
     return s;
+  }
+
+  get changedCount(): number {
+    return this.changes.changed.size;
+  }
+
+  checkedStat(abs: string): readonly [mtimeMs: number, ctimeMs: number, size: number, ino: number] | undefined {
+    return this.changes.unchangedFile(abs);
   }
 
   changedRel(rel: string): boolean {
@@ -194,7 +201,7 @@ export class Baseline implements TrustedClosures {
    */
   objectFingerprint(objectKey: string, closureDigest: string, context: string): Fingerprint | undefined {
     if (!this.settingsUnchanged || context !== this.record.context || this.record.digests[objectKey] !== closureDigest) return undefined;
-    return this.record.nodes[objectKey]?.[0] as Fingerprint | undefined;
+    return this.nodeEntry(objectKey)?.[0] as Fingerprint | undefined;
   }
 
   /**
@@ -204,7 +211,7 @@ export class Baseline implements TrustedClosures {
    * build since would have deleted the stamp).
    */
   upToDate(nodeKey: string, fp: Fingerprint): NodeRecord | undefined {
-    const n = this.rootsKept ? this.record.nodes[nodeKey] : undefined;
+    const n = this.rootsKept ? this.nodeEntry(nodeKey) : undefined;
     if (n === undefined || n[0] !== fp) return undefined;
     return { drv: n[1], out: n[2], drvHash: n[3], narHash: n[4] };
   }
@@ -220,6 +227,12 @@ export class Baseline implements TrustedClosures {
     if (!this.rootsKept) return false;
     for (const k in this.record.nodes) if (!keep.has(k)) return false;
     return true;
+  }
+
+  /** A node's recorded fingerprint and record, if it has a well-formed one. */
+  private nodeEntry(key: string): BaselineRecord['nodes'][string] | undefined {
+    const n: unknown = Object.hasOwn(this.record.nodes, key) ? this.record.nodes[key] : undefined;
+    return Array.isArray(n) && n.length === 5 && n.every((x) => typeof x === 'string') ? (n as unknown as BaselineRecord['nodes'][string]) : undefined;
   }
 
   /** A store path that was a node's output or derivation at the stamp and is still rooted. */
@@ -247,19 +260,69 @@ export function readBaseline(root: string, targets: readonly string[], stateDir:
     return undefined;
   }
   if (
+    typeof record !== 'object' ||
+    record === null ||
     record.nonce !== changes.nonce ||
-    typeof record.digests !== 'object' ||
-    typeof record.nodes !== 'object' ||
+    !isRecord(record.digests) ||
+    !isRecord(record.nodes) ||
     typeof record.context !== 'string' ||
-    !Array.isArray(record.settingsFiles)
+    !Array.isArray(record.settingsFiles) ||
+    !record.settingsFiles.every((f) => typeof f === 'string')
   ) {
     return undefined;
   }
-  const t = record.closures;
-  if (t !== undefined && (!Array.isArray(t.paths) || !t.paths.every((p) => typeof p === 'string') || !Array.isArray(t.keys) || !Array.isArray(t.systems) || typeof t.objects !== 'object' || t.objects === null)) {
-    record = { ...record, closures: undefined };
-  }
-  return new Baseline(root, changes, record, !changes.changedDirs.has(rootsDir));
+  if (record.closures !== undefined && !wellFormed(record.closures)) record = { ...record, closures: undefined };
+  // What the build depends on before it reads any source, looked at again now that the config is read and the lock
+  // held: the stamp's changes may come from the fast path, a while ago (the CLI's load, a wait for the lock).
+  const moved = [...record.settingsFiles.filter((f) => fileMoved(changes, f)), ...(dirMoved(changes, rootsDir) ? [rootsDir] : [])];
+  const now = moved.length === 0 ? changes : withChanged(changes, moved);
+  return new Baseline(root, now, record, !now.changedDirs.has(rootsDir));
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+const isIndexList = (l: unknown): l is number[] => Array.isArray(l) && l.every((i) => Number.isInteger(i) && i >= 0);
+
+/** The closure tables' shape (each object's entry is checked when it is used, see closureOf). */
+function wellFormed(t: BaselineClosures): boolean {
+  return (
+    isRecord(t) &&
+    Array.isArray(t.paths) &&
+    t.paths.every((p) => typeof p === 'string') &&
+    Array.isArray(t.keys) &&
+    t.keys.every((k) => typeof k === 'string') &&
+    Array.isArray(t.systems) &&
+    t.systems.every((l) => isIndexList(l) && l.every((i) => i < t.paths.length)) &&
+    isRecord(t.objects)
+  );
+}
+
+/** A file the stamp's check found as recorded, whose stat differs now. */
+function fileMoved(changes: StampChanges, f: string): boolean {
+  const k = changes.unchangedFile(f);
+  if (k === undefined) return false;
+  const st = fs.statSync(f, { throwIfNoEntry: false });
+  return st === undefined || st.mtimeMs !== k[0] || st.ctimeMs !== k[1] || st.size !== k[2] || st.ino !== k[3];
+}
+
+/** A folder the stamp's check found as recorded, whose mtime differs now. */
+function dirMoved(changes: StampChanges, d: string): boolean {
+  const m = changes.unchangedDir(d);
+  return m !== undefined && (fs.statSync(d, { throwIfNoEntry: false })?.mtimeMs ?? -1) !== m;
+}
+
+/** `changes` with `paths` (files or folders) changed as well. */
+function withChanged(changes: StampChanges, paths: readonly string[]): StampChanges {
+  const moved = new Set(paths);
+  return {
+    nonce: changes.nonce,
+    changed: new Set([...changes.changed, ...paths]),
+    changedDirs: new Set([...changes.changedDirs, ...paths]),
+    unchangedFile: (abs) => (moved.has(abs) ? undefined : changes.unchangedFile(abs)),
+    unchangedDir: (abs) => (moved.has(abs) ? undefined : changes.unchangedDir(abs)),
+  };
 }
 
 /**

@@ -84,9 +84,11 @@ export class SourceUploader {
       }
     }
     if (fresh.size > 0) {
-      const added = batch.length > 0 ? this.store.addNars(batch) : Promise.resolve();
+      // One batch for them all; each file then waits for its own part (one the daemon refuses fails only its nodes).
+      if (batch.length > 0) this.store.addNars(batch).catch(() => undefined);
+      const narOf = new Map(batch.map((b) => [b.path, b.nar]));
       for (const [rel, p] of fresh) {
-        const entry = p instanceof Error ? Promise.reject(p) : added.then(() => p);
+        const entry = p instanceof Error ? Promise.reject(p) : this.store.addNar(INPUT_NAME, narOf.get(p) as Uint8Array, p).then(() => p);
         entry.catch(() => undefined); // awaited by whoever asks; not an unhandled rejection meanwhile
         this.paths.set(rel, entry);
       }

@@ -27,6 +27,9 @@ import type { EventSink } from './events.js';
 /** What the analysis knows before the first closure: enough to fingerprint an object. */
 export type KnownEarly = Pick<ProjectAnalysis, 'hasher' | 'toolchain' | 'closureDigest'>;
 
+/** With fewer changed files than this since the baseline, the stat cache reads its records one by one (one SELECT each). */
+const LAZY_RECORDS_BELOW = 256;
+
 /** The least time between two `analysis-progress` events. */
 const PROGRESS_MS = 100;
 
@@ -81,8 +84,9 @@ export async function analyzeProject(
     last = now;
     emit({ event: 'analysis-progress', stage, done, total });
   };
-  // With a baseline, few files are hashed: their records are read as asked.
-  const hasher = new FileHasher(memo, undefined, trusted !== undefined);
+  // With a baseline after an edit, few files are hashed: their records are read as asked. A file the baseline found
+  // unchanged is taken as it was: one that changed since stops the build.
+  const hasher = new FileHasher(memo, undefined, { lazy: trusted !== undefined && (trusted.changedCount ?? Infinity) < LAZY_RECORDS_BELOW, checked: trusted?.checkedStat?.bind(trusted) });
   // An unbuilt output is redirected to no file: it resolves, but has no hash and no directives.
   const redirects = new Map([...unbuilt.map((rel) => [rel, ''] as const), ...generated].map(([rel, file]) => [path.join(config.root, rel), file]));
   for (const [from, to] of redirects) hasher.redirect(from, to);

@@ -37,7 +37,6 @@ import { ProjectFiles } from './ProjectFiles.js';
 import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
 import { BASELINE_META, baselineApplies, closureTable, readBaseline, writeBaseline } from './Baseline.js';
 import type { Baseline, BaselineRecord } from './Baseline.js';
-import type { BuildGraph } from './BuildGraph.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
 import { CONFIG_FILE } from '../config/Config.js';
 import { selectTargets } from './selectTargets.js';

@@ -19,10 +19,12 @@
  * Trust: a file or folder that changed just before the build began, within
  * its timestamp's granularity (100 ms for sub-second times, 2 s for whole
  * seconds: a change then could go unseen, as in git's "racy clean" case), or
- * during it, is recorded as changed (NaN stats, a null mtime): it never
- * matches, so the no-op is not answered (the fast path sees that before
- * any stat), and the build that follows
- * hashes it again, while the baseline still vouches for every other file.
+ * during it, never matches: one stat'ed after the build is recorded as
+ * changed (NaN stats, a null mtime), so the no-op is not answered (the fast
+ * path sees that before any stat) and the build that follows hashes it
+ * again, while the baseline still vouches for every other file; one the
+ * last stamp's check found as recorded keeps that (older) stat, which a
+ * change since makes differ.
  * Any build that takes the full path deletes the stamp first, so a stamp
  * never outlives a build that failed or was interrupted. Store paths stay
  * valid because the GC roots that keep them are unchanged (their folder's
@@ -98,10 +100,11 @@ export interface NoopStampInputs {
   readonly startedMs: number;
   readonly nonce: string;
   /**
-   * Stats taken when the build began (the last stamp's, as StampChanges
-   * found them unchanged): used instead of a stat now. A stat older than
-   * the content the build used is safe (a change since is seen next time);
-   * only a newer one could hide a change, and the racy check covers those.
+   * The last stamp's stats of the files and folders its check found as
+   * recorded (StampChanges): used instead of a stat now. Such a stat is no
+   * newer than the content the build used (it read the file after the
+   * check, or not at all), so a change since makes it differ next time; a
+   * stat taken now could be newer, which is what the racy check is for.
    */
   readonly known?: StampChanges | undefined;
 }
@@ -262,12 +265,37 @@ function decode(buf: Buffer): Decoded | undefined {
   const numbersAt = HEAD + jsonLength + ((8 - ((HEAD + jsonLength) % 8)) % 8);
   const namesAt = numbersAt + 8 * PER_FILE * count;
   if (namesAt > buf.length) return undefined;
-  const head = JSON.parse(buf.toString('utf8', HEAD, HEAD + jsonLength)) as Omit<Decoded, 'version' | 'numbers' | 'names'>;
+  let head: Omit<Decoded, 'version' | 'numbers' | 'names'>;
+  try {
+    head = JSON.parse(buf.toString('utf8', HEAD, HEAD + jsonLength)) as typeof head;
+  } catch {
+    return undefined;
+  }
+  if (!wellFormedHead(head)) return undefined;
   const at = buf.byteOffset + numbersAt;
   const numbers = at % 8 === 0 ? new Float64Array(buf.buffer, at, PER_FILE * count) : new Float64Array(buf.buffer.slice(at, at + 8 * PER_FILE * count));
   const names = count === 0 ? [] : buf.toString('utf8', namesAt).split('\0');
   if (names.length !== count) return undefined;
   return { ...head, version, numbers, names };
+}
+
+/** The JSON part's shape, as encodeNoopStamp writes it (anything else: no stamp, never a crash). */
+function wellFormedHead(h: unknown): h is Omit<Decoded, 'version' | 'numbers' | 'names'> {
+  if (typeof h !== 'object' || h === null) return false;
+  const x = h as Record<string, unknown>;
+  const pairs = (v: unknown, second: (y: unknown) => boolean): boolean => Array.isArray(v) && v.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === 'string' && second(p[1]));
+  const r = x['report'] as Record<string, unknown> | null;
+  return (
+    typeof x['key'] === 'string' &&
+    typeof x['nonce'] === 'string' &&
+    typeof x['changed'] === 'boolean' &&
+    pairs(x['folders'], (n) => Number.isInteger(n) && (n as number) >= 0) &&
+    pairs(x['dirs'], (m) => m === null || typeof m === 'number') &&
+    pairs(x['links'], (o) => typeof o === 'string') &&
+    typeof r === 'object' &&
+    r !== null &&
+    ['tus', 'files', 'upToDate'].every((k) => typeof r[k] === 'number')
+  );
 }
 
 /** Writes the stamp atomically; a stamp is only a shortcut, so failing to write it is not an error. */

@@ -194,20 +194,28 @@ export class DaemonStore implements NixStore {
     const fresh = new Map<string, NarToAdd>();
     for (const i of items) if (!this.added.has(i.path)) fresh.set(i.path, i);
     if (fresh.size > 0) {
-      const paths = [...fresh.keys()];
-      const p = this.with(async (c) => {
-        await c.addTempRoots(paths);
-        const valid = await c.queryValidPaths(paths);
-        for (const i of fresh.values()) {
-          if (valid.has(i.path)) continue;
-          const info = await c.addToStoreNar(i.name, i.nar);
-          if (info.path !== i.path) throw new NixCommandError(`the daemon stored ${i.name} at ${info.path}, not at ${i.path}`);
-        }
-      });
-      for (const path of paths) this.added.set(path, p);
-      p.catch(() => {
-        for (const path of paths) if (this.added.get(path) === p) this.added.delete(path);
-      });
+      const batch = (some: readonly NarToAdd[]): Promise<void> =>
+        this.with(async (c) => {
+          await c.addTempRoots(some.map((i) => i.path));
+          const valid = await c.queryValidPaths(some.map((i) => i.path));
+          for (const i of some) {
+            if (valid.has(i.path)) continue;
+            const info = await c.addToStoreNar(i.name, i.nar);
+            if (info.path !== i.path) throw new NixCommandError(`the daemon stored ${i.name} at ${info.path}, not at ${i.path}`);
+          }
+        });
+      const whole = batch([...fresh.values()]);
+      for (const i of fresh.values()) {
+        // One the daemon refuses fails only itself: after a refusal each is tried again on its own.
+        const p = whole.catch((err: unknown) => {
+          if (!(err instanceof DaemonError) || fresh.size === 1) throw err;
+          return batch([i]);
+        });
+        this.added.set(i.path, p);
+        p.catch(() => {
+          if (this.added.get(i.path) === p) this.added.delete(i.path);
+        });
+      }
     }
     return Promise.all(items.map((i) => this.added.get(i.path))).then(() => undefined);
   }

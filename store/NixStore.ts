@@ -63,7 +63,8 @@ export interface NixStore {
   /**
    * addNar for many at once: every path rooted and checked in one round trip
    * each, then the missing ones added. What an object's inputs cost is then
-   * two waits for the daemon, not two per file.
+   * two waits for the daemon, not two per file. One the daemon refuses
+   * fails only itself: `addNar` of an item answers for that item alone.
    */
   addNars(items: readonly NarToAdd[]): Promise<void>;
   /** Adds a text file (a derivation) with its references; answers its path (temporarily rooted). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FileHasher } from '../../cache/FileHasher.js';
+import { UserError } from '../../core/Diagnostic.js';
 import type { HashFs } from '../../cache/FileHasher.js';
 import type { FileRecord } from '../../cache/Memo.js';
 
@@ -51,7 +52,7 @@ describe('FileHasher (the stat cache)', () => {
     eager.hash('/c.h');
     eager.flush();
     expect(memo.loads).toBe(1);
-    const lazy = new FileHasher(memo, fs, true);
+    const lazy = new FileHasher(memo, fs, { lazy: true });
     expect(memo.loads).toBe(1);
     expect(lazy.hash('/a.c')).toBe(ha);
     expect(lazy.hash('/a.c')).toBe(ha);
@@ -64,6 +65,27 @@ describe('FileHasher (the stat cache)', () => {
     lazy.flush();
     expect(memo.saved.has('/b.h')).toBe(false);
     expect(memo.saved.has('/c.h')).toBe(true);
+  });
+
+  it('checked: a file found unchanged when the build looked, and otherwise now, stops the build (it changed while it ran)', () => {
+    const fs = new FakeFs();
+    const memo = new FakeMemo();
+    fs.files.set('/a.c', { data: 'int a;', mtimeMs: 1000 });
+    fs.files.set('/b.h', { data: 'int b;', mtimeMs: 1000 });
+    const checked = new Map([
+      ['/a.c', [1000, 1000, 6, 1] as const],
+      ['/b.h', [1000, 1000, 6, 1] as const],
+    ]);
+    fs.files.set('/b.h', { data: 'int bb;', mtimeMs: 3000 });
+    const h = new FileHasher(memo, fs, { checked: (p) => checked.get(p) });
+    expect(h.hash('/a.c')).toBeDefined();
+    expect(() => h.hash('/b.h')).toThrow(UserError);
+    expect(() => h.hash('/b.h')).toThrow(/\/b\.h changed while nixmake was building.*run the build again/);
+    // A file not found unchanged then (the edit itself) is hashed as it is now.
+    fs.files.set('/c.h', { data: 'int c;', mtimeMs: 3000 });
+    expect(h.hash('/c.h')).toBeDefined();
+    fs.files.delete('/a.c');
+    expect(() => new FileHasher(memo, fs, { checked: (p) => checked.get(p) }).hash('/a.c')).toThrow(UserError);
   });
 
   it('reads a file only when its stat changed', () => {

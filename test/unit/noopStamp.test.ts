@@ -245,3 +245,73 @@ test('the baseline keeps closures: one is vouched whole while none of its files 
   writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1' }, nodes: {}, context: 'ctx', settingsFiles: [], closures: { ...closures, objects: { 'obj:app:a.c': [0, 999, 0, 5] } } });
   expect(readBaseline(dir, ['app'], state, roots, {})!.closureOf('obj:app:a.c', 'K')).toBeUndefined();
 });
+
+test('a baseline whose tables or entries are not as nixmake writes them vouches for nothing, and nothing throws', () => {
+  const closures = { paths: ['a.c', 'h.h', '/sys/s.h'], keys: ['K'], systems: [[2]], objects: { 'obj:app:a.c': [0, 0, 0, 1, 1] } };
+  const base = { nonce: 'n1', digests: { 'obj:app:a.c': 'd1' }, nodes: { 'obj:app:a.c': ['f1', '/nix/store/x.drv', '/nix/store/x', 'dh', 'nh'] as [string, string, string, string, string] }, context: 'ctx', settingsFiles: [] };
+  const roots = path.join(dir, 'roots');
+  fs.mkdirSync(roots);
+  const entries: unknown[] = [null, 'x', [0, 0, 0, -1], [0, 0, 0, 1.5, 1], [0, 0.5, 0, 1, 1], [0, true, 0, 1, 1], [0, 0, 7, 1, 1], [0, 0, 0, 3, 1]];
+  for (const e of entries) {
+    stamped();
+    writeBaseline(state, { ...base, closures: { ...closures, objects: { 'obj:app:a.c': e as number[] } } });
+    const b = readBaseline(dir, ['app'], state, roots, {});
+    expect(b).toBeDefined();
+    expect(b!.closureOf('obj:app:a.c', 'K')).toBeUndefined();
+    // The next baseline can still be made from it.
+    expect(() => closureTable(new Map(), new Map(), b)).not.toThrow();
+  }
+  for (const t of [{ ...closures, systems: [[2], null] }, { ...closures, systems: [[9]] }, { ...closures, paths: [1, 2] }, { ...closures, objects: null }]) {
+    stamped();
+    writeBaseline(state, { ...base, closures: t as unknown as typeof closures });
+    const b = readBaseline(dir, ['app'], state, roots, {});
+    expect(b!.closureOf('obj:app:a.c', 'K')).toBeUndefined();
+    expect(() => closureTable(new Map([['obj:app:b.c', { tu: 'b.c', headers: [], system: [], notes: [], unresolvedComputed: false, probedDirs: [] }]]), new Map([['obj:app:b.c', 'K']]), b)).not.toThrow();
+  }
+  // Node entries that are not five strings are not taken; digests or nodes that are not objects mean no baseline.
+  stamped();
+  writeBaseline(state, { ...base, nodes: { 'obj:app:a.c': 'abcde' as unknown as [string, string, string, string, string] } });
+  const b = readBaseline(dir, ['app'], state, roots, {});
+  expect(b!.objectFingerprint('obj:app:a.c', 'd1', 'ctx')).toBeUndefined();
+  expect(b!.upToDate('obj:app:a.c', 'a' as Fingerprint)).toBeUndefined();
+  stamped();
+  writeBaseline(state, { ...base, nodes: null as unknown as typeof base.nodes });
+  expect(readBaseline(dir, ['app'], state, roots, {})).toBeUndefined();
+});
+
+test('a stamp whose head is not as nixmake writes it is not taken, and does not throw', () => {
+  const key = stamped();
+  const bytes = fs.readFileSync(stampFile(state));
+  const jsonLength = bytes.readUInt32LE(8);
+  const head = JSON.parse(bytes.toString('utf8', 24, 24 + jsonLength)) as Record<string, unknown>;
+  let tried = 0;
+  for (const bad of [{ folders: null }, { folders: [[1, 2]] }, { dirs: [['x', 'y']] }, { links: 5 }, { report: null }, { key: 3 }]) {
+    // The same length, so only the shape differs (JSON allows the trailing spaces).
+    const json = Buffer.from(JSON.stringify({ ...head, ...bad }).padEnd(jsonLength, ' '));
+    expect(json.length).toBe(jsonLength);
+    tried++;
+    const copy = Buffer.from(bytes);
+    json.copy(copy, 24);
+    fs.writeFileSync(stampFile(state), copy);
+    expect(validNoopStamp(state, key)).toBeUndefined();
+    expect(changesSinceStamp(state, key)).toBeUndefined();
+  }
+  expect(tried).toBe(6);
+});
+
+test('settings files and the roots folder are looked at again when the baseline is read: a change after the check counts', () => {
+  const key = stampKey(dir, ['app'], {});
+  stamped();
+  const settings = path.join(dir, 'ünï cödé.h'); // stands for nixmake.json
+  writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1' }, nodes: { 'obj:app:a.c': ['f1', '/nix/store/x.drv', '/nix/store/x', 'dh', 'nh'] }, context: 'ctx', settingsFiles: [settings] });
+  fs.appendFileSync(path.join(dir, 'a.c'), '// the edit\n');
+  expect(validNoopStamp(state, key)).toBeUndefined(); // the fast path's check, handed over
+  fs.appendFileSync(settings, '// changed after the check\n');
+  fs.writeFileSync(path.join(dir, 'sub', 'new-root'), '');
+  const b = readBaseline(dir, ['app'], state, path.join(dir, 'sub'), {})!;
+  expect(b.objectFingerprint('obj:app:a.c', 'd1', 'ctx')).toBeUndefined();
+  expect(b.changedAbs(settings)).toBe(true);
+  expect(b.rootsKept).toBe(false);
+  expect(b.checkedStat(settings)).toBeUndefined();
+  expect(b.checkedStat(path.join(dir, 'sub/b.c'))).toBeDefined();
+});
