@@ -430,18 +430,25 @@ export function changesSinceStamp(stateDir: string, key: string): StampChanges |
 /** Every recorded file and folder compared with what is there now; undefined when the stamp does not hold together. */
 function compareStamp(stamp: Decoded): StampChanges | undefined {
   const changed = new Set<string>();
-  // The files found as recorded, indexed only if a stamp asks (not on the no-op path).
-  const same: string[] = [];
-  const sameAt: number[] = [];
+  // Which files differ, by position: the ones found as recorded are indexed by path only if a stamp asks (not on the no-op path).
+  const differs = new Uint8Array(stamp.names.length);
   const whole = eachFile(stamp, (abs, isSame, at) => {
-    if (!isSame) changed.add(abs);
-    else {
-      same.push(abs);
-      sameAt.push(at);
+    if (!isSame) {
+      changed.add(abs);
+      differs[at / PER_FILE] = 1;
     }
   });
   if (!whole) return undefined;
   let unchanged: Map<string, number> | undefined;
+  const indexUnchanged = (): Map<string, number> => {
+    const m = new Map<string, number>();
+    let i = 0;
+    for (const [folder, count] of stamp.folders) {
+      const prefix = folder.endsWith('/') ? folder : `${folder}/`;
+      for (const end = i + count; i < end; i++) if (differs[i] === 0) m.set(prefix + (stamp.names[i] as string), PER_FILE * i);
+    }
+    return m;
+  };
   const changedDirs = new Set<string>();
   const unchangedDirs = new Map<string, number>();
   for (const [p, mtime] of stamp.dirs) {
@@ -454,7 +461,7 @@ function compareStamp(stamp: Decoded): StampChanges | undefined {
     changed,
     changedDirs,
     unchangedFile(abs) {
-      unchanged ??= new Map(same.map((p, k) => [p, sameAt[k] as number]));
+      unchanged ??= indexUnchanged();
       const at = unchanged.get(abs);
       return at === undefined ? undefined : [numbers[at] as number, numbers[at + 1] as number, numbers[at + 2] as number, numbers[at + 3] as number];
     },
