@@ -33,7 +33,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { TrustedClosures, VouchedClosure } from '../analyzers/ClosureCache.js';
-import type { TuClosure } from '../analyzers/includeClosure.js';
+import type { ClosureNote, TuClosure } from '../analyzers/includeClosure.js';
 import type { Fingerprint } from '../cache/hashes.js';
 import type { NodeRecord } from '../cache/Memo.js';
 import { writeAtomically } from '../core/writeAtomically.js';
@@ -70,6 +70,9 @@ export interface BaselineClosures {
   readonly keys: readonly string[];
   readonly systems: readonly (readonly number[])[];
   readonly objects: Readonly<Record<string, readonly number[]>>;
+  /** The closures' notes (a header not found inside a conditional, …), each once, and each object's as indices. */
+  readonly notes?: readonly ClosureNote[];
+  readonly objectNotes?: Readonly<Record<string, readonly number[]>>;
 }
 
 export class Baseline implements TrustedClosures {
@@ -107,6 +110,7 @@ export class Baseline implements TrustedClosures {
   private readonly systemLists = new Map<number, { readonly files: readonly string[]; readonly changed: boolean }>();
   /** The entry each closure made here came from: reused as is by the next baseline (closureTable). */
   private readonly entries = new WeakMap<TuClosure, readonly number[]>();
+  private readonly noteEntries = new WeakMap<TuClosure, readonly number[]>();
 
   closureOf(objectKey: string, cacheKey: string): VouchedClosure | undefined {
     const t = this.record.closures;
@@ -134,14 +138,20 @@ export class Baseline implements TrustedClosures {
     }
     const probedDirs: string[] = [];
     for (let k = 4 + n; k < e.length; k++) probedDirs.push(t.paths[e[k] as number] as string);
-    const closure: TuClosure = { tu: t.paths[e[1] as number] as string, headers, system: system.files, notes: [], unresolvedComputed: false, probedDirs };
+    const noteIndices: unknown = t.objectNotes !== undefined && Object.hasOwn(t.objectNotes, objectKey) ? t.objectNotes[objectKey] : [];
+    const allNotes = t.notes ?? [];
+    if (!isIndexList(noteIndices) || !noteIndices.every((i) => i < allNotes.length)) return undefined;
+    const notes = noteIndices.map((i) => allNotes[i] as ClosureNote);
+    const closure: TuClosure = { tu: t.paths[e[1] as number] as string, headers, system: system.files, notes, unresolvedComputed: false, probedDirs };
     this.entries.set(closure, e);
+    if (noteIndices.length > 0) this.noteEntries.set(closure, noteIndices);
     return { closure, digest, files: files.concat(system.files) };
   }
 
-  /** The entry a closure of closureOf came from (undefined for any other closure). */
-  entryOf(c: TuClosure): readonly number[] | undefined {
-    return this.entries.get(c);
+  /** The entry a closure of closureOf came from (undefined for any other closure), and its notes' indices. */
+  entryOf(c: TuClosure): { readonly entry: readonly number[]; readonly notes: readonly number[] } | undefined {
+    const entry = this.entries.get(c);
+    return entry === undefined ? undefined : { entry, notes: this.noteEntries.get(c) ?? [] };
   }
 
   /** The recorded closures' tables, which the next baseline extends. */
@@ -295,8 +305,15 @@ function wellFormed(t: BaselineClosures): boolean {
     t.keys.every((k) => typeof k === 'string') &&
     Array.isArray(t.systems) &&
     t.systems.every((l) => isIndexList(l) && l.every((i) => i < t.paths.length)) &&
-    isRecord(t.objects)
+    isRecord(t.objects) &&
+    (t.notes === undefined || (Array.isArray(t.notes) && t.notes.every(isNote))) &&
+    (t.objectNotes === undefined || isRecord(t.objectNotes))
   );
+}
+
+function isNote(n: unknown): n is ClosureNote {
+  if (!isRecord(n)) return false;
+  return typeof n['file'] === 'string' && typeof n['kind'] === 'string' && typeof n['message'] === 'string' && typeof n['line'] === 'number' && typeof n['column'] === 'number';
 }
 
 /** A file the stamp's check found as recorded, whose stat differs now. */
@@ -350,7 +367,10 @@ function encodeClosures(
   const paths = [...(from?.paths ?? [])];
   const keys = [...(from?.keys ?? [])];
   const systems = [...(from?.systems ?? [])];
+  const notes = [...(from?.notes ?? [])];
   const objects: Record<string, readonly number[]> = {};
+  const objectNotes: Record<string, readonly number[]> = {};
+  let noteIndex: Map<string, number> | undefined;
   let pathIndex: Map<string, number> | undefined;
   let keyIndex: Map<string, number> | undefined;
   let systemIndex: Map<string, number> | undefined;
@@ -366,11 +386,24 @@ function encodeClosures(
   const pathAt = (p: string): number => indexIn((pathIndex ??= new Map(paths.map((x, i) => [x, i]))), paths, p);
   for (const [key, c] of closures) {
     const cacheKey = cacheKeys.get(key);
-    if (cacheKey === undefined || c.notes.length > 0 || c.unresolvedComputed) continue;
+    if (cacheKey === undefined || c.unresolvedComputed) continue;
     const old = previous?.entryOf(c);
     if (old !== undefined) {
-      objects[key] = old;
+      objects[key] = old.entry;
+      if (old.notes.length > 0) objectNotes[key] = old.notes;
       continue;
+    }
+    if (c.notes.length > 0) {
+      const index = (noteIndex ??= new Map(notes.map((n, i) => [JSON.stringify(n), i])));
+      objectNotes[key] = c.notes.map((n): number => {
+        const k = JSON.stringify(n);
+        let i = index.get(k);
+        if (i === undefined) {
+          index.set(k, (i = notes.length));
+          notes.push(n);
+        }
+        return i;
+      });
     }
     let sys = systemOf.get(c.system);
     if (sys === undefined) {
@@ -387,7 +420,7 @@ function encodeClosures(
     const k = indexIn((keyIndex ??= new Map(keys.map((x, i) => [x, i]))), keys, cacheKey);
     objects[key] = [k, pathAt(c.tu), sys, c.headers.length, ...c.headers.map(pathAt), ...c.probedDirs.map(pathAt)];
   }
-  return { paths, keys, systems, objects };
+  return { paths, keys, systems, objects, notes, objectNotes };
 }
 
 /** How many of the table's paths its closures use. */

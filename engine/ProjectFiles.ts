@@ -104,6 +104,32 @@ export class ProjectFiles {
     return `${this.builderRoot}-drv`;
   }
 
+  /** Result links to point once the build's nodes are done (target → output; `announce`: say it with an event). */
+  private readonly queuedLinks = new Map<string, { readonly out: string; readonly announce: boolean }>();
+
+  /**
+   * Points `result-<target>` at `out` when the build's nodes are done
+   * (writeResultLinks), not now: the project root, where the links live, is
+   * often a folder the include search probes, and the no-op stamp records
+   * it as it was before nixmake changed it (see build.ts).
+   */
+  queueResultLink(target: string, out: string, announce: boolean): void {
+    const before = this.queuedLinks.get(target);
+    this.queuedLinks.set(target, { out, announce: announce || before?.announce === true });
+  }
+
+  /** Points every queued result link; answers those to announce. */
+  writeResultLinks(): { readonly target: string; readonly path: string; readonly out: string }[] {
+    const said: { target: string; path: string; out: string }[] = [];
+    for (const [target, { out, announce }] of this.queuedLinks) {
+      this.queuedLinks.delete(target);
+      const link = this.resultLink(target);
+      this.setLink(link, out);
+      if (announce) said.push({ target, path: link, out });
+    }
+    return said;
+  }
+
   resultLink(target: string): string {
     return path.join(this.root, `result-${target}`);
   }

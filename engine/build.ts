@@ -34,7 +34,8 @@ import { nothingExecuted } from './execute.js';
 import { buildRound, generatedFiles } from './buildRound.js';
 import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
-import { makeNoopStamp, ownFiles, removeNoopStamp, writeNoopStamp } from './noopStamp.js';
+import { makeNoopStamp, ownFiles, removeNoopStamp, rootRecord, writeNoopStamp } from './noopStamp.js';
+import type { RootRecord } from './noopStamp.js';
 import { BASELINE_META, baselineApplies, closureTable, readBaseline, writeBaseline } from './Baseline.js';
 import type { Baseline, BaselineRecord } from './Baseline.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
@@ -145,6 +146,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     let store: NixStore | undefined;
     const theStore = (): NixStore => (store ??= deps.store(config, files));
     const rounds: RoundResult[] = [];
+    let rootBefore: RootRecord | undefined;
     const totals = nothingExecuted();
     const add = (x: RoundResult): void => {
       rounds.push(x);
@@ -212,6 +214,9 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       add(last);
     } finally {
       store?.close();
+      // The project root as it was before nixmake points its result links (noopStamp's rootRecord), then the links.
+      rootBefore = rootRecord(config.root, startedMs);
+      for (const l of files.writeResultLinks()) emit({ event: 'result-link', ...l });
     }
     const r = totals;
     const graph = last.graph;
@@ -252,6 +257,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         startedMs,
         nonce,
         known: baseline?.changes,
+        rootBefore,
       });
       // The memo's mark and the baseline, then the stamp that names them (a baseline is taken only with both).
       if (stamp && baselineApplies(scoped.generators.size)) {

@@ -239,7 +239,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
         await keepRoot(r.store(), files, u.node.key, u.record);
       }
       if (u.currentStale) memo.recordBuilt(u.node.key, u.fp.fingerprint, u.record, u.fp.inputsJson);
-      if (u.node.kind === 'link') files.setLink(files.resultLink(u.node.target), u.record.out);
+      if (u.node.kind === 'link') files.queueResultLink(u.node.target, u.record.out, false);
     }
     return done(x ? await x.run(thePlan, graph) : nothingExecuted());
   } catch (err) {

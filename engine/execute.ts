@@ -245,11 +245,8 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
     records.set(node.key, rec);
     await keepRoot(store, files, node.key, rec);
     memo.recordBuilt(node.key, item.fp.fingerprint, rec, item.fp.inputsJson, aliases);
-    if (node.kind === 'link') {
-      const link = files.resultLink(node.target);
-      files.setLink(link, rec.out);
-      emit({ event: 'result-link', target: node.target, path: link, out: rec.out });
-    }
+    // Pointed, and said, when the build's nodes are done (ProjectFiles.queueResultLink).
+    if (node.kind === 'link') files.queueResultLink(node.target, rec.out, true);
   };
 
   const objectSpec = async (node: ObjectNode, item: PlannedNode): Promise<DerivationSpec> => {

@@ -41,7 +41,7 @@ export const NOOP_STAMP_FILE = 'noop.stamp';
 /** The stamp's companion, named by its nonce (engine/Baseline.ts): deleted with it. */
 export const BASELINE_FILE = 'baseline.json';
 /** Bump when what a stamp records, or what a no-op reports, changes. */
-const NOOP_STAMP_VERSION = 5;
+const NOOP_STAMP_VERSION = 6;
 /** Numbers kept per file: mtime, ctime, size, inode. */
 const PER_FILE = 4;
 /** The file's first four bytes, before its version: "NMS" and a 1. */
@@ -67,8 +67,53 @@ const racy = (mtimeMs: number, startedMs: number): boolean => mtimeMs > startedM
 type FileStat = readonly [path: string, mtimeMs: number, ctimeMs: number, size: number, ino: number];
 /** Files grouped by folder, names only inside: a third of the bytes to read and parse at 10,000 TUs. */
 type FolderStats = readonly [folder: string, files: readonly (readonly [name: string, mtimeMs: number, ctimeMs: number, size: number, ino: number])[]];
-/** mtimeMs -1: the folder did not exist; null: it changed too recently to be trusted (never matches). */
-type DirStat = readonly [path: string, mtimeMs: number | null];
+/**
+ * mtimeMs -1: the folder did not exist; null: it changed too recently to be
+ * trusted (never matches, unless by its listing). `listing`: for the project
+ * root only (rootRecord), a hash of its names but nixmake's own result
+ * links, which a build points after the stamp recorded the root: a root
+ * whose mtime moved is unchanged when its listing is the same.
+ */
+type DirStat = readonly [path: string, mtimeMs: number | null, listing?: string];
+
+/** The project root as the stamp records it, taken before the build points its result links. */
+export interface RootRecord {
+  readonly path: string;
+  readonly mtimeMs: number | null;
+  readonly listing: string | undefined;
+}
+
+/**
+ * The root's names but result-* symlinks (nixmake's result links), sorted,
+ * hashed; undefined when it cannot be read. node:crypto is loaded only here:
+ * the no-op's fast path comes here only when the root's mtime moved.
+ */
+function listingOf(dir: string): string | undefined {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+  const names = entries.filter((e) => !(e.isSymbolicLink() && e.name.startsWith('result-'))).map((e) => e.name);
+  names.sort();
+  return process.getBuiltinModule('node:crypto').createHash('sha256').update(names.join('\0')).digest('hex');
+}
+
+/**
+ * The root's record for the stamp, taken when the build's nodes are done and
+ * before it points its result links: its mtime then (null when it changed
+ * during the build or just before: a change nixmake did not see could hide
+ * there) and, with a trusted mtime, its listing, which nothing changed
+ * during the build. The next check takes the root as unchanged when either
+ * is the same, so the result links nixmake points afterwards do not count.
+ */
+export function rootRecord(root: string, startedMs: number): RootRecord | undefined {
+  const st = fs.statSync(root, { throwIfNoEntry: false });
+  if (!st?.isDirectory()) return undefined;
+  if (racy(st.mtimeMs, startedMs)) return { path: root, mtimeMs: null, listing: undefined };
+  return { path: root, mtimeMs: st.mtimeMs, listing: listingOf(root) };
+}
 
 export interface NoopStamp {
   readonly version: number;
@@ -99,6 +144,8 @@ export interface NoopStampInputs {
   /** When the build began (ms since the epoch). */
   readonly startedMs: number;
   readonly nonce: string;
+  /** The project root before the build pointed its result links (rootRecord): recorded as it is, with its listing. */
+  readonly rootBefore?: RootRecord | undefined;
   /**
    * The last stamp's stats of the files and folders its check found as
    * recorded (StampChanges): used instead of a stat now. Such a stat is no
@@ -174,6 +221,11 @@ export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = 
   }
   const dirs: DirStat[] = [];
   for (const p of new Set(inputs.dirs)) {
+    const r = inputs.rootBefore;
+    if (r !== undefined && p === r.path) {
+      dirs.push(r.mtimeMs === null || r.listing === undefined ? [p, null] : [p, r.mtimeMs, r.listing]);
+      continue;
+    }
     const k = known?.unchangedDir(p);
     const s = k === undefined ? statDir(p) : ([p, k] as const);
     if (!s) return undefined;
@@ -290,7 +342,8 @@ function wellFormedHead(h: unknown): h is Omit<Decoded, 'version' | 'numbers' | 
     typeof x['nonce'] === 'string' &&
     typeof x['changed'] === 'boolean' &&
     pairs(x['folders'], (n) => Number.isInteger(n) && (n as number) >= 0) &&
-    pairs(x['dirs'], (m) => m === null || typeof m === 'number') &&
+    Array.isArray(x['dirs']) &&
+    x['dirs'].every((d) => Array.isArray(d) && (d.length === 2 || (d.length === 3 && typeof d[2] === 'string')) && typeof d[0] === 'string' && (d[1] === null || typeof d[1] === 'number')) &&
     pairs(x['links'], (o) => typeof o === 'string') &&
     typeof r === 'object' &&
     r !== null &&
@@ -321,9 +374,14 @@ export interface ValidStamp {
 
 const NO_THROW = { throwIfNoEntry: false } as const;
 
-/** Whether a recorded folder's mtime differs now (-1: it did not exist; null: recorded as changed). */
-function dirChanged(p: string, mtime: number | null): boolean {
-  return (fs.statSync(p, NO_THROW)?.mtimeMs ?? -1) !== mtime;
+/**
+ * Whether a recorded folder changed: its mtime differs now (-1: it did not
+ * exist; null: recorded as changed) and so does its listing, when one was
+ * recorded (the project root).
+ */
+function dirChanged(p: string, mtime: number | null, listing?: string): boolean {
+  if ((fs.statSync(p, NO_THROW)?.mtimeMs ?? -1) === mtime) return false;
+  return listing === undefined || listingOf(p) !== listing;
 }
 
 /** The stamp in `stateDir` if it was made for `key` (and is whole), else undefined. */
@@ -451,9 +509,10 @@ function compareStamp(stamp: Decoded): StampChanges | undefined {
   };
   const changedDirs = new Set<string>();
   const unchangedDirs = new Map<string, number>();
-  for (const [p, mtime] of stamp.dirs) {
-    if (dirChanged(p, mtime)) changedDirs.add(p);
-    else if (mtime !== null) unchangedDirs.set(p, mtime);
+  for (const [p, mtime, listing] of stamp.dirs) {
+    if (dirChanged(p, mtime, listing)) changedDirs.add(p);
+    // Unchanged by its listing only (the root): the next stamp records it afresh, not this mtime.
+    else if (mtime !== null && listing === undefined) unchangedDirs.set(p, mtime);
   }
   const { numbers } = stamp;
   return {

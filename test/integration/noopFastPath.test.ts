@@ -247,4 +247,36 @@ describe('no-op fast path', () => {
     expect(fromStamp(r)).toBe(false);
     expect(r.code).toBe(0);
   });
+
+  it('the project root searched for headers: result links pointed by a build do not count as a change, a new header there does', () => {
+    const dir = project({
+      ...tree(),
+      'nixmake.json': JSON.stringify({ includeDirs: ['.', 'inc', 'inc2'], targets: { app: { type: 'executable', sources: ['src/**/*.c'] } } }),
+    });
+    expect(build(dir).code).toBe(0);
+    settle(dir);
+    expect(fromStamp(build(dir))).toBe(true);
+    // An edit rebuilds the program: its result link is pointed again, which moves the root's mtime.
+    fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return 12; }\n');
+    sleep(150); // not changed just before the build: its stamp trusts it
+    let r = build(dir);
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1 });
+    const rootMtime = fs.statSync(dir).mtimeMs;
+    // The next no-op is answered from the stamp, and the next edit vouches for main.c's closure, which probed the root.
+    r = build(dir);
+    expect(fromStamp(r)).toBe(true);
+    expect(fs.statSync(dir).mtimeMs).toBe(rootMtime);
+    fs.writeFileSync(path.join(dir, 'src/sub/extra.c'), 'int extra(void) { return 13; }\n');
+    sleep(150);
+    r = build(dir);
+    expect(r.events.find((e) => e['event'] === 'analysis')).toMatchObject({ tus: 2, baseline: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('1 13\n');
+    // A header that appears in the root and shadows inc2/v.h is seen, by the fast path and by the build.
+    expect(fromStamp(build(dir))).toBe(true);
+    fs.writeFileSync(path.join(dir, 'v.h'), '#define V 7\n');
+    r = build(dir);
+    expect(fromStamp(r)).toBe(false);
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('7 13\n');
+  });
 });

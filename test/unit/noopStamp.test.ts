@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, expect, test } from 'vitest';
 import type { Fingerprint } from '../../cache/hashes.js';
 import { closureTable, readBaseline, writeBaseline } from '../../engine/Baseline.js';
-import { changesSinceStamp, makeNoopStamp, stampFile, stampKey, validNoopStamp, writeNoopStamp } from '../../engine/noopStamp.js';
+import { changesSinceStamp, makeNoopStamp, rootRecord, stampFile, stampKey, validNoopStamp, writeNoopStamp } from '../../engine/noopStamp.js';
 
 let dir: string;
 let state: string;
@@ -189,23 +189,29 @@ test('the baseline keeps closures: one is vouched whole while none of its files 
   const tu = 'a.c';
   const closure = { tu, headers: ['new\nline.h', 'sub/deeper/c.h'], system: [path.join(dir, 'ünï cödé.h')], notes: [], unresolvedComputed: false, probedDirs: [path.join(dir, 'sub')] };
   const other = { ...closure, tu: 'sub/b.c', headers: ['sub/deeper/c.h'] };
-  const noted = { ...closure, tu: 'x.c', notes: [{ kind: 'missing' as const, file: 'x.c', line: 1, column: 1, message: 'x' }] };
+  const note = { kind: 'missing-conditional' as const, file: 'a.c', line: 1, column: 1, message: 'x.h: not found (inside a conditional; ignored)' };
+  const noted = { ...closure, tu: 'a.c', notes: [note, note] };
+  const unresolved = { ...closure, tu: 'a.c', unresolvedComputed: true };
   const closures = closureTable(
     new Map([
       ['obj:app:a.c', closure],
       ['obj:app:b.c', other],
       ['obj:app:x.c', noted],
+      ['obj:app:u.c', unresolved],
     ]),
     new Map([
       ['obj:app:a.c', 'K'],
       ['obj:app:b.c', 'K'],
       ['obj:app:x.c', 'K'],
+      ['obj:app:u.c', 'K'],
     ]),
     undefined,
   );
-  expect(Object.keys(closures.objects).sort()).toEqual(['obj:app:a.c', 'obj:app:b.c']); // one with notes is left to the memo
+  // One with an unresolved computed include depends on every header: left to a walk.
+  expect(Object.keys(closures.objects).sort()).toEqual(['obj:app:a.c', 'obj:app:b.c', 'obj:app:x.c']);
   expect(closures.systems).toHaveLength(1);
-  writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1', 'obj:app:b.c': 'd2' }, nodes: {}, context: 'ctx', settingsFiles: [], closures });
+  expect(closures.notes).toEqual([note]);
+  writeBaseline(state, { nonce: 'n1', digests: { 'obj:app:a.c': 'd1', 'obj:app:b.c': 'd2', 'obj:app:x.c': 'd3' }, nodes: {}, context: 'ctx', settingsFiles: [], closures });
   const roots = path.join(dir, 'roots');
   fs.mkdirSync(roots);
   let b = readBaseline(dir, ['app'], state, roots, {})!;
@@ -214,21 +220,26 @@ test('the baseline keeps closures: one is vouched whole while none of its files 
   expect(v?.digest).toBe('d1');
   expect(v?.files).toEqual([path.join(dir, 'a.c'), path.join(dir, 'new\nline.h'), path.join(dir, 'sub/deeper/c.h'), path.join(dir, 'ünï cödé.h')]);
   expect(b.closureOf('obj:app:a.c', 'other flags')).toBeUndefined();
-  expect(b.closureOf('obj:app:x.c', 'K')).toBeUndefined();
+  // Its notes come with it.
+  expect(b.closureOf('obj:app:x.c', 'K')?.closure).toEqual(noted);
   // The next table keeps a vouched closure's entry and adds a new one's paths at the end.
   const fresh = { ...closure, tu: 'sub/b.c', headers: ['new\nline.h', 'brand/new.h'] };
   const next = closureTable(
     new Map([
       ['obj:app:a.c', v!.closure],
       ['obj:app:b.c', fresh],
+      ['obj:app:x.c', b.closureOf('obj:app:x.c', 'K')!.closure],
     ]),
     new Map([
       ['obj:app:a.c', 'K'],
       ['obj:app:b.c', 'K'],
+      ['obj:app:x.c', 'K'],
     ]),
     b,
   );
   expect(next.objects['obj:app:a.c']).toEqual(closures.objects['obj:app:a.c']);
+  expect(next.objectNotes?.['obj:app:x.c']).toEqual([0, 0]);
+  expect(next.notes).toEqual([note]);
   expect(next.paths.slice(0, closures.paths.length)).toEqual(closures.paths);
   expect(next.paths.at(-1)).toBe('brand/new.h');
   // A header changed, or a probed folder: not vouched (the memo's closure is checked as before).
@@ -314,4 +325,34 @@ test('settings files and the roots folder are looked at again when the baseline 
   expect(b.rootsKept).toBe(false);
   expect(b.checkedStat(settings)).toBeUndefined();
   expect(b.checkedStat(path.join(dir, 'sub/b.c'))).toBeDefined();
+});
+
+test('the root is recorded with its listing: a result link pointed after the record does not make the stamp stale, another name does', () => {
+  fs.writeFileSync(path.join(dir, 'a.c'), 'int a;\n');
+  const old = new Date(Date.now() - 10_000);
+  fs.utimesSync(dir, old, old);
+  const make = (startedMs: number) =>
+    makeNoopStamp(
+      { root: dir, targets: ['app'], files: [path.join(dir, 'a.c')], dirs: [dir], ownDirs: [], links: new Map(), report, startedMs, nonce: 'n1', rootBefore: rootRecord(dir, startedMs) },
+      {},
+    );
+  const key = stampKey(dir, ['app'], {});
+  writeNoopStamp(state, make(Date.now() + 60_000)!);
+  expect(validNoopStamp(state, key)).toEqual({ report });
+  // nixmake's own result link, pointed after the record: the root's mtime moves, its listing (without result links) does not.
+  fs.symlinkSync('/nix/store/00000000000000000000000000000000-app', path.join(dir, 'result-app'));
+  expect(fs.statSync(dir).mtimeMs).not.toBe(old.getTime());
+  expect(validNoopStamp(state, key)).toEqual({ report });
+  expect(changesSinceStamp(state, key)!.changedDirs.size).toBe(0);
+  // Any other name counts: a file, or a symlink that is not a result link.
+  fs.writeFileSync(path.join(dir, 'config.h'), '');
+  expect(validNoopStamp(state, key)).toBeUndefined();
+  fs.rmSync(path.join(dir, 'config.h'));
+  expect(validNoopStamp(state, key)).toEqual({ report });
+  fs.symlinkSync('a.c', path.join(dir, 'b.h'));
+  expect(validNoopStamp(state, key)).toBeUndefined();
+  fs.rmSync(path.join(dir, 'b.h'));
+  // A root that changed just before the build (or during it) is recorded as changed: no listing is trusted then.
+  writeNoopStamp(state, make(Date.now())!);
+  expect(validNoopStamp(state, key)).toBeUndefined();
 });
