@@ -8,7 +8,9 @@
  * every header in the closure is the same (one closureDigest; hashes come
  * from the stat-validated FileHasher), and (3) every folder where a candidate was
  * probed before a match has the same mtime, so a file added there (a header
- * that would shadow another, or a missing one appearing) forces a new walk.
+ * that would shadow another, or a missing one appearing) forces a new walk;
+ * for the project root, where every build points its result links, the same
+ * names but those links will do (folderListing).
  * A closure with an unresolved computed include depends on every header
  * under the include folders and is never stored; neither is one whose probed
  * folders changed less than two seconds before the analysis began (a change
@@ -24,6 +26,7 @@
  * It does not compute closures: analyzeTargets does, on a miss.
  */
 import fs from 'node:fs';
+import { folderListing } from '../core/folderListing.js';
 import type { FileHasher } from '../cache/FileHasher.js';
 import type { MemoStore } from '../cache/Memo.js';
 import { closureDigest, systemDigest } from './closureDigest.js';
@@ -75,7 +78,8 @@ export interface VouchedClosure {
 interface Stored {
   readonly key: string;
   readonly digest: string;
-  readonly dirs: readonly (readonly [string, number])[];
+  /** Probed folders and their mtimes; the project root also with its listing (folderListing). */
+  readonly dirs: readonly (readonly [string, number, string?])[];
   readonly closure: TuClosure;
 }
 
@@ -105,6 +109,20 @@ export class ClosureCache {
     private readonly trusted?: TrustedClosures,
   ) {
     this.start = now();
+  }
+
+  private readonly listings = new Map<string, string | undefined>();
+
+  /**
+   * The project root's listing (its names but nixmake's result links), once
+   * per run: the root moves whenever a build points a result link, which
+   * changes nothing a probe there could find. Stored with a closure only
+   * when the root had not changed for two seconds before the analysis (the
+   * rule below), so it is the listing the walk saw.
+   */
+  private listing(dir: string): string | undefined {
+    if (!this.listings.has(dir)) this.listings.set(dir, folderListing(dir));
+    return this.listings.get(dir);
   }
 
   private mtime(dir: string): number {
@@ -163,7 +181,7 @@ export class ClosureCache {
     if (raw === undefined) return undefined;
     const s = JSON.parse(raw) as Stored;
     if (s.key !== key) return undefined;
-    for (const [dir, m] of s.dirs) if (this.mtime(dir) !== m) return undefined;
+    for (const [dir, m, listing] of s.dirs) if (this.mtime(dir) !== m && (listing === undefined || this.listing(dir) !== listing)) return undefined;
     const closure = this.intern(s.closure);
     if (this.trusts(node, s.digest, closure)) {
       this.digests.set(closure, s.digest);
@@ -203,7 +221,11 @@ export class ClosureCache {
   put(node: string, key: string, closure: TuClosure): void {
     if (closure.unresolvedComputed) return;
     closure = this.intern(closure);
-    const dirs = closure.probedDirs.map((d) => [d, this.mtime(d)] as const);
+    const dirs = closure.probedDirs.map((d): readonly [string, number, string?] => {
+      const m = this.mtime(d);
+      const listing = d === this.root ? this.listing(d) : undefined;
+      return listing === undefined ? [d, m] : [d, m, listing];
+    });
     if (dirs.some(([, m]) => m > this.start - RACY_MS)) return;
     const value = JSON.stringify({ key, digest: this.digestOf(closure), dirs, closure } satisfies Stored);
     this.fresh.set(node, value);

@@ -35,6 +35,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { folderListing } from '../core/folderListing.js';
 import { writeAtomically } from '../core/writeAtomically.js';
 
 export const NOOP_STAMP_FILE = 'noop.stamp';
@@ -84,23 +85,6 @@ export interface RootRecord {
 }
 
 /**
- * The root's names but result-* symlinks (nixmake's result links), sorted,
- * hashed; undefined when it cannot be read. node:crypto is loaded only here:
- * the no-op's fast path comes here only when the root's mtime moved.
- */
-function listingOf(dir: string): string | undefined {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return undefined;
-  }
-  const names = entries.filter((e) => !(e.isSymbolicLink() && e.name.startsWith('result-'))).map((e) => e.name);
-  names.sort();
-  return process.getBuiltinModule('node:crypto').createHash('sha256').update(names.join('\0')).digest('hex');
-}
-
-/**
  * The root's record for the stamp, taken when the build's nodes are done and
  * before it points its result links: its mtime then (null when it changed
  * during the build or just before: a change nixmake did not see could hide
@@ -112,7 +96,7 @@ export function rootRecord(root: string, startedMs: number): RootRecord | undefi
   const st = fs.statSync(root, { throwIfNoEntry: false });
   if (!st?.isDirectory()) return undefined;
   if (racy(st.mtimeMs, startedMs)) return { path: root, mtimeMs: null, listing: undefined };
-  return { path: root, mtimeMs: st.mtimeMs, listing: listingOf(root) };
+  return { path: root, mtimeMs: st.mtimeMs, listing: folderListing(root) };
 }
 
 export interface NoopStamp {
@@ -381,7 +365,7 @@ const NO_THROW = { throwIfNoEntry: false } as const;
  */
 function dirChanged(p: string, mtime: number | null, listing?: string): boolean {
   if ((fs.statSync(p, NO_THROW)?.mtimeMs ?? -1) === mtime) return false;
-  return listing === undefined || listingOf(p) !== listing;
+  return listing === undefined || folderListing(p) !== listing;
 }
 
 /** The stamp in `stateDir` if it was made for `key` (and is whole), else undefined. */

@@ -297,6 +297,47 @@ describe('closures reused from the last run', () => {
   });
 });
 
+describe('closures that probed the project root', () => {
+  it('are reused from the memo after a build pointed a result link there, and a new header there is still seen', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({ includeDirs: ['.', 'include/second'], targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+      'include/second/x.h': `${unique}#define X 2\n`,
+      'include/second/y.h': '#define Y 3\n',
+      'src/a.c': '#include "x.h"\nint a(void) { return X; }\n',
+      'src/b.c': '#include "y.h"\nint b(void) { return Y; }\n',
+      'src/main.c': '#include <stdio.h>\nint a(void); int b(void);\nint main(void) { printf("%d %d\\n", a(), b()); return 0; }\n',
+    });
+    const past = new Date(Date.now() - 3600_000);
+    const backdateRoot = (): void => fs.utimesSync(dir, past, past);
+    for (const rel of ['include/second', 'src', 'include']) fs.utimesSync(path.join(dir, rel), past, past);
+    // No stamp, no baseline: the memo's stored closures are what is checked.
+    const withoutBaseline = (): ReturnType<typeof build> => {
+      for (const f of ['noop.stamp', 'baseline.json']) fs.rmSync(path.join(dir, '.nixmake', f), { force: true });
+      return build(dir);
+    };
+    const analysis = (r: { events: Record<string, unknown>[] }): Record<string, unknown> | undefined => r.events.find((e) => e['event'] === 'analysis');
+    expect(build(dir).code).toBe(0);
+    backdateRoot();
+    // The root unchanged for an hour: the closures are stored, with its listing.
+    expect(analysis(withoutBaseline())).toMatchObject({ tus: 3 });
+    fs.writeFileSync(path.join(dir, 'src/b.c'), '#include "y.h"\nint b(void) { return Y + 1; }\n');
+    let r = withoutBaseline();
+    expect(analysis(r)).toMatchObject({ tus: 3, cached: 2 });
+    expect(r.counts).toMatchObject({ objects_built: 1, links_built: 1 });
+    // That build pointed result-app: the root's mtime moved, its names (but result links) did not.
+    expect(fs.statSync(dir).mtimeMs).toBeGreaterThan(past.getTime() + 1000);
+    fs.writeFileSync(path.join(dir, 'src/b.c'), '#include "y.h"\nint b(void) { return Y + 2; }\n');
+    r = withoutBaseline();
+    expect(analysis(r)).toMatchObject({ tus: 3, cached: 2 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('2 5\n');
+    // A header that appears in the root shadows include/second/y.h: the closures that probed the root are walked again.
+    fs.writeFileSync(path.join(dir, 'y.h'), '#define Y 9\n');
+    r = withoutBaseline();
+    expect(analysis(r)).toMatchObject({ tus: 3, cached: 0 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('2 11\n');
+  });
+});
+
 describe('compileCommands', () => {
   it('takes each TU\'s flags (and so its include folders) from a compile database, and rebuilds a TU whose entry changes', () => {
     const db = (value: number): string => JSON.stringify([
