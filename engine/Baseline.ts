@@ -37,7 +37,7 @@ import type { ClosureNote, TuClosure } from '../analyzers/includeClosure.js';
 import type { Fingerprint } from '../cache/hashes.js';
 import type { NodeRecord } from '../cache/Memo.js';
 import { writeAtomically } from '../core/writeAtomically.js';
-import { BASELINE_FILE, changesSinceStamp, stampKey } from './noopStamp.js';
+import { BASELINE_FILE, changesSinceStamp, lookAgain, stampKey } from './noopStamp.js';
 import type { StampChanges } from './noopStamp.js';
 
 /** The memo's meta key holding the nonce of the baseline written with it: another memo (set aside, replaced) has none. */
@@ -120,11 +120,7 @@ export class Baseline implements TrustedClosures {
     if (t === undefined || typeof digest !== 'string' || !isIndexList(e) || e.length < 4 || e.length < 4 + (e[3] as number) || t.keys[e[0] as number] !== cacheKey) return undefined;
     const changed = (this.changedPaths ??= this.markChanged(t));
     const abs = (this.absPaths ??= t.paths.map((p) => (p.startsWith('/') ? p : `${this.prefix}${p}`)));
-    for (let i = 1; i < e.length; i++) {
-      if (i === 2 || i === 3) continue;
-      const at = e[i] as number;
-      if (at >= changed.length || changed[at] === 1) return undefined;
-    }
+    if (!pathIndices(e).every((at) => at < changed.length && changed[at] === 0)) return undefined;
     const system = this.systemList(t, e[2] as number, changed);
     if (system === undefined || system.changed) return undefined;
     const n = e[3] as number;
@@ -284,14 +280,16 @@ export function readBaseline(root: string, targets: readonly string[], stateDir:
   if (record.closures !== undefined && !wellFormed(record.closures)) record = { ...record, closures: undefined };
   // What the build depends on before it reads any source, looked at again now that the config is read and the lock
   // held: the stamp's changes may come from the fast path, a while ago (the CLI's load, a wait for the lock).
-  const moved = [...record.settingsFiles.filter((f) => fileMoved(changes, f)), ...(dirMoved(changes, rootsDir) ? [rootsDir] : [])];
-  const now = moved.length === 0 ? changes : withChanged(changes, moved);
+  const now = lookAgain(changes, record.settingsFiles, [rootsDir]);
   return new Baseline(root, now, record, !now.changedDirs.has(rootsDir));
 }
 
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
+
+/** An entry's indices into `paths`: its TU, headers and probed folders (not its key, system list and count). */
+const pathIndices = (e: readonly number[]): readonly number[] => [e[1] as number, ...e.slice(4)];
 
 const isIndexList = (l: unknown): l is number[] => Array.isArray(l) && l.every((i) => Number.isInteger(i) && i >= 0);
 
@@ -316,36 +314,10 @@ function isNote(n: unknown): n is ClosureNote {
   return typeof n['file'] === 'string' && typeof n['kind'] === 'string' && typeof n['message'] === 'string' && typeof n['line'] === 'number' && typeof n['column'] === 'number';
 }
 
-/** A file the stamp's check found as recorded, whose stat differs now. */
-function fileMoved(changes: StampChanges, f: string): boolean {
-  const k = changes.unchangedFile(f);
-  if (k === undefined) return false;
-  const st = fs.statSync(f, { throwIfNoEntry: false });
-  return st === undefined || st.mtimeMs !== k[0] || st.ctimeMs !== k[1] || st.size !== k[2] || st.ino !== k[3];
-}
-
-/** A folder the stamp's check found as recorded, whose mtime differs now. */
-function dirMoved(changes: StampChanges, d: string): boolean {
-  const m = changes.unchangedDir(d);
-  return m !== undefined && (fs.statSync(d, { throwIfNoEntry: false })?.mtimeMs ?? -1) !== m;
-}
-
-/** `changes` with `paths` (files or folders) changed as well. */
-function withChanged(changes: StampChanges, paths: readonly string[]): StampChanges {
-  const moved = new Set(paths);
-  return {
-    nonce: changes.nonce,
-    changed: new Set([...changes.changed, ...paths]),
-    changedDirs: new Set([...changes.changedDirs, ...paths]),
-    unchangedFile: (abs) => (moved.has(abs) ? undefined : changes.unchangedFile(abs)),
-    unchangedDir: (abs) => (moved.has(abs) ? undefined : changes.unchangedDir(abs)),
-  };
-}
-
 /**
- * The closures of a build's objects as the baseline records them (only those
- * with no notes and every include resolved: a stamp is written only then
- * anyway). It extends the tables of the baseline the build started from,
+ * The closures of a build's objects as the baseline records them (all but
+ * those with an unresolved computed include, which depend on every header
+ * and are walked again; a stamp is not written with one anyway). It extends the tables of the baseline the build started from,
  * whose closures keep their entries as they were, unless more than half of
  * those tables is no longer used: then it starts afresh.
  */
@@ -428,7 +400,7 @@ function usedPaths(t: BaselineClosures): number {
   const used = new Uint8Array(t.paths.length);
   const usedLists = new Set<number>();
   for (const e of Object.values(t.objects)) {
-    for (let i = 1; i < e.length; i++) if (i !== 2 && i !== 3) used[e[i] as number] = 1;
+    for (const i of pathIndices(e)) used[i] = 1;
     usedLists.add(e[2] as number);
   }
   for (const l of usedLists) for (const i of t.systems[l] ?? []) used[i] = 1;

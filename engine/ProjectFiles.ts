@@ -118,6 +118,12 @@ export class ProjectFiles {
     this.queuedLinks.set(target, { out, announce: announce || before?.announce === true });
   }
 
+  /** Whether pointing the queued result links changes the project root (a link made or repointed). */
+  get resultLinksMove(): boolean {
+    for (const [target, { out }] of this.queuedLinks) if (this.readLink(this.resultLink(target)) !== out) return true;
+    return false;
+  }
+
   /** Points every queued result link; answers those to announce. */
   writeResultLinks(): { readonly target: string; readonly path: string; readonly out: string }[] {
     const said: { target: string; path: string; out: string }[] = [];

@@ -215,7 +215,8 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     } finally {
       store?.close();
       // The project root as it was before nixmake points its result links (noopStamp's rootRecord), then the links.
-      rootBefore = rootRecord(config.root, startedMs);
+      // Links that stay as they are leave the root alone: the stamp then stats it as any folder.
+      if (files.resultLinksMove) rootBefore = rootRecord(config.root, startedMs);
       for (const l of files.writeResultLinks()) emit({ event: 'result-link', ...l });
     }
     const r = totals;

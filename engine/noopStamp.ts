@@ -217,7 +217,7 @@ export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = 
   }
   for (const p of new Set(inputs.ownDirs)) {
     const s = statDir(p);
-    if (!s || s[1] === null || s[1] < 0) return undefined;
+    if (!s || s[1] < 0) return undefined;
     dirs.push(s);
   }
   const byFolder = new Map<string, [string, number, number, number, number][]>();
@@ -385,17 +385,26 @@ function readStamp(stateDir: string, key: string): Decoded | undefined {
  * folders do not account for its names).
  */
 function eachFile(stamp: Decoded, visit: (abs: string, same: boolean, at: number) => void): boolean {
-  const { numbers, names } = stamp;
+  const { numbers } = stamp;
+  return eachName(stamp, (abs, i) => {
+    const at = PER_FILE * i;
+    visit(abs, statIs(abs, numbers[at] as number, numbers[at + 1] as number, numbers[at + 2] as number, numbers[at + 3] as number), at);
+  });
+}
+
+/** Whether the file at `abs` is there with this mtime, ctime, size and inode. */
+function statIs(abs: string, mtimeMs: number, ctimeMs: number, size: number, ino: number): boolean {
+  const st = fs.statSync(abs, NO_THROW);
+  return st !== undefined && st.mtimeMs === mtimeMs && st.ctimeMs === ctimeMs && st.size === size && st.ino === ino;
+}
+
+/** Each recorded file's path and position; false when the folders do not account for the names. */
+function eachName(stamp: Decoded, visit: (abs: string, i: number) => void): boolean {
+  const { names } = stamp;
   let i = 0;
   for (const [folder, count] of stamp.folders) {
     const prefix = folder.endsWith('/') ? folder : `${folder}/`;
-    for (const end = Math.min(i + count, names.length); i < end; i++) {
-      const abs = prefix + (names[i] as string);
-      const st = fs.statSync(abs, NO_THROW);
-      const at = PER_FILE * i;
-      const same = st !== undefined && st.mtimeMs === numbers[at] && st.ctimeMs === numbers[at + 1] && st.size === numbers[at + 2] && st.ino === numbers[at + 3];
-      visit(abs, same, at);
-    }
+    for (const end = Math.min(i + count, names.length); i < end; i++) visit(prefix + (names[i] as string), i);
   }
   return i === names.length && stamp.folders.reduce((n, [, c]) => n + c, 0) === names.length;
 }
@@ -484,11 +493,9 @@ function compareStamp(stamp: Decoded): StampChanges | undefined {
   let unchanged: Map<string, number> | undefined;
   const indexUnchanged = (): Map<string, number> => {
     const m = new Map<string, number>();
-    let i = 0;
-    for (const [folder, count] of stamp.folders) {
-      const prefix = folder.endsWith('/') ? folder : `${folder}/`;
-      for (const end = i + count; i < end; i++) if (differs[i] === 0) m.set(prefix + (stamp.names[i] as string), PER_FILE * i);
-    }
+    eachName(stamp, (abs, i) => {
+      if (differs[i] === 0) m.set(abs, PER_FILE * i);
+    });
     return m;
   };
   const changedDirs = new Set<string>();
@@ -509,5 +516,34 @@ function compareStamp(stamp: Decoded): StampChanges | undefined {
       return at === undefined ? undefined : [numbers[at] as number, numbers[at + 1] as number, numbers[at + 2] as number, numbers[at + 3] as number];
     },
     unchangedDir: (abs) => unchangedDirs.get(abs),
+  };
+}
+
+/**
+ * `changes` with `files` and `dirs` looked at again now: one found as
+ * recorded by the check but different now counts as changed. For what the
+ * build depends on before it reads any source (its settings, the GC roots
+ * folder), when the check may be the fast path's, made before the config
+ * was read and the lock taken.
+ */
+export function lookAgain(changes: StampChanges, files: readonly string[], dirs: readonly string[]): StampChanges {
+  const moved = [
+    ...files.filter((f) => {
+      const k = changes.unchangedFile(f);
+      return k !== undefined && !statIs(f, ...k);
+    }),
+    ...dirs.filter((d) => {
+      const m = changes.unchangedDir(d);
+      return m !== undefined && dirChanged(d, m);
+    }),
+  ];
+  if (moved.length === 0) return changes;
+  const gone = new Set(moved);
+  return {
+    nonce: changes.nonce,
+    changed: new Set([...changes.changed, ...moved]),
+    changedDirs: new Set([...changes.changedDirs, ...moved]),
+    unchangedFile: (abs) => (gone.has(abs) ? undefined : changes.unchangedFile(abs)),
+    unchangedDir: (abs) => (gone.has(abs) ? undefined : changes.unchangedDir(abs)),
   };
 }

@@ -23,13 +23,9 @@ afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 const names = ['a.c', 'new\nline.h', 'ünï cödé.h', 'sub/b.c', 'sub/deeper/c.h'];
 const report = { tus: 2, files: 5, upToDate: 3 };
 
-function stamped(): string {
-  for (const n of names) {
-    fs.mkdirSync(path.dirname(path.join(dir, n)), { recursive: true });
-    fs.writeFileSync(path.join(dir, n), `/* ${n} stamp test */\n`);
-  }
-  const key = stampKey(dir, ['app'], {});
-  const stamp = makeNoopStamp(
+/** The stamp of a build that depended on `names`, sub/ and absent/ (`more`: other inputs). */
+function stampOf(more: Partial<Parameters<typeof makeNoopStamp>[0]> = {}): ReturnType<typeof makeNoopStamp> {
+  return makeNoopStamp(
     {
       root: dir,
       targets: ['app'],
@@ -40,12 +36,21 @@ function stamped(): string {
       report,
       startedMs: Date.now() + 60_000, // nothing counts as changed just before the build
       nonce: 'n1',
+      ...more,
     },
     {},
   );
+}
+
+function stamped(): string {
+  for (const n of names) {
+    fs.mkdirSync(path.dirname(path.join(dir, n)), { recursive: true });
+    fs.writeFileSync(path.join(dir, n), `/* ${n} stamp test */\n`);
+  }
+  const stamp = stampOf();
   expect(stamp).toBeDefined();
   writeNoopStamp(state, stamp!);
-  return key;
+  return stampKey(dir, ['app'], {});
 }
 
 test('a stamp is read back with its report, odd names included', () => {
@@ -143,21 +148,7 @@ test('the next stamp takes the stats of files and folders found as recorded, and
   expect(changes!.unchangedDir(path.join(dir, 'absent'))).toBe(-1);
   // a.c is rewritten during the build: the stamp keeps its stat from before, so the next build sees the change.
   fs.writeFileSync(a, '/* rewritten during the build, longer than before */\n');
-  const next = makeNoopStamp(
-    {
-      root: dir,
-      targets: ['app'],
-      files: names.map((n) => path.join(dir, n)),
-      dirs: [path.join(dir, 'sub'), path.join(dir, 'absent')],
-      ownDirs: [],
-      links: new Map(),
-      report,
-      startedMs: Date.now() + 60_000,
-      nonce: 'n2',
-      known: changes,
-    },
-    {},
-  );
+  const next = stampOf({ nonce: 'n2', known: changes });
   expect(next).toBeDefined();
   writeNoopStamp(state, next!);
   const again = changesSinceStamp(state, stampKey(dir, ['app'], {}));
