@@ -14,6 +14,7 @@
  * cannot be represented.
  */
 import { isStorePath, isValidStoreName, makeOutputPath, makeTextPath, sha256Hex } from './storePath.js';
+import { sortedSet, sortUtf8 } from './utf8Order.js';
 
 export interface DerivationOutput {
   /** The output path; '' while masked or deferred. */
@@ -40,38 +41,6 @@ export interface UnparseOptions {
   maskOutputs?: boolean;
   /** Write these in place of `inputDrvs` (hashDerivationModulo puts input hashes where paths were). */
   inputDrvsOverride?: Record<string, readonly string[]>;
-}
-
-/**
- * Order of UTF-8 bytes, as Nix's std::map / std::set of std::string sort.
- * Differs from JS `<` only where a surrogate pair meets a char ≥ U+E000.
- */
-export function compareUtf8(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x !== y) return utf8Rank(x) - utf8Rank(y);
-  }
-  return a.length - b.length;
-}
-
-function utf8Rank(unit: number): number {
-  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000;
-  return unit >= 0xe000 ? unit - 0x800 : unit;
-}
-
-// Only strings with a char ≥ U+D800 sort differently as UTF-16; the rest take the native sort.
-const HIGH = /[\ud800-\uffff]/;
-
-function sortUtf8(xs: string[]): string[] {
-  return xs.some((x) => HIGH.test(x)) ? xs.sort(compareUtf8) : xs.sort();
-}
-
-/** Sorted, without duplicates: a std::set<std::string>. */
-function sortedSet(xs: readonly string[]): string[] {
-  const sorted = sortUtf8([...xs]);
-  return sorted.filter((x, i) => i === 0 || x !== sorted[i - 1]);
 }
 
 function sortedKeys(o: object): string[] {

@@ -38,13 +38,16 @@ export class WireWriter {
   }
 
   u64(n: number | bigint): this {
-    const v = typeof n === 'bigint' ? n : BigInt(n);
-    if (typeof n === 'number' && (!Number.isSafeInteger(n) || n < 0)) {
-      throw new RangeError(`not a u64: ${n}`);
+    const b = Buffer.allocUnsafe(8);
+    if (typeof n === 'number') {
+      if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a u64: ${n}`);
+      // Two 32-bit halves: no bigint per integer (a request may carry thousands of lengths).
+      b.writeUInt32LE(n % 0x1_0000_0000, 0);
+      b.writeUInt32LE(Math.floor(n / 0x1_0000_0000), 4);
+      return this.push(b);
     }
-    if (v < 0n || v > 0xffff_ffff_ffff_ffffn) throw new RangeError(`not a u64: ${v}`);
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(v);
+    if (n < 0n || n > 0xffff_ffff_ffff_ffffn) throw new RangeError(`not a u64: ${n}`);
+    b.writeBigUInt64LE(n);
     return this.push(b);
   }
 
@@ -197,7 +200,24 @@ export class WireReader {
   async readStrings(): Promise<string[]> {
     const n = await this.readU64();
     const out: string[] = [];
-    for (let i = 0; i < n; i++) out.push(await this.readString());
+    for (let i = 0; i < n; i++) out.push(this.takeString() ?? (await this.readString()));
     return out;
+  }
+
+  /**
+   * A string read at once when all of it (length, bytes, padding) has
+   * arrived, else undefined and nothing consumed: a list of thousands of
+   * paths costs no promise per string.
+   */
+  private takeString(): string | undefined {
+    if (this.waiter || this.available < 8) return undefined;
+    const first = this.chunks[0]!;
+    const len = first.length >= 8 ? Number(first.readBigUInt64LE(0)) : Number(Buffer.concat(this.chunks.slice(0, 8)).readBigUInt64LE(0));
+    const pad = padding(len);
+    if (len > 0x7fff_ffff || this.available < 8 + len + pad) return undefined;
+    this.take(8);
+    const data = this.take(len).toString('utf8');
+    if (pad && this.take(pad).some((x) => x !== 0)) throw new WireFormatError('non-zero padding');
+    return data;
   }
 }

@@ -238,10 +238,4 @@ export function buildResultOf(
   };
 }
 
-export function sortedSet(paths: readonly string[]): string[] {
-  return [...new Set(paths)].sort(byteOrder);
-}
 
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}

@@ -21,13 +21,13 @@
 import { describe, expect, it } from 'vitest';
 import {
   type Derivation,
-  compareUtf8,
   hashDerivationModulo,
   makeInputAddressedDerivation,
   parseDerivation,
   unparseDerivation,
 } from '../../store/derivation.js';
 import { sha256Hex } from '../../store/storePath.js';
+import { compareUtf8, sortedSet } from '../../store/utf8Order.js';
 
 const SRC = '/nix/store/91l7a3bnsq25d5ab0mmy9a4v4v6ijqhy-src.c';
 const A_DRV = '/nix/store/zg3b7k9gf15vx00vnzn3fk8q16m91alv-a.drv';
@@ -196,5 +196,13 @@ describe('unparseDerivation and parseDerivation', () => {
     const xs = ['😀', '～', 'é', 'z', 'Z', 'a', ''];
     const byBytes = [...xs].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y)));
     expect([...xs].sort(compareUtf8)).toEqual(byBytes);
+  });
+
+  it('sortedSet drops duplicates and orders as UTF-8 bytes do, with or without chars that UTF-16 orders otherwise', () => {
+    const ascii = ['/nix/store/b-x', '/nix/store/a-y', '/nix/store/b-x', '/nix/store/B-z'];
+    expect(sortedSet(ascii)).toEqual(['/nix/store/B-z', '/nix/store/a-y', '/nix/store/b-x']);
+    expect(ascii).toEqual(['/nix/store/b-x', '/nix/store/a-y', '/nix/store/b-x', '/nix/store/B-z']);
+    const mixed = ['😀', '～', '😀', 'a'];
+    expect(sortedSet(mixed)).toEqual(['a', '～', '😀']);
   });
 });

@@ -15,6 +15,8 @@ describe('WireWriter', () => {
     expect(hex(new WireWriter().u64(0x6e697863).toBuffer())).toBe('6378696e00000000');
     expect(hex(new WireWriter().u64(0xffff_ffff_ffff_ffffn).toBuffer())).toBe('ffffffffffffffff');
     expect(hex(new WireWriter().u64(2n ** 53n + 1n).toBuffer())).toBe('0100000000002000');
+    expect(hex(new WireWriter().u64(2 ** 53 - 1).toBuffer())).toBe('ffffffffffff1f00');
+    expect(hex(new WireWriter().u64(0x1_0000_0001).toBuffer())).toBe('0100000001000000');
   });
 
   it('refuses numbers that are not u64 or not exact', () => {
@@ -82,6 +84,23 @@ describe('WireReader', () => {
 
   it('refuses non-zero padding', async () => {
     await expect(readerOf('0100000000000000' + '61' + '00000000000001').readString()).rejects.toThrow('non-zero padding');
+  });
+
+  it('reads string lists whatever the chunks, whole ones at once and the rest as they come', async () => {
+    const list = ['/nix/store/aaa-x', '', 'yz', 'é'.repeat(9), 'abcdefgh'];
+    const bytes = new WireWriter().strings(list).u64(7).toBuffer();
+    for (const cut of [1, 3, 8, 13, 24, 40, 57, bytes.length - 9]) {
+      const r = new WireReader();
+      r.push(bytes.subarray(0, cut));
+      const pending = r.readStrings();
+      for (let at = cut; at < bytes.length; at += 5) r.push(bytes.subarray(at, at + 5));
+      expect(await pending).toEqual(list);
+      expect(await r.readU64()).toBe(7);
+    }
+    const split = new WireReader();
+    for (const b of bytes) split.push(Buffer.from([b]));
+    expect(await split.readStrings()).toEqual(list);
+    await expect(readerOf('0100000000000000' + '0100000000000000' + '61' + '00000000000001').readStrings()).rejects.toThrow('non-zero padding');
   });
 
   it('reads string lists and bools', async () => {
