@@ -302,10 +302,14 @@ export class DaemonStore implements NixStore {
     await this.with((c) => c.addIndirectRoot(gcRoot));
   }
 
+  /** Closes every connection after its queued operations; the process does not wait for the daemon to hang up. */
   close(): void {
     this.remotePart?.close();
     this.closed = true;
-    for (const c of this.all) c.close();
+    for (const c of this.all) {
+      void c.close();
+      c.unref();
+    }
     this.all.length = 0;
     this.idle.length = 0;
   }

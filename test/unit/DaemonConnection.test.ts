@@ -135,6 +135,20 @@ describe('DaemonConnection handshake', () => {
     c.destroy();
   });
 
+  it('closed and unref-ed, holds the process no longer while the daemon has not hung up', async () => {
+    const fake = await fakeDaemon((d) => d.greet(34));
+    const c = await DaemonConnection.open(fake.path);
+    await fake.done;
+    const pipes = (): number => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap').length;
+    const open = pipes();
+    void c.close();
+    expect(pipes()).toBe(open);
+    c.unref();
+    // The fake daemon never hangs up: only the client's end stopped counting.
+    expect(pipes()).toBe(open - 1);
+    c.destroy();
+  });
+
   it('reads no Nix version from a daemon older than 1.33', async () => {
     const fake = await fakeDaemon((d) => d.greet(32));
     const c = await DaemonConnection.open(fake.path);
