@@ -58,8 +58,14 @@ export class TraceReporter implements Reporter {
   private readonly writeLanes: number[] = [];
   private readonly phase = new Map<string, { start: number; end: number }>();
 
-  constructor(private readonly now: () => number = () => performance.now()) {
+  /**
+   * `now` is the clock in ms; `startedAt` is when the process started on it
+   * (performance.now()'s origin is the process's start), so the trace shows
+   * the start-up before the reporter existed as a span of its own.
+   */
+  constructor(private readonly now: () => number = () => performance.now(), startedAt = 0) {
     this.t0 = now();
+    if (startedAt < this.t0) this.phase.set('start-up', { start: this.us(startedAt), end: 0 });
   }
 
   private us(ms: number): number {
@@ -137,7 +143,7 @@ export class TraceReporter implements Reporter {
       ...[...this.slots].sort((a, b) => a - b).map((s): TraceEvent => ({ name: 'thread_name', ph: 'M', pid: PID, tid: SLOT_TID0 + s, args: { name: `slot ${s + 1}` } })),
       ...this.writeLanes.map((_, i): TraceEvent => ({ name: 'thread_name', ph: 'M', pid: PID, tid: WRITES_TID0 + i, args: { name: `store writes ${i + 1}` } })),
     ];
-    const phases: TraceEvent[] = ['analysis', 'store writes', 'build', 'link'].flatMap((name) => {
+    const phases: TraceEvent[] = ['start-up', 'analysis', 'store writes', 'build', 'link'].flatMap((name) => {
       const p = this.phase.get(name);
       return p ? [{ name, cat: 'phase', ph: 'X' as const, ts: p.start, dur: p.end - p.start, pid: PID, tid: MAIN_TID }] : [];
     });

@@ -150,4 +150,16 @@ describe('TraceReporter', () => {
     ]);
     expect(ev.filter((e) => e.name === 'thread_name').map((e) => e.args?.['name'])).toEqual(['nixmake', 'slot 1', 'slot 2', 'store writes 1']);
   });
+
+  it('shows the start-up before the reporter existed as a phase ending at 0', () => {
+    let now = 120;
+    const t = new TraceReporter(() => now, 0);
+    now = 220;
+    t.event({ event: 'analysis', tus: 1, cached: 0, files: 1, scanned: 1, seconds: 0.05 });
+    const phases = t.trace().traceEvents.filter((e) => e.cat === 'phase').map((e) => [e.name, e.ts, e.dur]);
+    expect(phases).toEqual([
+      ['start-up', -120_000, 120_000],
+      ['analysis', 50_000, 50_000],
+    ]);
+  });
 });
