@@ -28,6 +28,7 @@ import { CONFIG_FILE } from './Config.js';
 import type { Config } from './Config.js';
 import { isInside } from './isInside.js';
 import { matchGlob } from './matchGlob.js';
+import { realpathOrSelf, realpathOrUndefined } from '../core/realPath.js';
 
 /** Folders nixmake itself writes, never sources. */
 const ALWAYS_IGNORED = ['.nixmake/**', 'node_modules/**', '.git/**'];
@@ -213,14 +214,3 @@ export class LoopSafeWalk {
   }
 }
 
-function realpathOrUndefined(p: string): string | undefined {
-  try {
-    return fs.realpathSync.native(p);
-  } catch {
-    return undefined;
-  }
-}
-
-function realpathOrSelf(p: string): string {
-  return realpathOrUndefined(p) ?? path.resolve(p);
-}

@@ -18,6 +18,7 @@ import { contentHash } from '../cache/hashes.js';
 import { narOfFile, narSha256Hex } from '../store/nar.js';
 import type { NarToAdd, NixStore } from '../store/NixStore.js';
 import { makeSourcePath } from '../store/storePath.js';
+import { realpathOrSelf } from '../core/realPath.js';
 
 export const INPUT_NAME = 'nixmake-input';
 
@@ -60,8 +61,8 @@ export class SourceUploader {
     /** Absolute folders outside the project whose files may enter the store (the config's `externalDirs`). */
     externalDirs: readonly string[] = [],
   ) {
-    this.realRoot = realOrSelf(root);
-    this.realExternalDirs = externalDirs.map(realOrSelf);
+    this.realRoot = realpathOrSelf(root);
+    this.realExternalDirs = externalDirs.map(realpathOrSelf);
   }
 
   /**
@@ -100,7 +101,7 @@ export class SourceUploader {
   private read(rel: string): Uint8Array {
     const abs = path.join(this.root, rel);
     // Decide on the file a symlink leads to, before reading it.
-    const real = realOrSelf(abs);
+    const real = realpathOrSelf(abs);
     if (!inside(real, this.realRoot) && !this.realExternalDirs.some((d) => inside(real, d))) throw new OutsideProjectError(rel, real);
     let bytes: Buffer;
     let executable: boolean;
@@ -122,13 +123,6 @@ export class SourceUploader {
   }
 }
 
-function realOrSelf(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
 
 function inside(p: string, dir: string): boolean {
   return p === dir || p.startsWith(dir.endsWith('/') ? dir : `${dir}/`);

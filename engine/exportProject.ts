@@ -44,6 +44,7 @@ import { ProjectFiles } from './ProjectFiles.js';
 import { publicHeaders } from './publicHeaders.js';
 import { OutsideProjectError } from './SourceUploader.js';
 import { isInside } from '../config/isInside.js';
+import { realpathOrSelf } from '../core/realPath.js';
 
 export const DEFAULT_EXPORT_DIR = 'nixmake-export';
 
@@ -163,8 +164,8 @@ export async function exportProject(opts: ExportOptions, deps: ExportDeps): Prom
     });
     // As SourceUploader: a file whose real path is outside the project (and externalDirs) is read by no one.
     const outside = Object.keys(lock.files).flatMap((rel) => {
-      const real = realOrSelf(path.join(config.root, rel));
-      return [config.root, ...config.externalDirs].some((d) => isInside(realOrSelf(d), real)) ? [] : [{ rel, real }];
+      const real = realpathOrSelf(path.join(config.root, rel));
+      return [config.root, ...config.externalDirs].some((d) => isInside(realpathOrSelf(d), real)) ? [] : [{ rel, real }];
     });
     if (outside.length > 0) {
       for (const o of outside) diag({ severity: 'error', message: new OutsideProjectError(o.rel, o.real).message, location: { file: o.rel } });
@@ -191,13 +192,6 @@ export async function exportProject(opts: ExportOptions, deps: ExportDeps): Prom
   return { ok: true, outDir, copied, patched: patchedCopies, stale: [], ...counts };
 }
 
-function realOrSelf(p: string): string {
-  try {
-    return fs.realpathSync(p);
-  } catch {
-    return path.resolve(p);
-  }
-}
 
 function toPosix(p: string): string {
   return p.split(path.sep).join('/');
