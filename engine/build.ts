@@ -27,7 +27,7 @@ import { loadConfig } from '../config/loadConfig.js';
 import type { NixStore } from '../store/NixStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { UserError } from '../core/Diagnostic.js';
-import type { Diagnostic } from '../core/Diagnostic.js';
+import type { Diagnostic, Result } from '../core/Diagnostic.js';
 import type { EventSink, PhaseSeconds } from './events.js';
 import { BuildLogs } from './buildLogs.js';
 import { nothingExecuted } from './execute.js';
@@ -110,12 +110,8 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   if (!config) return EXIT_FAILURE;
   const selected = selectTargets(config, opts.targets);
   const scoped = selected.config;
-  const listedDirs = new Set<string>();
-  const sources = expandSources(scoped, listedDirs);
-  const generatorInputs = expandGeneratorInputs(scoped, listedDirs);
-  const early = [...selected.errors, ...(sources.ok ? [] : sources.errors), ...(generatorInputs.ok ? [] : generatorInputs.errors)];
-  if (early.length > 0 || !sources.ok || !generatorInputs.ok) {
-    early.forEach(diag);
+  if (selected.errors.length > 0) {
+    selected.errors.forEach(diag);
     return EXIT_FAILURE;
   }
 
@@ -132,6 +128,17 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   let memo: SqliteMemo;
   // What the last silent, successful build verified, read before its stamp goes: what changed since (an edit).
   let baseline: Baseline | undefined = baselineApplies(scoped.generators.size) ? readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir) : undefined;
+  // The globs' TUs as the last build found them when no folder they listed changed since, else the globs again.
+  const listedDirs = new Set<string>();
+  const reused = baseline?.sourceLists([...scoped.targets.keys()]);
+  if (reused) for (const d of reused.listedDirs) listedDirs.add(d);
+  const sources: Result<SourceLists> = reused ? { ok: true, value: reused.lists, warnings: [] } : expandSources(scoped, listedDirs);
+  const generatorInputs = expandGeneratorInputs(scoped, listedDirs);
+  if (!sources.ok || !generatorInputs.ok) {
+    lock.release();
+    [...(sources.ok ? [] : sources.errors), ...(generatorInputs.ok ? [] : generatorInputs.errors)].forEach(diag);
+    return EXIT_FAILURE;
+  }
   try {
     // From here on the outcome may differ from the last build's: the no-op stamp is void until this one succeeds.
     if (!opts.dryRun) removeNoopStamp(files.stateDir);
@@ -263,7 +270,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       // The memo's mark and the baseline, then the stamp that names them (a baseline is taken only with both).
       if (stamp && baselineApplies(scoped.generators.size)) {
         memo.setMeta(BASELINE_META, nonce);
-        writeBaseline(files.stateDir, baselineRecord(nonce, rounds, memo, settingsFiles, baseline));
+        writeBaseline(files.stateDir, { ...baselineRecord(nonce, rounds, memo, settingsFiles, baseline), sources: { lists: Object.fromEntries(sources.value), listedDirs: [...listedDirs] } });
       }
       if (stamp) writeNoopStamp(files.stateDir, stamp);
     }

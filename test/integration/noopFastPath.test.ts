@@ -220,6 +220,45 @@ describe('no-op fast path', () => {
     expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('4 11\n');
   });
 
+  it("an edit from the baseline takes the globs' sources from it, and still sees a source added, a source gone and a source named outright", () => {
+    const files = tree();
+    files['nixmake.json'] = JSON.stringify({ includeDirs: ['inc', 'inc2'], targets: { app: { type: 'executable', sources: ['src/main.c', 'src/sub/*.c'] } } });
+    const dir = project(files);
+    expect(build(dir).code).toBe(0);
+    settle(dir);
+    const recorded = JSON.parse(fs.readFileSync(path.join(dir, '.nixmake/baseline.json'), 'utf8')) as { sources: unknown };
+    expect(recorded.sources).toEqual({ lists: { app: ['src/main.c', 'src/sub/extra.c'] }, listedDirs: [path.join(dir, 'src/sub')] });
+    // A source added to the listed folder, with an edit elsewhere: built.
+    fs.writeFileSync(path.join(dir, 'src/sub/more.c'), 'int more(void) { return 5; }\n');
+    fs.writeFileSync(path.join(dir, 'inc2/v.h'), '#define V 2\n');
+    let r = build(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.counts).toMatchObject({ objects_built: 2, links_built: 1 });
+    expect(run(path.join(dir, 'result-app/bin/app'), []).stdout).toBe('2 10\n');
+    // The source named outright, gone after a silent build: the pattern's error, as without a baseline.
+    settle(dir);
+    fs.renameSync(path.join(dir, 'src/main.c'), path.join(dir, 'main.c.away'));
+    r = build(dir);
+    expect(r.code).toBe(1);
+    expect(r.events.filter((e) => e['event'] === 'diagnostic').map((e) => [e['path'], e['message']])).toEqual([['targets.app.sources[0]', '"src/main.c" matches no file']]);
+    fs.renameSync(path.join(dir, 'main.c.away'), path.join(dir, 'src/main.c'));
+    // The source named outright, now a symlink to a file outside the project: refused at its pattern, as without a baseline.
+    settle(dir);
+    const outside = path.join(path.dirname(dir), `${path.basename(dir)}-outside.c`);
+    fs.copyFileSync(path.join(dir, 'src/main.c'), outside);
+    try {
+      fs.rmSync(path.join(dir, 'src/main.c'));
+      fs.symlinkSync(outside, path.join(dir, 'src/main.c'));
+      r = build(dir);
+      expect(r.code).toBe(1);
+      expect(r.events.filter((e) => e['event'] === 'diagnostic').map((e) => e['message'])).toEqual([
+        `"src/main.c" is a link to ${fs.realpathSync(outside)}, outside the project root; list its folder in "externalDirs" to build it`,
+      ]);
+    } finally {
+      fs.rmSync(outside, { force: true });
+    }
+  });
+
   it('no no-op answer after a build that read a file changed just before its start; no stamp after a failure, or after clean', () => {
     const dir = project(tree());
     expect(build(dir).code).toBe(0);
