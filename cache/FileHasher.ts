@@ -66,6 +66,8 @@ export interface HasherOptions {
    * the build ran, and the build stops (UserError) rather than use both.
    */
   readonly checked?: ((path: string) => readonly [mtimeMs: number, ctimeMs: number, size: number, ino: number] | undefined) | undefined;
+  /** Called once, the first time a file read has content other than the memo's record of it (or has none): something will be built. */
+  readonly onNewContent?: (() => void) | undefined;
 }
 
 export class FileHasher {
@@ -85,7 +87,10 @@ export class FileHasher {
     this.lazy = opts.lazy === true && memo.getFile !== undefined;
     this.known = this.lazy ? new Map() : memo.loadFiles();
     this.checked = opts.checked;
+    this.onNewContent = opts.onNewContent;
   }
+
+  private onNewContent: (() => void) | undefined;
 
   private readonly lazy: boolean;
   private readonly checked: HasherOptions['checked'];
@@ -121,6 +126,11 @@ export class FileHasher {
         result = old.hash;
       } else {
         result = contentHash(this.fsys.read(path));
+        if (this.onNewContent !== undefined && old?.hash !== result) {
+          const f = this.onNewContent;
+          this.onNewContent = undefined;
+          f();
+        }
         if (this.fsys.now() - st.mtimeMs >= RACY_MS) this.changed.set(path, { ...st, hash: result });
         else if (old) this.changed.set(path, null);
       }

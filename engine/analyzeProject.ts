@@ -71,7 +71,7 @@ export async function analyzeProject(
   /** Generators' outputs not built yet: found where they will be, with no content (so a closure names them, and the caller sees it). */
   unbuilt: readonly string[] = [],
   /** Hears closures as they become known, with what this analysis knows by then (see ClosureListener). */
-  listener?: { onClosures(batch: readonly ClosureReady[], known: KnownEarly): void; cost(key: string, tu: string): number },
+  listener?: { onClosures(batch: readonly ClosureReady[], known: KnownEarly): void; cost(key: string, tu: string): number; onNewContent?(): void },
   /** What the last silent, successful build verified (engine/Baseline): stored closures it vouches for are not hashed again. */
   trusted?: TrustedClosures,
 ): Promise<ProjectAnalysis> {
@@ -86,7 +86,7 @@ export async function analyzeProject(
   };
   // With a baseline after an edit, few files are hashed: their records are read as asked. A file the baseline found
   // unchanged is taken as it was: one that changed since stops the build.
-  const hasher = new FileHasher(memo, undefined, { lazy: trusted !== undefined && (trusted.changedCount ?? Infinity) < LAZY_RECORDS_BELOW, checked: trusted?.checkedStat?.bind(trusted) });
+  const hasher = new FileHasher(memo, undefined, { lazy: trusted !== undefined && (trusted.changedCount ?? Infinity) < LAZY_RECORDS_BELOW, checked: trusted?.checkedStat?.bind(trusted), onNewContent: listener?.onNewContent });
   // An unbuilt output is redirected to no file: it resolves, but has no hash and no directives.
   const redirects = new Map([...unbuilt.map((rel) => [rel, ''] as const), ...generated].map(([rel, file]) => [path.join(config.root, rel), file]));
   for (const [from, to] of redirects) hasher.redirect(from, to);

@@ -193,7 +193,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     for (const item of longestFirst(now, expected)) x.startEarly(item as PlannedNode & { node: ObjectNode });
   };
   try {
-    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, vouched, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt, overlaps(r) ? { onClosures: startEarly, cost: (key, tu) => expected({ key, tu }) } : undefined, r.baseline);
+    const { hasher, toolchain, analysis, scanned, files: scanFiles, cached, vouched, seconds, closureDigest } = await analyzeProject(config, r.sources, memo, r.dryRun, emit, r.generated, r.unbuilt, overlaps(r) ? { onClosures: startEarly, cost: (key, tu) => expected({ key, tu }), onNewContent: () => r.store().warm?.() } : undefined, r.baseline);
     emit({ event: 'analysis', tus: analysis.closures.size, cached, files: scanFiles, scanned, seconds: Math.round(seconds * 1000) / 1000, ...(vouched === undefined ? {} : { baseline: vouched }) });
     // A header not found is a warning: the sandboxed compile of the TUs concerned gives the verdict (and -k builds the rest).
     for (const w of analysis.warnings) diag({ event: 'diagnostic', diagnostic: w });

@@ -134,6 +134,7 @@ export class DaemonStore implements NixStore {
   }
 
   private async acquire(): Promise<DaemonConnection> {
+    if (this.warming !== undefined && this.idle.length === 0) await this.warming;
     if (this.closed) throw new NixCommandError('the store connection is closed');
     // An idle connection may have been hung up on since (a store kept across builds, a daemon restarted): drop it.
     for (let c = this.idle.pop(); c; c = this.idle.pop()) {
@@ -170,6 +171,21 @@ export class DaemonStore implements NixStore {
     }
     return new Promise((resolve) => this.waiting.push(resolve));
   }
+
+  warm(): void {
+    if (this.closed || this.all.length + this.opening > 0) return;
+    const warming = this.acquire().then(
+      (c) => this.release(c),
+      () => undefined,
+    );
+    this.warming = warming;
+    void warming.finally(() => {
+      if (this.warming === warming) this.warming = undefined;
+    });
+  }
+
+  /** The connection warm() is opening: the first operation waits for it rather than open another. */
+  private warming: Promise<void> | undefined;
 
   private release(c: DaemonConnection): void {
     const next = this.waiting.shift();

@@ -85,6 +85,12 @@ export interface NixStore {
   addRoot(target: string, gcRoot: string): Promise<void>;
   /** Closes every connection (dropping the temporary roots). */
   close(): void;
+  /**
+   * Starts opening a connection now, in the background, when none is open:
+   * a build that will need the daemon soon pays for its handshake while it
+   * does other work. A failure is left for the first real use to report.
+   */
+  warm?(): void;
 }
 
 /** Nix could not be used at all (daemon down, not installed): not a build failure. */

@@ -170,6 +170,27 @@ describe('DaemonConnection (real daemon)', () => {
     expect(gone.status).toBe(0);
   });
 
+  it('DaemonStore.warm opens one connection ahead, which the first operation uses; a daemon that is not there is said by that operation', async () => {
+    const pipes = (): number => process.getActiveResourcesInfo().filter((r) => r === 'PipeWrap').length;
+    const before = pipes();
+    const store = new DaemonStore(daemonSocketPath(), readClientSettings(), 2);
+    try {
+      store.warm();
+      store.warm();
+      for (let i = 0; i < 200 && pipes() === before; i++) await new Promise((r) => setTimeout(r, 10));
+      expect(pipes()).toBe(before + 1);
+      expect(await store.validPaths([`/nix/store/${'0'.repeat(32)}-warm-${salt}`])).toEqual(new Set());
+      expect(pipes()).toBe(before + 1);
+    } finally {
+      store.close();
+    }
+    const missing = new DaemonStore(path.join(tmp, 'no-daemon-here'), readClientSettings(), 2);
+    missing.warm();
+    await new Promise((r) => setTimeout(r, 50));
+    await expect(missing.validPaths([`/nix/store/${'0'.repeat(32)}-warm`])).rejects.toThrow(/no-daemon-here/);
+    missing.close();
+  });
+
   it('DaemonStore.addNars adds the missing ones of a batch, once, and checks the paths it was given', async () => {
     const store = new DaemonStore(daemonSocketPath(), readClientSettings(), 2);
     try {

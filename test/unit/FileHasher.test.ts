@@ -88,6 +88,38 @@ describe('FileHasher (the stat cache)', () => {
     expect(() => new FileHasher(memo, fs, { checked: (p) => checked.get(p) }).hash('/a.c')).toThrow(UserError);
   });
 
+  it('onNewContent: called once, at the first file whose content is not what the memo recorded (not for a touch)', () => {
+    const fs = new FakeFs();
+    const memo = new FakeMemo();
+    for (const f of ['/a.c', '/b.h']) fs.files.set(f, { data: `/* ${f} */`, mtimeMs: 1000 });
+    const first = new FileHasher(memo, fs);
+    first.hash('/a.c');
+    first.hash('/b.h');
+    first.flush();
+    let calls = 0;
+    const onNewContent = (): void => void calls++;
+    // Touched (new stat, same bytes), and unchanged: nothing new.
+    fs.files.set('/a.c', { data: '/* /a.c */', mtimeMs: 3000 });
+    const touched = new FileHasher(memo, fs, { onNewContent });
+    touched.hash('/a.c');
+    touched.hash('/b.h');
+    expect(calls).toBe(0);
+    // Edited, then a new file: one call.
+    fs.files.set('/b.h', { data: 'edited', mtimeMs: 3000 });
+    fs.files.set('/new.h', { data: 'new', mtimeMs: 3000 });
+    const edited = new FileHasher(memo, fs, { onNewContent });
+    edited.hash('/a.c');
+    expect(calls).toBe(0);
+    edited.hash('/b.h');
+    expect(calls).toBe(1);
+    edited.hash('/new.h');
+    expect(calls).toBe(1);
+    // A file the memo never saw counts as new.
+    const fresh = new FileHasher(new FakeMemo(), fs, { onNewContent });
+    fresh.hash('/a.c');
+    expect(calls).toBe(2);
+  });
+
   it('reads a file only when its stat changed', () => {
     const fs = new FakeFs();
     const memo = new FakeMemo();
