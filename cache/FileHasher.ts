@@ -167,6 +167,11 @@ export class FileHasher {
     this.depended.add(path);
   }
 
+  /** Grows whenever a path is hashed or depended on for the first time: hashedPaths is the same while this is. */
+  get paths(): number {
+    return this.thisRun.size + this.depended.size;
+  }
+
   /** Every existing file hashed this run, and those it depends on unhashed (absolute paths): what its fingerprints depended on. */
   hashedPaths(): string[] {
     const out = new Set(this.depended);

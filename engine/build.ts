@@ -34,10 +34,10 @@ import { nothingExecuted } from './execute.js';
 import { buildRound, generatedFiles } from './buildRound.js';
 import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
-import { makeNoopStamp, ownFiles, removeNoopStamp, rootRecord, writeNoopStamp } from './noopStamp.js';
-import type { RootRecord } from './noopStamp.js';
+import { makeNoopStamp, ownFiles, removeNoopStamp, rootRecord, stampFiles, writeNoopStamp } from './noopStamp.js';
+import type { RootRecord, StampFiles } from './noopStamp.js';
 import { BASELINE_META, baselineApplies, closureTable, readBaseline, writeBaseline } from './Baseline.js';
-import type { Baseline, BaselineRecord } from './Baseline.js';
+import type { Baseline, BaselineClosures, BaselineRecord } from './Baseline.js';
 import { toolchainFiles } from '../toolchain/resolveToolchain.js';
 import { CONFIG_FILE } from '../config/Config.js';
 import { selectTargets } from './selectTargets.js';
@@ -184,8 +184,32 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         phases: totals.phases,
       });
     const allOutputs = [...scoped.generators.values()].flatMap((g) => g.outputs);
-    const round = (cfg: Config, srcs: SourceLists, generated: ReadonlyMap<string, string>, generatorsRound = false): Promise<RoundResult> =>
-      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), generatorsRound, memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore, baseline });
+    const settingsFiles = [path.join(config.root, CONFIG_FILE), ...(config.compileCommands === undefined ? [] : [path.resolve(config.root, config.compileCommands)])];
+    /** What the stamp records of rounds `rs`: the files and folders their outcome depended on. */
+    const stampInputs = (rs: readonly PlannedRound[]): { files: string[]; dirs: string[] } => ({
+      files: [
+        ...settingsFiles,
+        // Everything fingerprinted was hashed, in every round: every TU and header of every closure (project
+        // and system, through the closure digests), link inputs, generators' inputs and outputs, templates.
+        ...rs.flatMap((x) => x.hasher.hashedPaths()),
+        ...toolchainFiles(config.toolchain, config.hostPackages, files.stateDir),
+        ...ownFiles(),
+      ],
+      dirs: [...listedDirs, ...new Set(rs.flatMap((x) => [...x.analysis.closures.values()].flatMap((c) => c.probedDirs)))],
+    });
+    // The stamp's stats and the baseline's closures, made while the last round's nodes build (this thread waits
+    // for the daemon then), and taken at the end if no round hashed another file since.
+    let early: EarlyTail | undefined;
+    let preparing: NodeJS.Immediate | undefined;
+    const prepareTail = (x: PlannedRound): void => {
+      const rs = [...rounds, x];
+      const inputs = stampInputs(rs);
+      const stamp = stampFiles({ root: config.root, ...inputs, startedMs, known: baseline?.changes });
+      const closures = baselineApplies(scoped.generators.size) ? closureTable(x.analysis.closures, x.analysis.cacheKeys, baseline) : undefined;
+      early = { rounds: rs.length, paths: rs.map((r) => r.hasher.paths), inputs, stamp, digests: baselineDigests(rs), closures };
+    };
+    const round = (cfg: Config, srcs: SourceLists, generated: ReadonlyMap<string, string>, generatorsRound = false, onPlanned?: (x: PlannedRound) => void): Promise<RoundResult> =>
+      buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), generatorsRound, memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore, baseline, onPlanned });
     let last: RoundResult;
     try {
       let generated = new Map<string, string>();
@@ -217,9 +241,20 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
         finalSummary();
         return totals.failed > 0 ? EXIT_FAILURE : EXIT_OK;
       }
-      last = await round(scoped, sources.value, generated);
+      last = await round(scoped, sources.value, generated, false, (x) => {
+        preparing = setImmediate(() => {
+          preparing = undefined;
+          try {
+            prepareTail(x);
+          } catch {
+            early = undefined; // made at the end instead, where a fault is reported
+          }
+        });
+      });
       add(last);
     } finally {
+      // A round done before its tail was prepared (nothing to build): the tail is made at the end, not after it.
+      if (preparing !== undefined) clearImmediate(preparing);
       store?.close();
       // The project root as it was before nixmake points its result links (noopStamp's rootRecord), then the links.
       // Links that stay as they are leave the root alone: the stamp then stats it as any folder.
@@ -246,31 +281,36 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     const analysis = last.analysis;
     if (!said && ![...analysis.closures.values()].some((c) => c.unresolvedComputed)) {
       const nonce = randomUUID();
-      const settingsFiles = [path.join(config.root, CONFIG_FILE), ...(config.compileCommands === undefined ? [] : [path.resolve(config.root, config.compileCommands)])];
-      const stamp = makeNoopStamp({
-        root: config.root,
-        targets: opts.targets,
-        files: [
-          ...settingsFiles,
-          // Everything fingerprinted was hashed, in every round: every TU and header of every closure (project
-          // and system, through the closure digests), link inputs, generators' inputs and outputs, templates.
-          ...rounds.flatMap((x) => x.hasher.hashedPaths()),
-          ...toolchainFiles(config.toolchain, config.hostPackages, files.stateDir),
-          ...ownFiles(),
-        ],
-        dirs: [...listedDirs, ...new Set(rounds.flatMap((x) => [...x.analysis.closures.values()].flatMap((c) => c.probedDirs)))],
-        ownDirs: [files.rootsDir],
-        links: new Map([...graph.links.values()].map((l) => [files.resultLink(l.target), files.readLink(files.resultLink(l.target)) ?? ''])),
-        report: { tus: analysis.closures.size, files: 0, upToDate: graph.generators.size + graph.objects.size + graph.links.size },
-        startedMs,
-        nonce,
-        known: baseline?.changes,
-        rootBefore,
-      });
+      const prepared = early !== undefined && early.rounds === rounds.length && rounds.every((x, i) => x.hasher.paths === early?.paths[i]) ? early : undefined;
+      const stamp = makeNoopStamp(
+        {
+          root: config.root,
+          targets: opts.targets,
+          ...(prepared?.inputs ?? stampInputs(rounds)),
+          ownDirs: [files.rootsDir],
+          links: new Map([...graph.links.values()].map((l) => [files.resultLink(l.target), files.readLink(files.resultLink(l.target)) ?? ''])),
+          report: { tus: analysis.closures.size, files: 0, upToDate: graph.generators.size + graph.objects.size + graph.links.size },
+          startedMs,
+          nonce,
+          known: baseline?.changes,
+          rootBefore,
+        },
+        process.env,
+        prepared?.stamp,
+      );
       // The memo's mark and the baseline, then the stamp that names them (a baseline is taken only with both).
       if (stamp && baselineApplies(scoped.generators.size)) {
         memo.setMeta(BASELINE_META, nonce);
-        writeBaseline(files.stateDir, { ...baselineRecord(nonce, rounds, memo, settingsFiles, baseline), sources: { lists: Object.fromEntries(sources.value), listedDirs: [...listedDirs] } });
+        const closures = prepared ? prepared.closures : closureTable(last.analysis.closures, last.analysis.cacheKeys, baseline);
+        writeBaseline(files.stateDir, {
+          nonce,
+          digests: prepared?.digests ?? baselineDigests(rounds),
+          nodes: baselineNodes(last, memo),
+          context: last.fingerprintContext,
+          settingsFiles,
+          ...(closures ? { closures } : {}),
+          sources: { lists: Object.fromEntries(sources.value), listedDirs: [...listedDirs] },
+        });
       }
       if (stamp) writeNoopStamp(files.stateDir, stamp);
     }
@@ -311,26 +351,40 @@ export async function build(opts: BuildOptions, deps: BuildDeps): Promise<number
   }
 }
 
-/**
- * What the next build may take as verified (engine/Baseline): every object's
- * closure digest, every node's store paths. A node up to date has the
- * record its plan found; one built (or cut off) was recorded under its
- * fingerprint: a lookup each, not a read of every node in the memo.
- */
-function baselineRecord(nonce: string, rounds: readonly RoundResult[], memo: Pick<SqliteMemo, 'getNode'>, settingsFiles: readonly string[], previous: Baseline | undefined): BaselineRecord {
+/** A round as its plan left it (buildRound's onPlanned): all but what was executed. */
+type PlannedRound = Omit<RoundResult, 'executed'>;
+
+/** What the stamp and the baseline take from the last round, made while its nodes build (see prepareTail). */
+interface EarlyTail {
+  readonly rounds: number;
+  /** Each round's hasher.paths then: the stamp's files are the same while these are. */
+  readonly paths: readonly number[];
+  readonly inputs: { readonly files: readonly string[]; readonly dirs: readonly string[] };
+  readonly stamp: StampFiles | undefined;
+  readonly digests: Record<string, string>;
+  readonly closures: BaselineClosures | undefined;
+}
+
+/** What the next build may take as verified (engine/Baseline): every object's closure digest. */
+function baselineDigests(rounds: readonly PlannedRound[]): Record<string, string> {
   const digests: Record<string, string> = {};
   for (const x of rounds) for (const [key, closure] of x.analysis.closures) digests[key] = x.closureDigest(closure);
+  return digests;
+}
+
+/**
+ * Every node's store paths: a node up to date has the record its plan
+ * found; one built (or cut off) was recorded under its fingerprint: a
+ * lookup each, not a read of every node in the memo.
+ */
+function baselineNodes(last: RoundResult, memo: Pick<SqliteMemo, 'getNode'>): BaselineRecord['nodes'] {
   const nodes: Record<string, [string, string, string, string, string]> = {};
-  const last = rounds.at(-1);
-  if (last) {
-    for (const u of last.plan.upToDate) nodes[u.node.key] = [u.fp.fingerprint, u.record.drv, u.record.out, u.record.drvHash, u.record.narHash];
-    for (const p of last.plan.build) {
-      const rec = memo.getNode(p.fp.fingerprint);
-      if (rec) nodes[p.node.key] = [p.fp.fingerprint, rec.drv, rec.out, rec.drvHash, rec.narHash];
-    }
+  for (const u of last.plan.upToDate) nodes[u.node.key] = [u.fp.fingerprint, u.record.drv, u.record.out, u.record.drvHash, u.record.narHash];
+  for (const p of last.plan.build) {
+    const rec = memo.getNode(p.fp.fingerprint);
+    if (rec) nodes[p.node.key] = [p.fp.fingerprint, rec.drv, rec.out, rec.drvHash, rec.narHash];
   }
-  const closures = last ? closureTable(last.analysis.closures, last.analysis.cacheKeys, previous) : undefined;
-  return { nonce, digests, nodes, context: last?.fingerprintContext ?? '', settingsFiles, ...(closures ? { closures } : {}) };
+  return nodes;
 }
 
 function roundPhases(p: PhaseSeconds): PhaseSeconds {

@@ -77,6 +77,8 @@ export interface RoundInputs {
   readonly signal: AbortSignal;
   readonly emit: EventSink;
   readonly store: () => NixStore;
+  /** Hears the round once its plan is made, before anything of it is built (not in a dry run): what it will return, but `executed`. */
+  readonly onPlanned?: ((round: Omit<RoundResult, 'executed'>) => void) | undefined;
   /** What the last silent, successful build verified, if there was one for this selection (an edit since). */
   readonly baseline?: Baseline | undefined;
 }
@@ -227,6 +229,7 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
     }
     const done = (executed: ExecuteResult): RoundResult => ({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false, fingerprintContext: contextId(fpContext) });
     if (r.dryRun) return done(nothingExecuted());
+    r.onPlanned?.({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, seconds, blocked: false, fingerprintContext: contextId(fpContext) });
     // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
     const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);
     if (pause > 0) await new Promise((res) => setTimeout(res, pause));

@@ -193,8 +193,20 @@ function statDir(p: string): readonly [string, number] | undefined {
   return st.isDirectory() ? [p, st.mtimeMs] : undefined;
 }
 
-/** The stamp, or undefined when one of its files is gone (or is not a file any more). */
-export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = process.env): NoopStamp | undefined {
+/**
+ * The part of a stamp that can be made before the build's last nodes are
+ * done: its files' and folders' stats, all but the project root's and the
+ * folders nixmake itself changes (see makeNoopStamp). A stat taken now is
+ * as good as one taken at the end: a file changed since the build began is
+ * racy either way, and one changed later differs next time.
+ */
+export interface StampFiles {
+  readonly files: readonly FolderStats[];
+  readonly dirs: readonly DirStat[];
+}
+
+/** The stats of `inputs`' files and folders (not the root's), or undefined when a file is gone or is not a file any more. */
+export function stampFiles(inputs: Pick<NoopStampInputs, 'root' | 'files' | 'dirs' | 'startedMs' | 'known'>): StampFiles | undefined {
   const files: FileStat[] = [];
   const known = inputs.known;
   for (const p of new Set(inputs.files)) {
@@ -205,19 +217,9 @@ export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = 
   }
   const dirs: DirStat[] = [];
   for (const p of new Set(inputs.dirs)) {
-    const r = inputs.rootBefore;
-    if (r !== undefined && p === r.path) {
-      dirs.push(r.mtimeMs === null || r.listing === undefined ? [p, null] : [p, r.mtimeMs, r.listing]);
-      continue;
-    }
-    const k = known?.unchangedDir(p);
-    const s = k === undefined ? statDir(p) : ([p, k] as const);
+    if (p === inputs.root) continue;
+    const s = dirStat(p, known, inputs.startedMs);
     if (!s) return undefined;
-    dirs.push(s[1] >= 0 && racy(s[1], inputs.startedMs) ? [p, null] : s);
-  }
-  for (const p of new Set(inputs.ownDirs)) {
-    const s = statDir(p);
-    if (!s || s[1] < 0) return undefined;
     dirs.push(s);
   }
   const byFolder = new Map<string, [string, number, number, number, number][]>();
@@ -227,10 +229,45 @@ export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = 
     if (!list) byFolder.set(folder, (list = []));
     list.push([path.basename(p), mtime, ctime, size, ino]);
   }
+  return { files: [...byFolder], dirs };
+}
+
+/** A folder's entry: its recorded mtime if the check found it so, else a stat; racy ones as changed. */
+function dirStat(p: string, known: StampChanges | undefined, startedMs: number): DirStat | undefined {
+  const k = known?.unchangedDir(p);
+  const s = k === undefined ? statDir(p) : ([p, k] as const);
+  if (!s) return undefined;
+  return s[1] >= 0 && racy(s[1], startedMs) ? [p, null] : s;
+}
+
+/**
+ * The stamp, or undefined when one of its files is gone (or is not a file
+ * any more). `prepared`: stampFiles of the same files and folders, made
+ * earlier in the build; the project root (from `rootBefore`, or a stat) and
+ * the folders nixmake changed are stat'ed now.
+ */
+export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = process.env, prepared?: StampFiles): NoopStamp | undefined {
+  const made = prepared ?? stampFiles(inputs);
+  if (!made) return undefined;
+  const dirs: DirStat[] = [...made.dirs];
+  if (new Set(inputs.dirs).has(inputs.root)) {
+    const r = inputs.rootBefore;
+    if (r !== undefined && inputs.root === r.path) dirs.push(r.mtimeMs === null || r.listing === undefined ? [r.path, null] : [r.path, r.mtimeMs, r.listing]);
+    else {
+      const s = dirStat(inputs.root, inputs.known, inputs.startedMs);
+      if (!s) return undefined;
+      dirs.push(s);
+    }
+  }
+  for (const p of new Set(inputs.ownDirs)) {
+    const s = statDir(p);
+    if (!s || s[1] < 0) return undefined;
+    dirs.push(s);
+  }
   return {
     version: NOOP_STAMP_VERSION,
     key: stampKey(inputs.root, inputs.targets, env),
-    files: [...byFolder],
+    files: made.files,
     dirs,
     links: [...inputs.links],
     report: inputs.report,
