@@ -157,7 +157,29 @@ export function classifyCommands(execs: readonly Exec[]): Steps {
   return steps;
 }
 
-function driver(e: Exec, args: readonly string[], abs: (p: string) => string, steps: Steps): void {
+/**
+ * `-Xlinker X` as `-Wl,X`, so that one reading of linker options serves
+ * both (a value with a comma, which `-Wl,` would split, stays as it was).
+ */
+function linkerArgs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const v = args[i + 1];
+    if (a === '-Xlinker' && v !== undefined && !v.includes(',')) {
+      out.push(`-Wl,${v}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** ld's options that set a run-time search path: an rpath into the build tree means nothing in the store. */
+const RPATH = new Set(['-rpath', '--rpath', '-R']);
+const RPATH_WITH_VALUE = /^--?rpath=/;
+
+function driver(e: Exec, argv: readonly string[], abs: (p: string) => string, steps: Steps): void {
+  const args = linkerArgs(argv);
   if (args.some((a) => a === '-E' || a === '-S' || a === '-M' || a === '-MM' || a === '--version' || a === '-v' || a.startsWith('-print-') || a.startsWith('-dump'))) return;
   const compile = args.includes('-c');
   let output: string | undefined;
@@ -207,7 +229,12 @@ function driver(e: Exec, args: readonly string[], abs: (p: string) => string, st
           const eq = p.indexOf('=');
           script(`-Wl,${SCRIPT_OPTIONS.get(p.slice(0, eq)) as string},`, p.slice(eq + 1));
         }
-        else if (p === '-rpath' || p === '-R') dropped.push(`-Wl,${p},${parts[++j] ?? ''}`);
+        // Its value may be the next part or, split (`-Wl,-rpath -Wl,DIR`, libtool's), the next argument.
+        else if (RPATH.has(p)) {
+          const v = parts[++j] ?? (args[i + 1]?.startsWith('-Wl,') === true ? (args[++i] as string).slice(4) : '');
+          dropped.push(`-Wl,${p},${v}`);
+        }
+        else if (RPATH_WITH_VALUE.test(p)) dropped.push(`-Wl,${p}`);
         else if (p === '--whole-archive' || p === '-whole-archive') whole = true;
         else if (p === '--no-whole-archive' || p === '-no-whole-archive') whole = false;
         else rest.push(p);

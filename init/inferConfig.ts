@@ -21,6 +21,7 @@ import type { ArchiveStep, CompileStep, LinkStep, Steps } from './classifyComman
 import { factorFlags, joinFlags } from './factorFlags.js';
 import type { PerSourceEntry } from './factorFlags.js';
 import { mapFlags } from './mapFlags.js';
+import { globLiteral } from '../config/globLiteral.js';
 
 export interface Inferred {
   readonly config: Record<string, unknown>;
@@ -191,10 +192,11 @@ export function inferConfig(steps: Steps, root: string, exists: (p: string) => b
       });
     }
     const factored = factorFlags(tuFlags, t.type === 'shared-library');
-    const entry: Record<string, unknown> = { type: t.type, sources: [...byTu.keys()] };
+    // Names as patterns: a file called main(2).c or util[1].c is itself, not a glob.
+    const entry: Record<string, unknown> = { type: t.type, sources: [...byTu.keys()].map(globLiteral) };
     Object.assign(entry, factored.target);
     if (factored.perSource.length > 0 || variants.length > 0) {
-      entry['perSource'] = [...factored.perSource, ...variants];
+      entry['perSource'] = [...factored.perSource, ...variants].map((e) => ({ ...e, sources: e.sources.map(globLiteral) }));
       const n = factored.perSource.reduce((k, e) => k + e.sources.length, 0);
       if (n > 0) notes.push(`${t.name}: ${n} of ${byTu.size} source(s) compiled with flags of their own (perSource: ${factored.perSource.filter((e) => e.flags === undefined).length} adding to the target's, ${factored.perSource.filter((e) => e.flags !== undefined).length} replacing them)`);
     }

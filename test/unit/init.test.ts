@@ -11,6 +11,11 @@ import { inferConfig } from '../../init/inferConfig.js';
 import type { HostOwner } from '../../init/inferConfig.js';
 import { parseConfig } from '../../config/parseConfig.js';
 import { readInterceptLog } from '../../init/readInterceptLog.js';
+import { expandSources } from '../../config/expandSources.js';
+import { matchGlob } from '../../config/matchGlob.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 const R = '/p';
 let rid = 0;
@@ -99,6 +104,27 @@ describe('classifyCommands: driver flags of a link', () => {
   it('keeps -no-pie (once, however often the line repeats it) and drops flags that only matter to compiles', () => {
     const link = classifyCommands(readInterceptLog(exec(['gcc', '-g', '-O2', '-DNDEBUG', '-no-pie', '-no-pie', '-o', 'gawk', 'main.o', '-lreadline', '-no-pie', '-lm'])).execs).links[0];
     expect(link).toMatchObject({ kind: 'executable', libs: ['readline', 'm'], ldflags: ['-no-pie'] });
+  });
+});
+
+describe('classifyCommands: run-time search paths', () => {
+  it('drops an rpath in every form ld takes: split over two -Wl, (libtool), with =, through -Xlinker, and -R', () => {
+    const links = classifyCommands(
+      readInterceptLog(
+        [
+          exec(['gcc', '-shared', '-o', 'liba.so', 'a.o', '-Wl,-rpath', '-Wl,/p/.libs', './libb.so']),
+          exec(['gcc', '-shared', '-o', 'libc.so', 'c.o', '-Wl,-rpath=/p/x', '-Wl,--rpath=/p/y', '-Wl,-O1']),
+          exec(['gcc', '-o', 'prog', 'm.o', '-Xlinker', '-rpath', '-Xlinker', '/p/z', '-Xlinker', '--as-needed', '-Wl,-R,/p/w']),
+          exec(['gcc', '-o', 'prog2', 'm.o', '-Wl,-rpath', 'n.o']),
+        ].join('\n'),
+      ).execs,
+    ).links;
+    expect(links.map((l) => [l.dropped, l.ldflags, l.inputs.map((x) => x.slice(R.length + 1))])).toEqual([
+      [['-Wl,-rpath,/p/.libs'], [], ['a.o', 'libb.so']],
+      [['-Wl,-rpath=/p/x', '-Wl,--rpath=/p/y'], ['-Wl,-O1'], ['c.o']],
+      [['-Wl,-rpath,/p/z', '-Wl,-R,/p/w'], ['-Wl,--as-needed'], ['m.o']],
+      [['-Wl,-rpath,'], [], ['m.o', 'n.o']],
+    ]);
   });
 });
 
@@ -358,5 +384,37 @@ describe('inferConfig: names, system libraries by path, aliases', () => {
   it('writes a config that parseConfig accepts', () => {
     const r = parseConfig(JSON.stringify(config), R);
     expect(r.ok, JSON.stringify(r.ok ? [] : r.errors)).toBe(true);
+  });
+});
+
+describe('inferConfig: file names that are glob syntax', () => {
+  it('writes each source as a pattern matching that file alone, which the globs read back', () => {
+    const names = ['util[1].c', 'main(2).c', '!bang.c', 'star*.c', 'q?.c', 'br{a,b}.c', 'sp ace.c'];
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'nixmake-init-names-'));
+    try {
+      for (const n of [...names, 'util1.c', 'main2.c', 'bang.c', 'stars.c', 'qq.c', 'bra.c']) fs.writeFileSync(path.join(dir, n), 'int x;\n');
+      const steps = classifyCommands(
+        readInterceptLog(
+          [
+            ...names.map((n, i) => exec(['gcc', '-O2', ...(i === 1 ? ['-DONE'] : []), '-c', n, '-o', `o${i}.o`], dir)),
+            exec(['gcc', '-o', 'prog', ...names.map((_, i) => `o${i}.o`)], dir),
+          ].join('\n'),
+        ).execs,
+      );
+      const { config } = inferConfig(steps, dir, () => true);
+      const prog = (config['targets'] as Record<string, Record<string, unknown>>)['prog']!;
+      const patterns = prog['sources'] as string[];
+      expect(patterns).toHaveLength(names.length);
+      // One compile with a flag of its own: its perSource entry names it as a pattern too.
+      expect(prog['perSource']).toEqual([{ sources: ['main\\(2\\).c'], defines: ['ONE'] }]);
+      const parsed = parseConfig(JSON.stringify(config), dir);
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      const lists = expandSources(parsed.value);
+      expect(lists.ok && [...(lists.value.get('prog') ?? [])].sort()).toEqual([...names].sort());
+      for (const [i, n] of names.entries()) expect(patterns.filter((p) => matchGlob(n, p)), n).toEqual([patterns[i]]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
