@@ -300,6 +300,12 @@ export function executor(deps: ExecuteDeps, opts: ExecuteOptions): Executor {
     try {
       return await attempt(item, readyAt, prepare ? await prepare() : undefined, admitted);
     } catch (err) {
+      // Ctrl-C cancelled it (the daemon's operation was aborted): not a failure of the node.
+      if (opts.signal.aborted) {
+        result.interrupted = true;
+        emit({ event: 'node-skipped', node: item.node.key, because: 'the build was interrupted' });
+        return 'skipped';
+      }
       result.failed++;
       if (!(err instanceof FileChangedError || err instanceof OutsideProjectError) || !opts.keepGoing) stopping = true;
       const { node } = item;
