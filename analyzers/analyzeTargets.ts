@@ -18,7 +18,7 @@ import type { FileHasher } from '../cache/FileHasher.js';
 import { sha256 } from '../cache/hashes.js';
 import type { MemoStore } from '../cache/Memo.js';
 import type { Config } from '../config/Config.js';
-import { compileFlags, objectsOf } from '../config/compileFlags.js';
+import { compileFlags, objectsOf, wholeFlagsOf } from '../config/compileFlags.js';
 import { objectKey } from '../core/nodeKeys.js';
 import type { Diagnostic } from '../core/Diagnostic.js';
 import { EnvironmentError, userName } from '../core/EnvironmentError.js';
@@ -427,16 +427,28 @@ export async function analyzeTargets(
     await turn();
   }
   handOver();
-  // Reported in target and TU order; a header shared by many TUs reports its warning once.
-  const seen = new Set<string>();
+  // Reported in target and TU order; a header shared by many TUs reports its warning once. A TU whose flags are
+  // set whole (a perSource "flags" entry, the compile database) takes no includeDirs: the warning says where to add it.
+  const seen = new Map<string, { index: number; whole: boolean }>();
   for (const job of jobs) {
     const closure = closures.get(job.key);
     if (!closure) continue;
     for (const n of closure.notes) {
       if (n.kind !== 'computed-unresolved' && n.kind !== 'missing') continue;
       const k = `${n.file}:${n.line}:${n.message}`;
-      if (!seen.has(k)) warnings.push({ severity: 'warning', message: n.message, location: { file: n.file, line: n.line, column: n.column } });
-      seen.add(k);
+      let w = seen.get(k);
+      if (w === undefined) {
+        w = { index: warnings.push({ severity: 'warning', message: n.message, location: { file: n.file, line: n.line, column: n.column } }) - 1, whole: false };
+        seen.set(k, w);
+      }
+      const t = config.targets.get(job.target);
+      const whole = n.kind === 'missing' && t !== undefined && !w.whole ? wholeFlagsOf(config, t, job.tu, job.variant) : undefined;
+      if (whole !== undefined) {
+        w.whole = true;
+        const at = whole === 'the compile database' ? 'its command in the compile database' : `"${whole}"`;
+        const first = warnings[w.index] as Diagnostic;
+        warnings[w.index] = { ...first, message: `${first.message} (${job.tu} of target ${job.target} takes its flags whole from ${at}: add the folder there, as -I)` };
+      }
     }
   }
   return { closures, cacheKeys, warnings };

@@ -32,6 +32,22 @@ export function perSourceOf(config: Config, target: TargetConfig, tu: string): S
   return idx.map((i) => target.perSource[i] as SourceSettings);
 }
 
+/**
+ * Where `tu`'s flags come from whole, when not from the target's settings:
+ * the `perSource` entry whose `flags` replace them (its JSON path), or the
+ * compile database. Undefined when the target's includeDirs apply.
+ */
+export function wholeFlagsOf(config: Config, target: TargetConfig, tu: string, variant?: string): string | undefined {
+  const idx = config.perSourceMatches.get(target.name)?.get(tu) ?? [];
+  const base = idx.filter((i) => {
+    const e = target.perSource[i] as SourceSettings;
+    return e.flags !== undefined && (e.variant === undefined || e.variant === variant);
+  });
+  const last = base.at(-1);
+  if (last !== undefined) return `targets.${target.name}.perSource[${last}].flags`;
+  return config.tuFlags.has(tu) ? 'the compile database' : undefined;
+}
+
 /** The variants (`perSource` entries with `variant`) that make more objects of `tu` in `target`, in order. */
 export function variantsOf(config: Config, target: TargetConfig, tu: string): string[] {
   return perSourceOf(config, target, tu).flatMap((e) => (e.variant === undefined ? [] : [e.variant]));

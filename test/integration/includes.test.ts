@@ -189,6 +189,28 @@ describe('headers not found', () => {
   });
 });
 
+describe('a header not found by a TU whose flags are set whole', () => {
+  it('the warning says which perSource entry the folder must go to, as -I (includeDirs do not reach it)', () => {
+    const dir = project({
+      'nixmake.json': JSON.stringify({
+        includeDirs: ['inc dir'],
+        targets: { app: { type: 'executable', sources: ['*.c'], perSource: [{ sources: ['m.c'], flags: ['-O2'] }] } },
+      }),
+      'inc dir/h.h': '#define H 1\n',
+      'f.c': '#include "h.h"\nint f(void) { return H; }\n',
+      'm.c': '#include "h.h"\nint f(void);\nint main(void) { return f() - H; }\n',
+    });
+    const r = nixmake(['build', '-C', dir, '--dry-run', '--json']);
+    const warnings = r.stdout
+      .split('\n')
+      .filter((l) => l.includes('"diagnostic"'))
+      .map((l) => (JSON.parse(l) as { message: string }).message);
+    expect(warnings).toEqual([
+      'h.h: No such file or directory; left to the compiler, which fails every TU that reaches this line if it is really missing: add its folder to "includeDirs", or the package that provides it to "hostPackages" (m.c of target app takes its flags whole from "targets.app.perSource[0].flags": add the folder there, as -I)',
+    ]);
+  });
+});
+
 describe('symlinks and ..', () => {
   it('an include dir that is a symlink, a header reached through it and a "../" include build, and an edit through the link rebuilds', () => {
     const dir = project({
