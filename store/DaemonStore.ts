@@ -163,6 +163,12 @@ export class DaemonStore implements NixStore {
           throw err;
         }
         phase = 'done';
+        // Closed while it was being opened (a warm() nothing used): it must not outlive the store, nor hold the process.
+        if (this.closed) {
+          void conn.close();
+          conn.unref();
+          throw new NixCommandError('the store connection is closed');
+        }
         this.all.push(conn);
         return conn;
       } finally {

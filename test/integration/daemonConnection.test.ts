@@ -184,6 +184,12 @@ describe('DaemonConnection (real daemon)', () => {
     } finally {
       store.close();
     }
+    // Closed while warm() is still opening (a build that needed nothing): the connection does not outlive it.
+    const early = new DaemonStore(daemonSocketPath(), readClientSettings(), 2);
+    early.warm();
+    early.close();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(pipes()).toBe(before);
     const missing = new DaemonStore(path.join(tmp, 'no-daemon-here'), readClientSettings(), 2);
     missing.warm();
     await new Promise((r) => setTimeout(r, 50));
