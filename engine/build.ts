@@ -12,6 +12,7 @@
  * With nothing to build it never contacts Nix: it stats files, reads the
  * memo and checks that the memoised store paths still exist.
  */
+import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { openMemo } from '../cache/openMemo.js';
@@ -34,7 +35,7 @@ import { nothingExecuted } from './execute.js';
 import { buildRound, generatedFiles } from './buildRound.js';
 import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
-import { makeNoopStamp, ownFiles, removeNoopStamp, rootRecord, stampFiles, writeNoopStamp } from './noopStamp.js';
+import { BASELINE_FILE, makeNoopStamp, ownFiles, removeNoopStamp, rootRecord, stampFiles, writeNoopStamp } from './noopStamp.js';
 import type { RootRecord, StampFiles } from './noopStamp.js';
 import { BASELINE_META, baselineApplies, closureTable, readBaseline, writeBaseline } from './Baseline.js';
 import type { Baseline, BaselineClosures, BaselineRecord } from './Baseline.js';
@@ -116,6 +117,20 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   }
 
   const files = new ProjectFiles(config.root);
+  // The globs' TUs: from the baseline (read under the lock) when one may apply and no folder the globs listed changed
+  // since, else globbed; globbed before anything is written when there is no baseline, so a config error leaves none.
+  const listedDirs = new Set<string>();
+  type Expanded = { sources: Result<SourceLists>; generatorInputs: ReturnType<typeof expandGeneratorInputs> };
+  const expand = (): Expanded => ({ sources: expandSources(scoped, listedDirs), generatorInputs: expandGeneratorInputs(scoped, listedDirs) });
+  /** Says the errors of `x`, if any: false then. */
+  const whole = (x: Expanded): x is { sources: Extract<Expanded['sources'], { ok: true }>; generatorInputs: Extract<Expanded['generatorInputs'], { ok: true }> } => {
+    if (x.sources.ok && x.generatorInputs.ok) return true;
+    [...(x.sources.ok ? [] : x.sources.errors), ...(x.generatorInputs.ok ? [] : x.generatorInputs.errors)].forEach(diag);
+    return false;
+  };
+  const mayReuse = baselineApplies(scoped.generators.size) && fs.existsSync(path.join(files.stateDir, BASELINE_FILE));
+  let expanded = mayReuse ? undefined : expand();
+  if (expanded && !whole(expanded)) return EXIT_FAILURE;
   // Things of the user's in the way of nixmake's own files: said before anything is built, never deleted.
   files.ensureStateDir();
   const blocked = [...scoped.targets.keys()].flatMap((t) => files.resultLinkBlocked(t) ?? []);
@@ -128,17 +143,21 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   let memo: SqliteMemo;
   // What the last silent, successful build verified, read before its stamp goes: what changed since (an edit).
   let baseline: Baseline | undefined = baselineApplies(scoped.generators.size) ? readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir) : undefined;
-  // The globs' TUs as the last build found them when no folder they listed changed since, else the globs again.
-  const listedDirs = new Set<string>();
-  const reused = baseline?.sourceLists([...scoped.targets.keys()]);
-  if (reused) for (const d of reused.listedDirs) listedDirs.add(d);
-  const sources: Result<SourceLists> = reused ? { ok: true, value: reused.lists, warnings: [] } : expandSources(scoped, listedDirs);
-  const generatorInputs = expandGeneratorInputs(scoped, listedDirs);
-  if (!sources.ok || !generatorInputs.ok) {
+  if (expanded === undefined) {
+    const reused = baseline?.sourceLists([...scoped.targets.keys()]);
+    if (reused) for (const d of reused.listedDirs) listedDirs.add(d);
+    try {
+      expanded = reused ? { sources: { ok: true, value: reused.lists, warnings: [] }, generatorInputs: expandGeneratorInputs(scoped, listedDirs) } : expand();
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
+  }
+  if (!whole(expanded)) {
     lock.release();
-    [...(sources.ok ? [] : sources.errors), ...(generatorInputs.ok ? [] : generatorInputs.errors)].forEach(diag);
     return EXIT_FAILURE;
   }
+  const { sources, generatorInputs } = expanded;
   try {
     // From here on the outcome may differ from the last build's: the no-op stamp is void until this one succeeds.
     if (!opts.dryRun) removeNoopStamp(files.stateDir);

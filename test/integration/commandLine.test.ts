@@ -157,8 +157,11 @@ describe('--trace', () => {
       const on = spans.filter((s) => s.tid === tid).sort((a, b) => (a.ts ?? 0) - (b.ts ?? 0));
       for (let i = 1; i < on.length; i++) expect(on[i]!.ts!).toBeGreaterThanOrEqual(on[i - 1]!.ts! + on[i - 1]!.dur! - 1000);
     }
-    const phases = trace.traceEvents.filter((e) => e.cat === 'phase').map((e) => e.name);
-    expect(phases).toEqual(['analysis', 'store writes', 'build', 'link']);
+    const phases = trace.traceEvents.filter((e) => e.cat === 'phase');
+    expect(phases.map((e) => e.name)).toEqual(['start-up', 'analysis', 'store writes', 'build', 'link']);
+    // The start-up ends where the build's clock begins: before 0, from the process's start.
+    expect(phases[0]!.ts! + phases[0]!.dur!).toBe(0);
+    expect(phases[0]!.ts!).toBeLessThan(0);
   });
 });
 

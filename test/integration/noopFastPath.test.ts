@@ -241,6 +241,8 @@ describe('no-op fast path', () => {
     r = build(dir);
     expect(r.code).toBe(1);
     expect(r.events.filter((e) => e['event'] === 'diagnostic').map((e) => [e['path'], e['message']])).toEqual([['targets.app.sources[0]', '"src/main.c" matches no file']]);
+    // Said under the project lock (the baseline is read there), which is given back.
+    expect(fs.existsSync(path.join(dir, '.nixmake/lock'))).toBe(false);
     fs.renameSync(path.join(dir, 'main.c.away'), path.join(dir, 'src/main.c'));
     // The source named outright, now a symlink to a file outside the project: refused at its pattern, as without a baseline.
     settle(dir);
