@@ -36,7 +36,6 @@ import type { TrustedClosures, VouchedClosure } from '../analyzers/ClosureCache.
 import type { ClosureNote, TuClosure } from '../analyzers/includeClosure.js';
 import type { Fingerprint } from '../cache/hashes.js';
 import type { NodeRecord } from '../cache/Memo.js';
-import { realpathOrUndefined } from '../core/realPath.js';
 import { writeAtomically } from '../core/writeAtomically.js';
 import { BASELINE_FILE, changesSinceStamp, lookAgain, stampKey } from './noopStamp.js';
 import type { StampChanges } from './noopStamp.js';
@@ -57,13 +56,6 @@ export interface BaselineRecord {
   readonly settingsFiles: readonly string[];
   /** The objects' closures (those with no notes), so the next build need not read them from the memo. */
   readonly closures?: BaselineClosures;
-  /** Each target's TUs as the globs gave them, and every folder the globs listed (absolute). */
-  readonly sources?: BaselineSources;
-}
-
-export interface BaselineSources {
-  readonly lists: Readonly<Record<string, readonly string[]>>;
-  readonly listedDirs: readonly string[];
 }
 
 /**
@@ -243,33 +235,6 @@ export class Baseline implements TrustedClosures {
     return true;
   }
 
-  /**
-   * The targets' TUs as the last build's globs found them, if the globs
-   * would find the same now: the settings files are unchanged and so is
-   * every folder they listed (a file added, removed or renamed there moves
-   * its mtime; the stamp records each such folder). `targets` are the
-   * names the lists must have, the build's selection. Undefined: expand
-   * the globs.
-   */
-  sourceLists(targets: readonly string[]): { readonly lists: ReadonlyMap<string, readonly string[]>; readonly listedDirs: readonly string[] } | undefined {
-    const s: unknown = this.record.sources;
-    if (!this.settingsUnchanged || !isRecord(s) || !isRecord(s['lists']) || !isStringList(s['listedDirs'])) return undefined;
-    const lists = s['lists'];
-    const listedDirs = s['listedDirs'];
-    if (Object.keys(lists).length !== targets.length || !targets.every((t) => Object.hasOwn(lists, t) && isStringList(lists[t]))) return undefined;
-    if (!listedDirs.every((d) => this.changes.recordedDir(d) && !this.changes.changedDirs.has(d))) return undefined;
-    // A source named outright is not found by listing a folder: every file changed since must still be a plain file
-    // reached without a symlink, so that the globs' checks (a file, its real path inside the root) hold as they did.
-    if (this.changedRels.size > 0) {
-      const realRoot = realpathOrUndefined(this.prefix);
-      for (const rel of this.changedRels) {
-        const abs = `${this.prefix}${rel}`;
-        if (fs.lstatSync(abs, { throwIfNoEntry: false })?.isFile() !== true || realRoot === undefined || realpathOrUndefined(abs) !== path.join(realRoot, rel)) return undefined;
-      }
-    }
-    return { lists: new Map(targets.map((t) => [t, lists[t] as string[]])), listedDirs };
-  }
-
   /** A node's recorded fingerprint and record, if it has a well-formed one. */
   private nodeEntry(key: string): BaselineRecord['nodes'][string] | undefined {
     const n: unknown = Object.hasOwn(this.record.nodes, key) ? this.record.nodes[key] : undefined;
@@ -307,7 +272,8 @@ export function readBaseline(root: string, targets: readonly string[], stateDir:
     !isRecord(record.digests) ||
     !isRecord(record.nodes) ||
     typeof record.context !== 'string' ||
-    !isStringList(record.settingsFiles)
+    !Array.isArray(record.settingsFiles) ||
+    !record.settingsFiles.every((f) => typeof f === 'string')
   ) {
     return undefined;
   }
@@ -321,9 +287,6 @@ export function readBaseline(root: string, targets: readonly string[], stateDir:
 function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
-
-
-const isStringList = (l: unknown): l is string[] => Array.isArray(l) && l.every((x) => typeof x === 'string');
 
 /** An entry's indices into `paths`: its TU, headers and probed folders (not its key, system list and count). */
 const pathIndices = (e: readonly number[]): readonly number[] => [e[1] as number, ...e.slice(4)];

@@ -12,7 +12,6 @@
  * With nothing to build it never contacts Nix: it stats files, reads the
  * memo and checks that the memoised store paths still exist.
  */
-import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { openMemo } from '../cache/openMemo.js';
@@ -28,14 +27,14 @@ import { loadConfig } from '../config/loadConfig.js';
 import type { NixStore } from '../store/NixStore.js';
 import { NixCommandError, StoreUnavailableError } from '../store/NixStore.js';
 import { UserError } from '../core/Diagnostic.js';
-import type { Diagnostic, Result } from '../core/Diagnostic.js';
+import type { Diagnostic } from '../core/Diagnostic.js';
 import type { EventSink, PhaseSeconds } from './events.js';
 import { BuildLogs } from './buildLogs.js';
 import { nothingExecuted } from './execute.js';
 import { buildRound, generatedFiles } from './buildRound.js';
 import type { RoundResult } from './buildRound.js';
 import { ProjectFiles } from './ProjectFiles.js';
-import { BASELINE_FILE, makeNoopStamp, ownFiles, removeNoopStamp, rootRecord, stampFiles, writeNoopStamp } from './noopStamp.js';
+import { makeNoopStamp, ownFiles, removeNoopStamp, rootRecord, stampFiles, writeNoopStamp } from './noopStamp.js';
 import type { RootRecord, StampFiles } from './noopStamp.js';
 import { BASELINE_META, baselineApplies, closureTable, readBaseline, writeBaseline } from './Baseline.js';
 import type { Baseline, BaselineClosures, BaselineRecord } from './Baseline.js';
@@ -111,26 +110,16 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   if (!config) return EXIT_FAILURE;
   const selected = selectTargets(config, opts.targets);
   const scoped = selected.config;
-  if (selected.errors.length > 0) {
-    selected.errors.forEach(diag);
+  const listedDirs = new Set<string>();
+  const sources = expandSources(scoped, listedDirs);
+  const generatorInputs = expandGeneratorInputs(scoped, listedDirs);
+  const early = [...selected.errors, ...(sources.ok ? [] : sources.errors), ...(generatorInputs.ok ? [] : generatorInputs.errors)];
+  if (early.length > 0 || !sources.ok || !generatorInputs.ok) {
+    early.forEach(diag);
     return EXIT_FAILURE;
   }
 
   const files = new ProjectFiles(config.root);
-  // The globs' TUs: from the baseline (read under the lock) when one may apply and no folder the globs listed changed
-  // since, else globbed; globbed before anything is written when there is no baseline, so a config error leaves none.
-  const listedDirs = new Set<string>();
-  type Expanded = { sources: Result<SourceLists>; generatorInputs: ReturnType<typeof expandGeneratorInputs> };
-  const expand = (): Expanded => ({ sources: expandSources(scoped, listedDirs), generatorInputs: expandGeneratorInputs(scoped, listedDirs) });
-  /** Says the errors of `x`, if any: false then. */
-  const whole = (x: Expanded): x is { sources: Extract<Expanded['sources'], { ok: true }>; generatorInputs: Extract<Expanded['generatorInputs'], { ok: true }> } => {
-    if (x.sources.ok && x.generatorInputs.ok) return true;
-    [...(x.sources.ok ? [] : x.sources.errors), ...(x.generatorInputs.ok ? [] : x.generatorInputs.errors)].forEach(diag);
-    return false;
-  };
-  const mayReuse = baselineApplies(scoped.generators.size) && fs.existsSync(path.join(files.stateDir, BASELINE_FILE));
-  let expanded = mayReuse ? undefined : expand();
-  if (expanded && !whole(expanded)) return EXIT_FAILURE;
   // Things of the user's in the way of nixmake's own files: said before anything is built, never deleted.
   files.ensureStateDir();
   const blocked = [...scoped.targets.keys()].flatMap((t) => files.resultLinkBlocked(t) ?? []);
@@ -141,24 +130,10 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
   const lock = new ProjectLock(path.join(files.stateDir, 'lock'));
   await lock.acquire((pid) => diag({ severity: 'warning', message: `waiting for another nixmake (pid ${pid}) working on this project` }), opts.signal);
   let memo: SqliteMemo;
-  // What the last silent, successful build verified, read before its stamp goes: what changed since (an edit).
-  let baseline: Baseline | undefined = baselineApplies(scoped.generators.size) ? readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir) : undefined;
-  if (expanded === undefined) {
-    const reused = baseline?.sourceLists([...scoped.targets.keys()]);
-    if (reused) for (const d of reused.listedDirs) listedDirs.add(d);
-    try {
-      expanded = reused ? { sources: { ok: true, value: reused.lists, warnings: [] }, generatorInputs: expandGeneratorInputs(scoped, listedDirs) } : expand();
-    } catch (err) {
-      lock.release();
-      throw err;
-    }
-  }
-  if (!whole(expanded)) {
-    lock.release();
-    return EXIT_FAILURE;
-  }
-  const { sources, generatorInputs } = expanded;
+  let baseline: Baseline | undefined;
   try {
+    // What the last silent, successful build verified, read before its stamp goes: what changed since (an edit).
+    baseline = baselineApplies(scoped.generators.size) ? readBaseline(config.root, opts.targets, files.stateDir, files.rootsDir) : undefined;
     // From here on the outcome may differ from the last build's: the no-op stamp is void until this one succeeds.
     if (!opts.dryRun) removeNoopStamp(files.stateDir);
     memo = openMemo(files.memoFile, diag);
@@ -328,7 +303,6 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
           context: last.fingerprintContext,
           settingsFiles,
           ...(closures ? { closures } : {}),
-          sources: { lists: Object.fromEntries(sources.value), listedDirs: [...listedDirs] },
         });
       }
       if (stamp) writeNoopStamp(files.stateDir, stamp);

@@ -486,8 +486,6 @@ export interface StampChanges {
   unchangedFile(abs: string): readonly [mtimeMs: number, ctimeMs: number, size: number, ino: number] | undefined;
   /** A recorded folder's mtime (-1: absent), if it was found as recorded; else undefined. */
   unchangedDir(abs: string): number | undefined;
-  /** Whether the stamp records the folder (changed or not). */
-  recordedDir(abs: string): boolean;
 }
 
 /** Where the fast path leaves what it found for the full path in the same process (each has its own copy of this module). */
@@ -539,9 +537,7 @@ function compareStamp(stamp: Decoded): StampChanges | undefined {
   };
   const changedDirs = new Set<string>();
   const unchangedDirs = new Map<string, number>();
-  const recordedDirs = new Set<string>();
   for (const [p, mtime, listing] of stamp.dirs) {
-    recordedDirs.add(p);
     if (dirChanged(p, mtime, listing)) changedDirs.add(p);
     // Unchanged by its listing only (the root): the next stamp records it afresh, not this mtime.
     else if (mtime !== null && listing === undefined) unchangedDirs.set(p, mtime);
@@ -557,7 +553,6 @@ function compareStamp(stamp: Decoded): StampChanges | undefined {
       return at === undefined ? undefined : [numbers[at] as number, numbers[at + 1] as number, numbers[at + 2] as number, numbers[at + 3] as number];
     },
     unchangedDir: (abs) => unchangedDirs.get(abs),
-    recordedDir: (abs) => recordedDirs.has(abs),
   };
 }
 
@@ -587,6 +582,5 @@ export function lookAgain(changes: StampChanges, files: readonly string[], dirs:
     changedDirs: new Set([...changes.changedDirs, ...moved]),
     unchangedFile: (abs) => (gone.has(abs) ? undefined : changes.unchangedFile(abs)),
     unchangedDir: (abs) => (gone.has(abs) ? undefined : changes.unchangedDir(abs)),
-    recordedDir: (abs) => changes.recordedDir(abs),
   };
 }

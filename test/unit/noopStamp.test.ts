@@ -135,48 +135,6 @@ test('the baseline: unchanged files, digests, and store paths only while the GC 
   expect(key).toBe(stampKey(dir, ['app'], {}));
 });
 
-test("the baseline's source lists: taken while the settings and every folder the globs listed are unchanged, and every changed file is still a plain file", () => {
-  stamped();
-  const sub = path.join(dir, 'sub');
-  const record = (sources: unknown) =>
-    writeBaseline(state, { nonce: 'n1', digests: {}, nodes: {}, context: '', settingsFiles: [path.join(dir, 'new\nline.h')], sources } as Parameters<typeof writeBaseline>[1]);
-  const lists = { app: ['a.c', 'sub/b.c'] };
-  record({ lists, listedDirs: [sub] });
-  const read = () => readBaseline(dir, ['app'], state, path.join(dir, 'absent'), {})!;
-  expect(read().sourceLists(['app'])).toEqual({ lists: new Map([['app', ['a.c', 'sub/b.c']]]), listedDirs: [sub] });
-  // Another selection, or lists of another shape: none.
-  expect(read().sourceLists(['app', 'lib'])).toBeUndefined();
-  expect(read().sourceLists(['lib'])).toBeUndefined();
-  for (const bad of [undefined, null, [], { lists: { app: [1] }, listedDirs: [sub] }, { lists, listedDirs: 'sub' }, { lists: [], listedDirs: [sub] }]) {
-    record(bad);
-    expect(read().sourceLists(['app'])).toBeUndefined();
-  }
-  // A folder the stamp does not record is not vouched for.
-  record({ lists, listedDirs: [sub, path.join(dir, 'elsewhere')] });
-  expect(read().sourceLists(['app'])).toBeUndefined();
-  record({ lists, listedDirs: [sub] });
-  // An edited source: still a plain file, so the lists hold.
-  fs.appendFileSync(path.join(dir, 'a.c'), '// edited\n');
-  expect(read().sourceLists(['app'])).toBeDefined();
-  // A changed file that is now a symlink, or is gone: the globs must look again.
-  fs.renameSync(path.join(dir, 'a.c'), path.join(dir, 'a2.c'));
-  fs.symlinkSync('a2.c', path.join(dir, 'a.c'));
-  expect(read().sourceLists(['app'])).toBeUndefined();
-  fs.rmSync(path.join(dir, 'a.c'));
-  expect(read().sourceLists(['app'])).toBeUndefined();
-  fs.renameSync(path.join(dir, 'a2.c'), path.join(dir, 'a.c'));
-  expect(read().sourceLists(['app'])).toBeDefined();
-  // A file added to a listed folder moves its mtime: the globs must look again.
-  fs.writeFileSync(path.join(sub, 'new.c'), '');
-  expect(read().sourceLists(['app'])).toBeUndefined();
-  stamped();
-  record({ lists, listedDirs: [sub] });
-  expect(read().sourceLists(['app'])).toBeDefined();
-  // A settings file changed: the patterns may have.
-  fs.appendFileSync(path.join(dir, 'new\nline.h'), ' ');
-  expect(read().sourceLists(['app'])).toBeUndefined();
-});
-
 test('the next stamp takes the stats of files and folders found as recorded, and stats the rest', () => {
   stamped();
   fs.appendFileSync(path.join(dir, 'sub/b.c'), '// edited\n');
