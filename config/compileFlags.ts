@@ -39,11 +39,10 @@ export function perSourceOf(config: Config, target: TargetConfig, tu: string): S
  */
 export function wholeFlagsOf(config: Config, target: TargetConfig, tu: string, variant?: string): string | undefined {
   const idx = config.perSourceMatches.get(target.name)?.get(tu) ?? [];
-  const base = idx.filter((i) => {
-    const e = target.perSource[i] as SourceSettings;
-    return e.flags !== undefined && (e.variant === undefined || e.variant === variant);
-  });
-  const last = base.at(-1);
+  const at = (i: number): SourceSettings => target.perSource[i] as SourceSettings;
+  // A variant with flags of its own is compiled with those; any other object with the last plain entry's.
+  const own = variant === undefined ? undefined : idx.find((i) => at(i).variant === variant && at(i).flags !== undefined);
+  const last = own ?? idx.filter((i) => at(i).variant === undefined && at(i).flags !== undefined).at(-1);
   if (last !== undefined) return `targets.${target.name}.perSource[${last}].flags`;
   return config.tuFlags.has(tu) ? 'the compile database' : undefined;
 }

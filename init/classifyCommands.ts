@@ -231,8 +231,11 @@ function driver(e: Exec, argv: readonly string[], abs: (p: string) => string, st
         }
         // Its value may be the next part or, split (`-Wl,-rpath -Wl,DIR`, libtool's), the next argument.
         else if (RPATH.has(p)) {
-          const v = parts[++j] ?? (args[i + 1]?.startsWith('-Wl,') === true ? (args[++i] as string).slice(4) : '');
+          // Split (`-Wl,-rpath -Wl,DIR[,more]`): the next argument's first part is the value, the rest stays.
+          const split = parts[j + 1] === undefined && args[i + 1]?.startsWith('-Wl,') === true ? (args[++i] as string).slice(4).split(',') : [];
+          const v = parts[++j] ?? split.shift() ?? '';
           dropped.push(`-Wl,${p},${v}`);
+          rest.push(...split);
         }
         else if (RPATH_WITH_VALUE.test(p)) dropped.push(`-Wl,${p}`);
         else if (p === '--whole-archive' || p === '-whole-archive') whole = true;

@@ -124,6 +124,10 @@ export class TraceReporter implements Reporter {
       case 'node-failed':
         this.nodeEnded(e.node, now, { status: 'failed', message: e.message });
         return;
+      case 'node-skipped':
+        // Started, then cancelled (Ctrl-C): its span ends here.
+        this.nodeEnded(e.node, now, { status: 'skipped' });
+        return;
       case 'node-cutoff':
         this.spans.push({ name: `cut off: ${e.label}`, cat: 'link', ph: 'i', ts: now, pid: PID, tid: MAIN_TID, s: 't' });
         return;

@@ -116,6 +116,7 @@ describe('classifyCommands: run-time search paths', () => {
           exec(['gcc', '-shared', '-o', 'libc.so', 'c.o', '-Wl,-rpath=/p/x', '-Wl,--rpath=/p/y', '-Wl,-O1']),
           exec(['gcc', '-o', 'prog', 'm.o', '-Xlinker', '-rpath', '-Xlinker', '/p/z', '-Xlinker', '--as-needed', '-Wl,-R,/p/w']),
           exec(['gcc', '-o', 'prog2', 'm.o', '-Wl,-rpath', 'n.o']),
+          exec(['gcc', '-o', 'prog3', 'm.o', '-Wl,-rpath', '-Wl,/p/d,--as-needed']),
         ].join('\n'),
       ).execs,
     ).links;
@@ -124,6 +125,7 @@ describe('classifyCommands: run-time search paths', () => {
       [['-Wl,-rpath=/p/x', '-Wl,--rpath=/p/y'], ['-Wl,-O1'], ['c.o']],
       [['-Wl,-rpath,/p/z', '-Wl,-R,/p/w'], ['-Wl,--as-needed'], ['m.o']],
       [['-Wl,-rpath,'], [], ['m.o', 'n.o']],
+      [['-Wl,-rpath,/p/d'], ['-Wl,--as-needed'], ['m.o']],
     ]);
   });
 });

@@ -151,6 +151,17 @@ describe('TraceReporter', () => {
     expect(ev.filter((e) => e.name === 'thread_name').map((e) => e.args?.['name'])).toEqual(['nixmake', 'slot 1', 'slot 2', 'store writes 1']);
   });
 
+  it('ends the span of a node that started and was then skipped (Ctrl-C)', () => {
+    let now = 0;
+    const t = new TraceReporter(() => now);
+    now = 1000;
+    t.event(started('obj:a', 'a.c', 1, 0));
+    now = 1500;
+    t.event({ event: 'node-skipped', node: 'obj:a', because: 'the build was interrupted' });
+    const spans = t.trace().traceEvents.filter((e) => e.cat === 'object').map((e) => [e.name, e.ts, e.dur, e.args?.['status']]);
+    expect(spans).toEqual([['a.c', 1_000_000, 500_000, 'skipped']]);
+  });
+
   it('shows the start-up before the reporter existed as a phase ending at 0', () => {
     let now = 120;
     const t = new TraceReporter(() => now, 0);
