@@ -200,7 +200,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
       const inputs = stampInputs(rs);
       const stamp = stampFiles({ root: config.root, ...inputs, startedMs, known: baseline?.changes });
       const closures = baselineApplies(scoped.generators.size) ? closureTable(x.analysis.closures, x.analysis.cacheKeys, baseline) : undefined;
-      early = { rounds: rs.length, paths: rs.map((r) => r.hasher.paths), inputs, stamp, digests: baselineDigests(rs), closures };
+      early = { paths: rs.map((r) => r.hasher.paths), inputs, stamp, digests: baselineDigests(rs), closures };
     };
     const round = (cfg: Config, srcs: SourceLists, generated: ReadonlyMap<string, string>, generatorsRound = false, onPlanned?: (x: PlannedRound) => void): Promise<RoundResult> =>
       buildRound({ config: cfg, sources: srcs, generatorInputs: generatorInputs.value, generated, unbuilt: allOutputs.filter((o) => !generated.has(o)), generatorsRound, memo, files, dryRun: opts.dryRun, jobs: opts.jobs, keepGoing: opts.keepGoing, signal: opts.signal, emit, store: theStore, baseline, onPlanned });
@@ -275,7 +275,7 @@ async function runBuild(opts: BuildOptions, deps: BuildDeps): Promise<number> {
     const analysis = last.analysis;
     if (!said && ![...analysis.closures.values()].some((c) => c.unresolvedComputed)) {
       const nonce = randomUUID();
-      const prepared = early !== undefined && early.rounds === rounds.length && rounds.every((x, i) => x.hasher.paths === early?.paths[i]) ? early : undefined;
+      const prepared = early !== undefined && early.paths.length === rounds.length && rounds.every((x, i) => x.hasher.paths === early?.paths[i]) ? early : undefined;
       const stamp = makeNoopStamp(
         {
           root: config.root,
@@ -349,8 +349,7 @@ type PlannedRound = Omit<RoundResult, 'executed'>;
 
 /** What the stamp and the baseline take from the last round, made while its nodes build (see prepareTail). */
 interface EarlyTail {
-  readonly rounds: number;
-  /** Each round's hasher.paths then: the stamp's files are the same while these are. */
+  /** Each round's hasher.paths then (one per round): the stamp's files are the same while these are. */
   readonly paths: readonly number[];
   readonly inputs: { readonly files: readonly string[]; readonly dirs: readonly string[] };
   readonly stamp: StampFiles | undefined;

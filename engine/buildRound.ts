@@ -227,9 +227,10 @@ export async function buildRound(r: RoundInputs): Promise<RoundResult> {
       const seconds = durations.get(p.node.key);
       emit({ event: 'node-planned', node: p.node.key, kind: p.node.kind, label: labelOf(p.node), reason: p.reason, ...(seconds === undefined ? {} : { expected_seconds: seconds }) });
     }
-    const done = (executed: ExecuteResult): RoundResult => ({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, executed, seconds, blocked: false, fingerprintContext: contextId(fpContext) });
+    const round: Omit<RoundResult, 'executed'> = { hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, seconds, blocked: false, fingerprintContext: contextId(fpContext) };
+    const done = (executed: ExecuteResult): RoundResult => ({ ...round, executed });
     if (r.dryRun) return done(nothingExecuted());
-    r.onPlanned?.({ hasher, closureDigest, toolchain, analysis, graph, fps, plan: thePlan, seconds, blocked: false, fingerprintContext: contextId(fpContext) });
+    r.onPlanned?.(round);
     // A test hook: the window between hashing the inputs and storing them, where an edit must not go unnoticed.
     const pause = Number(process.env['NIXMAKE_TEST_PAUSE_AFTER_ANALYSIS_MS'] ?? 0);
     if (pause > 0) await new Promise((res) => setTimeout(res, pause));

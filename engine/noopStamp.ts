@@ -203,6 +203,8 @@ function statDir(p: string): readonly [string, number] | undefined {
 export interface StampFiles {
   readonly files: readonly FolderStats[];
   readonly dirs: readonly DirStat[];
+  /** Whether the project root is among the folders (left to makeNoopStamp). */
+  readonly hasRoot: boolean;
 }
 
 /** The stats of `inputs`' files and folders (not the root's), or undefined when a file is gone or is not a file any more. */
@@ -216,8 +218,12 @@ export function stampFiles(inputs: Pick<NoopStampInputs, 'root' | 'files' | 'dir
     files.push(racy(Math.max(s[1], s[2]), inputs.startedMs) ? [p, Number.NaN, Number.NaN, Number.NaN, Number.NaN] : s);
   }
   const dirs: DirStat[] = [];
+  let hasRoot = false;
   for (const p of new Set(inputs.dirs)) {
-    if (p === inputs.root) continue;
+    if (p === inputs.root) {
+      hasRoot = true;
+      continue;
+    }
     const s = dirStat(p, known, inputs.startedMs);
     if (!s) return undefined;
     dirs.push(s);
@@ -229,7 +235,7 @@ export function stampFiles(inputs: Pick<NoopStampInputs, 'root' | 'files' | 'dir
     if (!list) byFolder.set(folder, (list = []));
     list.push([path.basename(p), mtime, ctime, size, ino]);
   }
-  return { files: [...byFolder], dirs };
+  return { files: [...byFolder], dirs, hasRoot };
 }
 
 /** A folder's entry: its recorded mtime if the check found it so, else a stat; racy ones as changed. */
@@ -250,9 +256,9 @@ export function makeNoopStamp(inputs: NoopStampInputs, env: NodeJS.ProcessEnv = 
   const made = prepared ?? stampFiles(inputs);
   if (!made) return undefined;
   const dirs: DirStat[] = [...made.dirs];
-  if (new Set(inputs.dirs).has(inputs.root)) {
+  if (made.hasRoot) {
     const r = inputs.rootBefore;
-    if (r !== undefined && inputs.root === r.path) dirs.push(r.mtimeMs === null || r.listing === undefined ? [r.path, null] : [r.path, r.mtimeMs, r.listing]);
+    if (r !== undefined) dirs.push(r.mtimeMs === null || r.listing === undefined ? [r.path, null] : [r.path, r.mtimeMs, r.listing]);
     else {
       const s = dirStat(inputs.root, inputs.known, inputs.startedMs);
       if (!s) return undefined;

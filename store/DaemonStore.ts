@@ -165,8 +165,7 @@ export class DaemonStore implements NixStore {
         phase = 'done';
         // Closed while it was being opened (a warm() nothing used): it must not outlive the store, nor hold the process.
         if (this.closed) {
-          void conn.close();
-          conn.unref();
+          letGo(conn);
           throw new NixCommandError('the store connection is closed');
         }
         this.all.push(conn);
@@ -328,13 +327,16 @@ export class DaemonStore implements NixStore {
   close(): void {
     this.remotePart?.close();
     this.closed = true;
-    for (const c of this.all) {
-      void c.close();
-      c.unref();
-    }
+    for (const c of this.all) letGo(c);
     this.all.length = 0;
     this.idle.length = 0;
   }
+}
+
+/** Closes `c` after its queued operations, without keeping the process alive for the daemon's hang-up. */
+function letGo(c: DaemonConnection): void {
+  void c.close();
+  c.unref();
 }
 
 function firstLine(message: string): string {

@@ -287,16 +287,20 @@ describe('parallel scanning of headers', () => {
   });
 });
 
+/** a.c reads x.h, b.c reads y.h, both in include/second; main prints both: `includeDirs` as given. */
+const twoHeaders = (includeDirs: readonly string[]): Record<string, string> => ({
+  'nixmake.json': JSON.stringify({ includeDirs, targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
+  'include/second/x.h': `${unique}#define X 2\n`,
+  'include/second/y.h': '#define Y 3\n',
+  'src/a.c': '#include "x.h"\nint a(void) { return X; }\n',
+  'src/b.c': '#include "y.h"\nint b(void) { return Y; }\n',
+  'src/main.c': '#include <stdio.h>\nint a(void); int b(void);\nint main(void) { printf("%d %d\\n", a(), b()); return 0; }\n',
+});
+
 describe('closures reused from the last run', () => {
   it('are used when nothing changed, and a new shadowing header or an edit still rebuilds exactly the TUs that read it', () => {
-    const dir = project({
-      'nixmake.json': JSON.stringify({ includeDirs: ['include/first', 'include/second'], targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
-      'include/second/x.h': `${unique}#define X 2\n`,
-      'include/second/y.h': '#define Y 3\n',
-      'src/a.c': '#include "x.h"\nint a(void) { return X; }\n',
-      'src/b.c': '#include "y.h"\nint b(void) { return Y; }\n',
-      'src/main.c': '#include <stdio.h>\nint a(void); int b(void);\nint main(void) { printf("%d %d\\n", a(), b()); return 0; }\n',
-    });
+    const dir = project(twoHeaders(['include/first', 'include/second']));
+
     fs.mkdirSync(path.join(dir, 'include/first'));
     // Everything was written "an hour ago", so no folder is too recent to trust.
     const past = new Date(Date.now() - 3600_000);
@@ -321,14 +325,8 @@ describe('closures reused from the last run', () => {
 
 describe('closures that probed the project root', () => {
   it('are reused from the memo after a build pointed a result link there, and a new header there is still seen', () => {
-    const dir = project({
-      'nixmake.json': JSON.stringify({ includeDirs: ['.', 'include/second'], targets: { app: { type: 'executable', sources: ['src/*.c'] } } }),
-      'include/second/x.h': `${unique}#define X 2\n`,
-      'include/second/y.h': '#define Y 3\n',
-      'src/a.c': '#include "x.h"\nint a(void) { return X; }\n',
-      'src/b.c': '#include "y.h"\nint b(void) { return Y; }\n',
-      'src/main.c': '#include <stdio.h>\nint a(void); int b(void);\nint main(void) { printf("%d %d\\n", a(), b()); return 0; }\n',
-    });
+    const dir = project(twoHeaders(['.', 'include/second']));
+
     const past = new Date(Date.now() - 3600_000);
     const backdateRoot = (): void => fs.utimesSync(dir, past, past);
     for (const rel of ['include/second', 'src', 'include']) fs.utimesSync(path.join(dir, rel), past, past);
